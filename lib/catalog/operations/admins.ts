@@ -1,0 +1,101 @@
+import { bodyParam, pathParam, queryParam } from '../params.ts';
+import type { OperationSpec } from '../types.ts';
+
+const unixTimeString = { type: ['string', 'integer'], pattern: '^[0-9]{1,12}$', minimum: 0 };
+
+export const adminOperations: OperationSpec[] = [
+  {
+    name: 'get_admin',
+    group: 'admins',
+    summary: 'Get an admin.',
+    method: 'GET',
+    path: '/admins/{id}',
+    params: { id: pathParam('Admin ID') },
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'get_current_admin_and_app',
+    group: 'admins',
+    summary: 'The admin that owns the access token, with its app.',
+    method: 'GET',
+    path: '/me',
+    params: {},
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'get_team',
+    group: 'admins',
+    summary: 'Get a team.',
+    method: 'GET',
+    path: '/teams/{id}',
+    params: { id: pathParam('Team ID') },
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'list_activity_logs_for_admin',
+    group: 'admins',
+    summary: 'Activity logs of all admins of the app.',
+    method: 'GET',
+    path: '/admins/activity_logs',
+    params: {
+      created_at_after: queryParam('Start of the period, a UNIX timestamp.', unixTimeString, true),
+      created_at_before: queryParam('End of the period, a UNIX timestamp.', unixTimeString),
+    },
+    resultsKeys: ['activity_logs'],
+    pagination: 'pages',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'list_admins',
+    group: 'admins',
+    summary: 'List the app\'s admins (Intercom 1.x includes team entries, `type: "team"`).',
+    method: 'GET',
+    path: '/admins',
+    params: {},
+    resultsKeys: ['admins'],
+    pagination: 'pages',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'list_teams',
+    group: 'admins',
+    summary: "List the app's teams.",
+    method: 'GET',
+    path: '/teams',
+    params: {},
+    resultsKeys: ['teams'],
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'set_admin_away',
+    group: 'admins',
+    summary: 'Set an admin away (optionally reassigning new replies to the default inbox).',
+    method: 'PUT',
+    path: '/admins/{id}/away',
+    params: {
+      id: pathParam('Admin ID'),
+      away_mode_enabled: bodyParam("Set to 'true' to change the status of the admin to away.", {
+        type: 'boolean',
+      }),
+      away_mode_reassign: bodyParam(
+        "Set to 'true' to assign any new conversation replies to your default inbox.",
+        {
+          type: 'boolean',
+        },
+      ),
+    },
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+];

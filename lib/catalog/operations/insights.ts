@@ -1,0 +1,85 @@
+import { pathParam, queryParam, stringOrNumber } from '../params.ts';
+import type { OperationSpec } from '../types.ts';
+
+const includeArchived = queryParam(
+  'Include archived attributes in the list. By default only non-archived data attributes are returned.',
+  { type: 'boolean' },
+);
+const includeCount = queryParam('include counts in your segment model in the response', { type: 'boolean' });
+const dataAttributesNote =
+  'API 1.4 serves `GET /data_attributes?model=...`; 1.0-1.3 serve the path form. The configured Intercom-Version picks one.';
+
+export const insightOperations: OperationSpec[] = [
+  {
+    name: 'get_count',
+    group: 'insights',
+    summary:
+      'Counts: app totals, or per type (user, company, conversation) and count (tag, segment, user, admin).',
+    method: 'GET',
+    path: '/counts',
+    params: {
+      count: queryParam('tag, segment, user or admin (string or number; sent as a string)', stringOrNumber),
+      type: queryParam('user, company or conversation', {
+        type: 'string',
+        enum: ['user', 'company', 'conversation'],
+      }),
+    },
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'get_segment',
+    group: 'insights',
+    summary: 'Get a segment.',
+    method: 'GET',
+    path: '/segments/{id}',
+    params: { id: pathParam('Segment ID'), include_count: includeCount },
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'list_data_attributes_for_companies',
+    group: 'insights',
+    summary: 'List the company data attributes of the app.',
+    method: 'GET',
+    path: '/data_attributes/company',
+    params: { include_archived: includeArchived },
+    versionedPath: { since: '1.4', path: '/data_attributes', query: { model: 'company' } },
+    resultsKeys: ['data_attributes'],
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+    notes: dataAttributesNote,
+  },
+  {
+    name: 'list_data_attributes_for_customers',
+    group: 'insights',
+    summary: 'List the customer (user, lead, visitor) data attributes of the app.',
+    method: 'GET',
+    path: '/data_attributes/customer',
+    params: { include_archived: includeArchived },
+    versionedPath: { since: '1.4', path: '/data_attributes', query: { model: 'customer' } },
+    resultsKeys: ['data_attributes'],
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+    notes: dataAttributesNote,
+  },
+  {
+    name: 'list_segments',
+    group: 'insights',
+    summary: 'List user segments, or company segments with type=company.',
+    method: 'GET',
+    path: '/segments',
+    params: {
+      include_count: includeCount,
+      type: queryParam('if "company", list company segments, otherwise list user segments.'),
+    },
+    resultsKeys: ['segments'],
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+];

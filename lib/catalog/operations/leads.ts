@@ -1,0 +1,131 @@
+import {
+  atLeastOneOf,
+  body,
+  email,
+  idString,
+  pathParam,
+  queryParam,
+  scrollParam,
+  userRef,
+} from '../params.ts';
+import type { OperationSpec } from '../types.ts';
+
+const leadRef = {
+  type: 'object',
+  properties: { id: idString, user_id: idString },
+  ...atLeastOneOf('id', 'user_id'),
+};
+
+export const leadOperations: OperationSpec[] = [
+  {
+    name: 'convert_lead',
+    group: 'leads',
+    summary: 'Convert a lead to a user, merging it into the user when that user exists.',
+    method: 'POST',
+    path: '/contacts/convert',
+    params: {},
+    body: body('`{"contact": {id|user_id}, "user": {id|user_id|email}}`', {
+      properties: { contact: leadRef, user: userRef },
+      required: ['contact', 'user'],
+    }),
+    pagination: 'none',
+    // After a success the lead is gone: a blind repeat would fail confusingly, so never retry on doubt.
+    retrySafe: false,
+    successStatus: 200,
+  },
+  {
+    name: 'create_lead',
+    group: 'leads',
+    summary: 'Create a lead (Intercom generates its id and user_id).',
+    method: 'POST',
+    path: '/contacts',
+    params: {},
+    body: body(
+      'Lead attributes (`email`, `phone`, `name`, `custom_attributes`, ...); no identifier needed.',
+      {
+        properties: { email, custom_attributes: { type: 'object' } },
+      },
+    ),
+    pagination: 'none',
+    // Every call without an identifier creates another lead.
+    retrySafe: false,
+    successStatus: 200,
+  },
+  {
+    name: 'delete_lead',
+    group: 'leads',
+    summary: 'Delete a lead by user_id.',
+    method: 'DELETE',
+    path: '/contacts',
+    params: { user_id: queryParam('User ID', idString, true) },
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'delete_lead_by_id',
+    group: 'leads',
+    summary: 'Delete a lead by Intercom id.',
+    method: 'DELETE',
+    path: '/contacts/{id}',
+    params: { id: pathParam('Lead ID') },
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'get_lead',
+    group: 'leads',
+    summary: 'Get a lead.',
+    method: 'GET',
+    path: '/contacts/{id}',
+    params: { id: pathParam('Lead ID') },
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'list_leads',
+    group: 'leads',
+    summary: 'List leads, optionally filtered by email or phone; user_id returns one lead.',
+    method: 'GET',
+    path: '/contacts',
+    params: {
+      email: queryParam('Email address', email),
+      phone: queryParam('Phone number'),
+      user_id: queryParam('User ID'),
+    },
+    resultsKeys: ['contacts'],
+    pagination: 'pages',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'scroll_leads',
+    group: 'leads',
+    summary: 'Scroll over all leads (one open scroll per app; a scroll expires after 1 minute idle).',
+    method: 'GET',
+    path: '/contacts/scroll',
+    params: { scroll: scrollParam },
+    // Intercom's prose and SDKs say `contacts`; some of its examples show `users`.
+    resultsKeys: ['contacts', 'users'],
+    pagination: 'scroll',
+    retrySafe: true,
+    successStatus: 200,
+  },
+  {
+    name: 'update_lead',
+    group: 'leads',
+    summary: 'Update a lead identified by `id` or `user_id` in the body.',
+    method: 'POST',
+    path: '/contacts',
+    params: {},
+    body: body('`id` or `user_id` of the lead plus the attributes to change.', {
+      properties: { id: idString, user_id: idString, email, custom_attributes: { type: 'object' } },
+      ...atLeastOneOf('id', 'user_id'),
+    }),
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  },
+];

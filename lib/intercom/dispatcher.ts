@@ -1,0 +1,16 @@
+import { Agent, type Dispatcher } from 'undici';
+
+let shared: Agent | undefined;
+
+/**
+ * One keep-alive Agent per process (a Lambda container reuses it across invocations). Keep-alive is
+ * shorter than Intercom's idle timeout so a pooled socket is not closed under a request.
+ */
+export function defaultDispatcher(connectTimeoutMs: number): Dispatcher {
+  shared ??= new Agent({
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 30_000,
+    connect: { timeout: connectTimeoutMs },
+  });
+  return shared;
+}
