@@ -26,6 +26,7 @@ import { defaultDispatcher } from './dispatcher.ts';
 import {
   IntercomConnectionError,
   IntercomError,
+  IntercomHttpError,
   IntercomLookupError,
   IntercomRateLimitError,
   IntercomTimeoutError,
@@ -229,6 +230,7 @@ export class IntercomClient {
     try {
       return { result: await exchange(this.#dispatcher, this.#origin, ex, this.#now) };
     } catch (caught) {
+      if (caught instanceof IntercomError) return { error: caught };
       const mapped = mapTransportError(caught, ex, deadlineMs);
       if (mapped instanceof IntercomError) return { error: mapped };
       throw mapped;
@@ -252,6 +254,8 @@ export class IntercomClient {
       return wait;
     }
     if (error instanceof IntercomTimeoutError && error.phase === 'deadline') return undefined;
+    // A 4xx that may pass later (scroll_exists) is not worth repeating within one call.
+    if (error instanceof IntercomHttpError && error.status < 500) return undefined;
     const neverSent =
       (error instanceof IntercomConnectionError && !error.mayHaveReachedIntercom) ||
       (error instanceof IntercomTimeoutError && error.phase === 'connect');

@@ -1,0 +1,233 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { getOperation } from '../../lib/catalog/index.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  IntercomCursorError,
+  IntercomInvalidResponseError,
+  IntercomScrollExistsError,
+  items,
+  pages,
+} from '../../lib/intercom/index.ts';
+import {
+  errorList,
+  JSON_HEADERS,
+  type MockIntercom,
+  mockIntercom,
+  ORIGIN,
+} from '../helpers/mock-intercom.ts';
+
+let mock: MockIntercom;
+afterEach(async () => {
+  await mock.agent.close();
+});
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterable) out.push(value);
+  return out;
+}
+
+function userPage(ids: string[], next: string | null) {
+  return {
+    type: 'user.list',
+    users: ids.map((id) => ({ type: 'user', id })),
+    pages: { type: 'pages', next },
+  };
+}
+
+describe('pages.next pagination', () => {
+  it('follows pages.next to the end and yields every item', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/users?order=asc', method: 'GET' })
+      .reply(200, userPage(['1', '2'], `${ORIGIN}/users?order=asc&page=2`), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users?order=asc&page=2', method: 'GET' })
+      .reply(200, userPage(['3'], `${ORIGIN}/users?order=asc&page=3`), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users?order=asc&page=3', method: 'GET' })
+      .reply(200, userPage(['4'], null), { headers: JSON_HEADERS });
+    const all = await collect(items(mock.client, getOperation('list_users'), { order: 'asc' }));
+    expect(all.map((u) => (u as { id: string }).id)).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('resumes from an encoded cursor, skipping items already returned', async () => {
+    mock = mockIntercom();
+    const cursor = encodeCursor({ kind: 'link', path: '/users?page=2', skip: 1 });
+    mock.pool
+      .intercept({ path: '/users?page=2', method: 'GET' })
+      .reply(200, userPage(['a', 'b', 'c'], null), { headers: JSON_HEADERS });
+    const [page] = await collect(pages(mock.client, getOperation('list_users'), {}, { cursor }));
+    expect(page!.items).toEqual([
+      { type: 'user', id: 'b' },
+      { type: 'user', id: 'c' },
+    ]);
+    expect(page!.self).toEqual({ kind: 'link', path: '/users?page=2', skip: 1 });
+    expect(page!.next).toBeNull();
+  });
+
+  it('refuses a cursor of another operation and garbage cursors', async () => {
+    mock = mockIntercom();
+    const foreign = encodeCursor({ kind: 'link', path: '/conversations?page=2', skip: 0 });
+    await expect(
+      collect(pages(mock.client, getOperation('list_users'), {}, { cursor: foreign })),
+    ).rejects.toBeInstanceOf(IntercomCursorError);
+    await expect(
+      collect(pages(mock.client, getOperation('list_users'), {}, { cursor: '!!!' })),
+    ).rejects.toBeInstanceOf(IntercomCursorError);
+    expect(() => decodeCursor(Buffer.from('{"l":"x"}').toString('base64url'))).toThrow(IntercomCursorError);
+  });
+
+  it('never follows a pages.next link to another host or endpoint', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/users', method: 'GET' })
+      .reply(200, userPage(['1'], 'https://evil.example/users?page=2'), { headers: JSON_HEADERS });
+    await expect(collect(items(mock.client, getOperation('list_users')))).rejects.toBeInstanceOf(
+      IntercomInvalidResponseError,
+    );
+    mock.pool
+      .intercept({ path: '/users', method: 'GET' })
+      .reply(200, userPage(['1'], `${ORIGIN}/admins?page=2`), { headers: JSON_HEADERS });
+    await expect(collect(items(mock.client, getOperation('list_users')))).rejects.toThrow('another endpoint');
+  });
+
+  it('follows the events before= cursor', async () => {
+    mock = mockIntercom();
+    const events = (names: string[], next: string | null) => ({
+      type: 'event.list',
+      events: names.map((event_name) => ({ type: 'event', event_name })),
+      pages: { next, since: `${ORIGIN}/events?type=user&user_id=u1&since=1` },
+    });
+    mock.pool
+      .intercept({ path: '/events?type=user&user_id=u1', method: 'GET' })
+      .reply(200, events(['a', 'b'], `${ORIGIN}/events?type=user&user_id=u1&before=1700000000`), {
+        headers: JSON_HEADERS,
+      });
+    mock.pool
+      .intercept({ path: '/events?type=user&user_id=u1&before=1700000000', method: 'GET' })
+      .reply(200, events(['c'], null), { headers: JSON_HEADERS });
+    const all = await collect(
+      items(mock.client, getOperation('list_events_for_user'), { type: 'user', user_id: 'u1' }),
+    );
+    expect(all.map((e) => (e as { event_name: string }).event_name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('yields a non-paginated list once', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/tags', method: 'GET' })
+      .reply(200, { type: 'tag.list', tags: [{ id: '1' }] }, { headers: JSON_HEADERS });
+    const all = await collect(pages(mock.client, getOperation('list_tags')));
+    expect(all).toEqual([
+      { data: { type: 'tag.list', tags: [{ id: '1' }] }, items: [{ id: '1' }], self: undefined, next: null },
+    ]);
+  });
+});
+
+describe('scroll pagination', () => {
+  const scrollPage = (ids: string[], param: string) => ({
+    type: 'user.list',
+    users: ids.map((id) => ({ type: 'user', id })),
+    scroll_param: param,
+  });
+
+  it('sends scroll_param until the array comes back empty', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/users/scroll', method: 'GET' })
+      .reply(200, scrollPage(['1', '2'], 'p1'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
+      .reply(200, scrollPage(['3'], 'p2'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=p2', method: 'GET' })
+      .reply(200, scrollPage([], 'p3'), { headers: JSON_HEADERS });
+    const all = await collect(pages(mock.client, getOperation('scroll_users')));
+    expect(all.map((p) => p.items.length)).toEqual([2, 1, 0]);
+    expect(all.map((p) => p.next)).toEqual([
+      { kind: 'scroll', param: 'p1' },
+      { kind: 'scroll', param: 'p2' },
+      null,
+    ]);
+  });
+
+  it('restarts from the beginning after a 500 mid-scroll and skips ids already yielded', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/users/scroll', method: 'GET' })
+      .reply(200, scrollPage(['1', '2'], 'p1'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
+      .reply(
+        500,
+        errorList(
+          'server_error',
+          'Request failed due to an internal network error. Please restart the scroll operation.',
+        ),
+        { headers: JSON_HEADERS },
+      );
+    mock.pool
+      .intercept({ path: '/users/scroll', method: 'GET' })
+      .reply(200, scrollPage(['1', '2'], 'q1'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=q1', method: 'GET' })
+      .reply(200, scrollPage(['3'], 'q2'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=q2', method: 'GET' })
+      .reply(200, scrollPage([], 'q3'), { headers: JSON_HEADERS });
+    const all = await collect(items(mock.client, getOperation('scroll_users')));
+    expect(all.map((u) => (u as { id: string }).id)).toEqual(['1', '2', '3']);
+  });
+
+  it('gives up after maxScrollRestarts', async () => {
+    mock = mockIntercom();
+    for (let i = 0; i < 2; i++) {
+      mock.pool
+        .intercept({ path: '/users/scroll', method: 'GET' })
+        .reply(200, scrollPage(['1'], 'p'), { headers: JSON_HEADERS });
+      mock.pool
+        .intercept({ path: '/users/scroll?scroll_param=p', method: 'GET' })
+        .reply(500, errorList('server_error', 'restart'), { headers: JSON_HEADERS });
+    }
+    await expect(
+      collect(items(mock.client, getOperation('scroll_users'), {}, { maxScrollRestarts: 1 })),
+    ).rejects.toMatchObject({ status: 500 });
+  });
+
+  it('reads leads under contacts, or users as Intercom examples show', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/contacts/scroll', method: 'GET' })
+      .reply(
+        200,
+        { type: 'contact.list', users: [{ id: 'l1' }], scroll_param: 'p' },
+        { headers: JSON_HEADERS },
+      );
+    mock.pool
+      .intercept({ path: '/contacts/scroll?scroll_param=p', method: 'GET' })
+      .reply(200, { type: 'contact.list', contacts: [], scroll_param: 'p2' }, { headers: JSON_HEADERS });
+    expect(await collect(items(mock.client, getOperation('scroll_leads')))).toEqual([{ id: 'l1' }]);
+  });
+
+  it('surfaces scroll_exists as a clear error when another scroll is open', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/companies/scroll', method: 'GET' })
+      .reply(400, errorList('scroll_exists', 'scroll exists'), { headers: JSON_HEADERS });
+    await expect(collect(items(mock.client, getOperation('scroll_companies')))).rejects.toBeInstanceOf(
+      IntercomScrollExistsError,
+    );
+  });
+
+  it('resumes from the connector scroll parameter without restarting on failure', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=given', method: 'GET' })
+      .reply(500, errorList('server_error', 'restart'), { headers: JSON_HEADERS });
+    await expect(
+      collect(items(mock.client, getOperation('scroll_users'), { scroll: 'given' })),
+    ).rejects.toMatchObject({ status: 500 });
+  });
+});
