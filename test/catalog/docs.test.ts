@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { withOperationsTable } from '../../lib/docs/operations-table.ts';
+
+describe('README operations table', () => {
+  it('is the one the catalog renders (run `npm run docs` after changing the catalog)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(withOperationsTable(readme)).toBe(readme);
+    expect(readme.match(/^\| `[a-z_]+` \|/gm)).toHaveLength(57);
+  });
+});
