@@ -1,0 +1,90 @@
+/** Validates operation input with the precompiled validators and words the errors for people. */
+
+export interface ValidationIssue {
+  /** JSON Pointer into the request body (`/body/email`, `/id`). */
+  path: string;
+  message: string;
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+  schemaPath: string;
+}
+
+/** The shape of an AJV standalone validator. */
+export type CompiledValidator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+export type ValidatorMap = Readonly<Record<string, CompiledValidator>>;
+
+/**
+ * The contract accepts the operation's `$body` under `body` or `$body`: one name goes to validation.
+ * Returns a new object; the caller's input is not touched.
+ */
+export function normalizeInput(input: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.hasOwn(input, '$body')) return input;
+  const { $body, ...rest } = input;
+  if (Object.hasOwn(rest, 'body')) return input; // both given: validation reports `$body` as unknown
+  return { ...rest, body: $body };
+}
+
+function pointer(base: string, property: unknown): string {
+  return `${base}/${String(property).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+}
+
+function describe(error: AjvError): ValidationIssue {
+  const { keyword, params, instancePath } = error;
+  switch (keyword) {
+    case 'required':
+      return { path: pointer(instancePath, params.missingProperty), message: 'is required' };
+    case 'additionalProperties':
+      return { path: pointer(instancePath, params.additionalProperty), message: 'is not a known parameter' };
+    case 'enum':
+      return {
+        path: instancePath,
+        message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
+      };
+    case 'not':
+      return { path: instancePath || '/', message: 'combines parameters that cannot be used together' };
+    default:
+      return { path: instancePath || '/', message: error.message ?? `fails ${keyword}` };
+  }
+}
+
+/**
+ * Turns AJV's errors into one issue per offending field. "At least one of" rules (`anyOf` of
+ * `required`) become a single issue naming the alternatives instead of AJV's three.
+ */
+export function describeErrors(errors: readonly AjvError[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath));
+  const alternatives = new Map<string, { path: string; names: string[] }>();
+  for (const error of errors) {
+    const parent = error.schemaPath.replace(/\/\d+\/required$/, '');
+    if (error.keyword === 'required' && anyOfPaths.has(parent)) {
+      const entry = alternatives.get(parent) ?? { path: error.instancePath || '/', names: [] };
+      entry.names.push(String(error.params.missingProperty));
+      alternatives.set(parent, entry);
+      continue;
+    }
+    if (error.keyword === 'anyOf' || error.keyword === 'if') continue;
+    issues.push(describe(error));
+  }
+  for (const { path, names } of alternatives.values()) {
+    issues.push({ path, message: `needs at least one of: ${names.join(', ')}` });
+  }
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Issues of `input` against the operation's validator; empty when valid. */
+export function validateInput(validator: CompiledValidator, input: unknown): ValidationIssue[] {
+  if (validator(input)) return [];
+  return describeErrors(validator.errors ?? []);
+}
