@@ -1,0 +1,34 @@
+/** One Intercom client per workspace, created on first use and kept for the life of the container. */
+import type { AppConfig, WorkspaceConfig } from '../config/types.ts';
+import { IntercomClient, type IntercomClientOptions } from '../intercom/client.ts';
+import { recordIntercomAttempt } from '../observability/metrics.ts';
+
+export type ClientFactory = (workspace: WorkspaceConfig) => IntercomClient;
+
+export function workspaceClientOptions(workspace: WorkspaceConfig): IntercomClientOptions {
+  const options: IntercomClientOptions = {
+    token: workspace.accessToken,
+    region: workspace.region,
+    version: workspace.version,
+    onAttempt: recordIntercomAttempt,
+  };
+  if (workspace.baseUrl) options.baseUrl = workspace.baseUrl;
+  return options;
+}
+
+export function workspaceClients(
+  config: AppConfig,
+  create: ClientFactory = (w) => new IntercomClient(workspaceClientOptions(w)),
+) {
+  const clients = new Map<string, IntercomClient>();
+  return (workspaceName: string = config.defaultWorkspace): IntercomClient => {
+    let client = clients.get(workspaceName);
+    if (!client) {
+      const workspace = config.workspaces.get(workspaceName);
+      if (!workspace) throw new Error(`Workspace "${workspaceName}" is not configured`);
+      client = create(workspace);
+      clients.set(workspaceName, client);
+    }
+    return client;
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Runs one operation for any entry point (HTTP action, CLI, bulk worker, automation): the operation's
+ * parameters go to Intercom; the list controls (`resultsPath`, `limit`, `next`) steer pagination.
+ */
+import { selectPath } from '../catalog/results.ts';
+import type { Operation } from '../catalog/types.ts';
+import type { IntercomClient } from '../intercom/client.ts';
+import { type Cursor, encodeCursor } from '../intercom/cursor.ts';
+import { pages } from '../intercom/pagination.ts';
+
+export interface ActionResult {
+  /** Intercom's success status (200, or 202 for events). */
+  status: number;
+  data: unknown;
+  /** List-shaped operations only: the cursor of what comes next, or null at the end. */
+  next?: string | null;
+}
+
+export interface ExecuteOptions {
+  /** Stop following pages after this long and return what was collected plus `next`. Default 20 s. */
+  budgetMs?: number;
+  /** No Intercom call may run past this instant (epoch ms), e.g. the Lambda's own end. */
+  hardDeadline?: number;
+  requestId?: string;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/** `resultsPath` named something that is not an array in Intercom's response. */
+export class ResultsPathError extends Error {
+  override name = 'ResultsPathError';
+}
+
+/** Fits API Gateway's ~29 s integration timeout with room for the last page and the response. */
+export const DEFAULT_BUDGET_MS = 20_000;
+
+const CONTROLS = new Set(['resultsPath', 'limit', 'next']);
+
+function splitControls(input: Record<string, unknown>) {
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) if (!CONTROLS.has(key)) params[key] = value;
+  return {
+    params,
+    resultsPath: typeof input.resultsPath === 'string' ? input.resultsPath : undefined,
+    limit: typeof input.limit === 'number' ? input.limit : undefined,
+    cursor: typeof input.next === 'string' ? input.next : undefined,
+  };
+}
+
+function encode(cursor: Cursor | null): string | null {
+  return cursor ? encodeCursor(cursor) : null;
+}
+
+export async function executeAction(
+  client: IntercomClient,
+  op: Operation,
+  input: Record<string, unknown>,
+  options: ExecuteOptions = {},
+): Promise<ActionResult> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
+  const hardDeadline = options.hardDeadline ?? started + budgetMs + 5_000;
+  const callOptions = () => ({
+    requestId: options.requestId,
+    signal: options.signal,
+    timeoutMs: Math.max(1, hardDeadline - now()),
+  });
+  const { params, resultsPath, limit, cursor } = splitControls(input);
+
+  if (!op.resultsKeys) {
+    const { status, data } = await client.call(op, params, callOptions());
+    return { status, data };
+  }
+
+  // One page, as Intercom sent it, with the cursor of the next.
+  if (resultsPath === undefined && limit === undefined) {
+    for await (const page of pages(client, op, params, { ...callOptions(), cursor })) {
+      return { status: 200, data: page.data, next: encode(page.next) };
+    }
+  }
+
+  // Collect items across pages until `limit`, the end, or the time budget.
+  const collected: unknown[] = [];
+  const max = limit ?? Number.POSITIVE_INFINITY;
+  const iterator = pages(client, op, params, { ...callOptions(), cursor });
+  let next: Cursor | null = null;
+  for (;;) {
+    const step = await iterator.next();
+    if (step.done) break;
+    const page = step.value;
+    const skip = page.self?.kind === 'link' ? page.self.skip : 0;
+    let items = page.items;
+    if (resultsPath !== undefined) {
+      const selected = selectPath(page.data, resultsPath);
+      if (!Array.isArray(selected))
+        throw new ResultsPathError(`resultsPath "${resultsPath}" names no array in Intercom's response`);
+      items = selected.slice(skip);
+    }
+    const room = max - collected.length;
+    if (items.length > room && op.pagination === 'none') {
+      collected.push(...items.slice(0, room));
+      break;
+    }
+    // A scroll page cannot be re-read, so scroll results come in whole pages (limit rounds up).
+    if (items.length > room && page.self?.kind === 'link') {
+      collected.push(...items.slice(0, room));
+      next = { kind: 'link', path: page.self.path, skip: skip + room };
+      break;
+    }
+    collected.push(...items);
+    next = page.next;
+    if (!next || collected.length >= max || now() - started >= budgetMs) break;
+  }
+  await iterator.return(undefined);
+  return { status: 200, data: collected, next: encode(next) };
+}

@@ -1,0 +1,39 @@
+/** API keys: presented as `Authorization: Bearer <key>` or `x-api-key`, stored and compared as SHA-256. */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyRecord } from '../config/types.ts';
+
+/** A new random key: `ia_` + 32 random bytes (base64url). Shown once; only its hash is stored. */
+export function generateApiKey(): string {
+  return `ia_${randomBytes(32).toString('base64url')}`;
+}
+
+/** The key a request presents, or undefined. Header names are lower-case (normalised first). */
+export function presentedKey(headers: Readonly<Record<string, string | undefined>>): string | undefined {
+  const authorization = headers.authorization;
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return match?.[1];
+  }
+  const apiKey = headers['x-api-key']?.trim();
+  return apiKey || undefined;
+}
+
+export interface KeyRing {
+  /** The record whose hash matches `key`, or undefined. Takes the same time whichever key matches. */
+  find(key: string): ApiKeyRecord | undefined;
+}
+
+export function keyRing(records: readonly ApiKeyRecord[]): KeyRing {
+  const hashes = records.map((record) => ({ record, digest: Buffer.from(record.sha256, 'hex') }));
+  return {
+    find(key) {
+      const digest = createHash('sha256').update(key, 'utf8').digest();
+      let found: ApiKeyRecord | undefined;
+      // Compare against every record, without an early exit, so timing says nothing about the match.
+      for (const entry of hashes) {
+        if (timingSafeEqual(entry.digest, digest) && !found) found = entry.record;
+      }
+      return found;
+    },
+  };
+}

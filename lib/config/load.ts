@@ -1,0 +1,87 @@
+/**
+ * Loads the configuration once per container: from Secrets Manager when the secret ARNs are set
+ * (deployed), else from environment variables (local runs, tests). Incomplete configuration fails
+ * here, at start-up, with a message naming what is missing.
+ */
+import {
+  ConfigError,
+  parseApiKeys,
+  parseBaseUrl,
+  parseJson,
+  parseRegion,
+  parseVersion,
+  parseWorkspaces,
+  sha256Hex,
+} from './parse.ts';
+import type { AppConfig, WorkspaceConfig } from './types.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads a secret string; the default uses Powertools Parameters (cached, SDK v3). Injectable for tests. */
+export type SecretReader = (arn: string) => Promise<string | undefined>;
+
+async function powertoolsSecret(arn: string): Promise<string | undefined> {
+  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+  const value = await getSecret(arn, { maxAge: 300 });
+  return typeof value === 'string'
+    ? value
+    : value === undefined
+      ? undefined
+      : Buffer.from(value).toString('utf8');
+}
+
+function workspaceFromEnv(env: Env): WorkspaceConfig {
+  const where = 'environment';
+  const token = env.INTERCOM_ACCESS_TOKEN;
+  if (!token) {
+    throw new ConfigError(
+      'INTERCOM_ACCESS_TOKEN is not set (or set INTERCOM_WORKSPACES_JSON, or WORKSPACES_SECRET_ARN when deployed)',
+    );
+  }
+  const workspace: WorkspaceConfig = {
+    name: env.INTERCOM_WORKSPACE ?? 'default',
+    accessToken: token,
+    region: parseRegion(env.INTERCOM_REGION || undefined, `${where} INTERCOM_REGION`),
+    version: parseVersion(env.INTERCOM_VERSION || undefined, `${where} INTERCOM_VERSION`),
+    webhookSecrets: (env.INTERCOM_WEBHOOK_SECRET ?? '').split(',').filter((s) => s.length > 0),
+  };
+  const baseUrl = parseBaseUrl(env.INTERCOM_BASE_URL, `${where} INTERCOM_BASE_URL`);
+  if (baseUrl) workspace.baseUrl = baseUrl;
+  if (env.INTERCOM_APP_ID) workspace.appId = env.INTERCOM_APP_ID;
+  return workspace;
+}
+
+export async function loadConfig(
+  env: Env = process.env,
+  readSecret: SecretReader = powertoolsSecret,
+): Promise<AppConfig> {
+  const workspaces = env.WORKSPACES_SECRET_ARN
+    ? parseWorkspaces(parseJson(await readSecret(env.WORKSPACES_SECRET_ARN), 'workspaces secret'))
+    : env.INTERCOM_WORKSPACES_JSON
+      ? parseWorkspaces(parseJson(env.INTERCOM_WORKSPACES_JSON, 'INTERCOM_WORKSPACES_JSON'))
+      : (() => {
+          const workspace = workspaceFromEnv(env);
+          return { workspaces: new Map([[workspace.name, workspace]]), defaultWorkspace: workspace.name };
+        })();
+
+  const apiKeys = env.API_KEYS_SECRET_ARN
+    ? parseApiKeys(parseJson(await readSecret(env.API_KEYS_SECRET_ARN), 'API keys secret'), workspaces)
+    : env.API_KEYS_JSON
+      ? parseApiKeys(parseJson(env.API_KEYS_JSON, 'API_KEYS_JSON'), workspaces)
+      : [];
+  if (env.API_KEY) {
+    if (env.API_KEY.length < 16) throw new ConfigError('API_KEY must be at least 16 characters');
+    apiKeys.push({
+      name: 'API_KEY',
+      sha256: sha256Hex(env.API_KEY),
+      scopes: ['read', 'write', 'delete', 'bulk'],
+      workspace: workspaces.defaultWorkspace,
+    });
+  }
+  if (apiKeys.length === 0) {
+    throw new ConfigError(
+      'No API key is configured: set API_KEY (or API_KEYS_JSON, or API_KEYS_SECRET_ARN when deployed)',
+    );
+  }
+  return { ...workspaces, apiKeys };
+}

@@ -1,0 +1,141 @@
+/**
+ * Parses and checks configuration documents (from environment variables locally, from Secrets Manager
+ * when deployed). Every problem is a ConfigError that names the setting, never its secret value.
+ */
+import { createHash } from 'node:crypto';
+import { API_VERSIONS, type ApiKeyScope, type ApiVersion } from '../catalog/index.ts';
+import { REGION_BASE_URLS, type Region } from '../intercom/config.ts';
+import type { ApiKeyRecord, AppConfig, WorkspaceConfig } from './types.ts';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const API_KEY_SCOPES: readonly ApiKeyScope[] = ['read', 'write', 'delete', 'bulk'];
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export function parseRegion(value: unknown, where: string): Region {
+  const region = value ?? 'us';
+  if (typeof region !== 'string' || !Object.hasOwn(REGION_BASE_URLS, region)) {
+    throw new ConfigError(`${where}: region must be one of ${Object.keys(REGION_BASE_URLS).join(', ')}`);
+  }
+  return region as Region;
+}
+
+export function parseVersion(value: unknown, where: string): ApiVersion {
+  const version = value ?? '1.4';
+  if (typeof version !== 'string' || !(API_VERSIONS as readonly string[]).includes(version)) {
+    throw new ConfigError(`${where}: Intercom version must be one of ${API_VERSIONS.join(', ')}`);
+  }
+  return version as ApiVersion;
+}
+
+export function parseBaseUrl(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new ConfigError(`${where}: base URL must be a string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${where}: base URL is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`${where}: base URL must be http(s)`);
+  return value;
+}
+
+function parseSecrets(value: unknown, where: string): string[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (!list.every((s) => typeof s === 'string'))
+    throw new ConfigError(`${where}: webhook secrets must be strings`);
+  // An empty secret would accept forged notifications: drop it here, and webhooks fail closed.
+  return (list as string[]).filter((s) => s.length > 0);
+}
+
+export function parseWorkspace(name: string, raw: unknown): WorkspaceConfig {
+  const where = `workspace "${name}"`;
+  if (!isRecord(raw)) throw new ConfigError(`${where}: must be an object`);
+  if (typeof raw.accessToken !== 'string' || raw.accessToken.length === 0) {
+    throw new ConfigError(`${where}: accessToken (the Intercom access token) is missing`);
+  }
+  const workspace: WorkspaceConfig = {
+    name,
+    accessToken: raw.accessToken,
+    region: parseRegion(raw.region, where),
+    version: parseVersion(raw.version, where),
+    webhookSecrets: parseSecrets(raw.webhookSecrets, where),
+  };
+  const baseUrl = parseBaseUrl(raw.baseUrl, where);
+  if (baseUrl) workspace.baseUrl = baseUrl;
+  if (typeof raw.appId === 'string' && raw.appId) workspace.appId = raw.appId;
+  return workspace;
+}
+
+/** `{"default": "main", "workspaces": {"main": {...}}}` */
+export function parseWorkspaces(raw: unknown): Pick<AppConfig, 'workspaces' | 'defaultWorkspace'> {
+  if (!isRecord(raw) || !isRecord(raw.workspaces))
+    throw new ConfigError('workspaces document: needs a "workspaces" object');
+  const workspaces = new Map<string, WorkspaceConfig>();
+  for (const [name, value] of Object.entries(raw.workspaces))
+    workspaces.set(name, parseWorkspace(name, value));
+  if (workspaces.size === 0) throw new ConfigError('workspaces document: no workspace configured');
+  const defaultWorkspace = raw.default ?? (workspaces.size === 1 ? [...workspaces.keys()][0] : undefined);
+  if (typeof defaultWorkspace !== 'string' || !workspaces.has(defaultWorkspace)) {
+    throw new ConfigError('workspaces document: "default" must name one of the workspaces');
+  }
+  return { workspaces, defaultWorkspace };
+}
+
+export function parseApiKey(
+  raw: unknown,
+  index: number,
+  workspaces: ReadonlyMap<string, WorkspaceConfig>,
+  defaultWorkspace: string,
+): ApiKeyRecord {
+  const where = `API key #${index + 1}`;
+  if (!isRecord(raw)) throw new ConfigError(`${where}: must be an object`);
+  const name = typeof raw.name === 'string' && raw.name ? raw.name : `key-${index + 1}`;
+  let sha256: string | undefined;
+  if (typeof raw.sha256 === 'string' && /^[0-9a-f]{64}$/.test(raw.sha256)) sha256 = raw.sha256;
+  else if (typeof raw.key === 'string' && raw.key.length >= 16) sha256 = sha256Hex(raw.key);
+  if (!sha256)
+    throw new ConfigError(
+      `${where} ("${name}"): needs "sha256" (64 hex chars) or a "key" of at least 16 characters`,
+    );
+  const scopes = raw.scopes ?? API_KEY_SCOPES;
+  if (!Array.isArray(scopes) || !scopes.every((s) => (API_KEY_SCOPES as unknown[]).includes(s))) {
+    throw new ConfigError(`${where} ("${name}"): scopes must be a list of ${API_KEY_SCOPES.join(', ')}`);
+  }
+  const workspace = raw.workspace ?? defaultWorkspace;
+  if (typeof workspace !== 'string' || !workspaces.has(workspace)) {
+    throw new ConfigError(`${where} ("${name}"): workspace "${String(workspace)}" is not configured`);
+  }
+  return { name, sha256, scopes: scopes as ApiKeyScope[], workspace };
+}
+
+/** `{"keys": [{"name", "sha256" | "key", "scopes", "workspace"}]}` or a bare list. */
+export function parseApiKeys(
+  raw: unknown,
+  config: Pick<AppConfig, 'workspaces' | 'defaultWorkspace'>,
+): ApiKeyRecord[] {
+  const list = isRecord(raw) ? raw.keys : raw;
+  if (!Array.isArray(list)) throw new ConfigError('API keys document: needs a "keys" list');
+  return list.map((entry, i) => parseApiKey(entry, i, config.workspaces, config.defaultWorkspace));
+}
+
+export function parseJson(text: string | undefined, what: string): unknown {
+  if (text === undefined) throw new ConfigError(`${what}: empty`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${what}: not valid JSON`);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The Lambda handler of one operation group: `POST /actions/{operation}`. A function file only picks
+ * its group and validators; the middleware order is the contract's: headers, request id, auth,
+ * operation and scope, body, validation, the call, and one error shape for every failure.
+ */
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import { type ClientFactory, workspaceClients } from '../actions/clients.ts';
+import { executeAction, ResultsPathError } from '../actions/execute.ts';
+import { keyRing } from '../auth/api-keys.ts';
+import type { Group } from '../catalog/index.ts';
+import type { AppConfig } from '../config/types.ts';
+import type { ValidatorMap } from '../validation/validate.ts';
+import { HttpError } from './errors.ts';
+import { apiKeyAuth } from './middleware/auth.ts';
+import { errorResponse } from './middleware/error-response.ts';
+import { DEFAULT_MAX_BODY_BYTES, jsonBody } from './middleware/json-body.ts';
+import { resolveOperation } from './middleware/operation.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { validateOperationInput } from './middleware/validate.ts';
+import { jsonResponse } from './response.ts';
+import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
+
+export interface ActionHandlerOptions {
+  maxBodyBytes?: number;
+  /** Tests inject clients bound to a MockAgent. */
+  createClient?: ClientFactory;
+}
+
+/** Leaves the Lambda time to answer after the last Intercom call. */
+const RESPONSE_MARGIN_MS = 1_500;
+
+export function createActionHandler(
+  group: Group,
+  validators: ValidatorMap,
+  config: AppConfig,
+  options: ActionHandlerOptions = {},
+) {
+  const clientFor = workspaceClients(config, options.createClient);
+  const maxBodyBytes = options.maxBodyBytes ?? (Number(process.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
+
+  return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
+    .use(httpHeaderNormalizer())
+    .use(requestContext())
+    .use(apiKeyAuth(keyRing(config.apiKeys)))
+    .use(resolveOperation(group))
+    .use(jsonBody(maxBodyBytes))
+    .use(validateOperationInput(validators))
+    .use(errorResponse())
+    .handler(async (_event, context, { signal }) => {
+      const op = context.operation!;
+      const remaining = context.getRemainingTimeInMillis?.();
+      const hardDeadline = remaining ? Date.now() + remaining - RESPONSE_MARGIN_MS : undefined;
+      try {
+        const result = await executeAction(clientFor(context.apiKey!.workspace), op, context.input ?? {}, {
+          requestId: context.requestId,
+          signal,
+          ...(hardDeadline ? { hardDeadline } : {}),
+        });
+        const body: Record<string, unknown> = { data: result.data };
+        if (result.next !== undefined) body.next = result.next;
+        body.requestId = context.requestId;
+        return jsonResponse(result.status, body);
+      } catch (error) {
+        if (error instanceof ResultsPathError) {
+          throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
+            details: [{ path: '/resultsPath', message: error.message }],
+          });
+        }
+        throw error;
+      }
+    });
+}

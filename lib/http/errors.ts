@@ -1,0 +1,120 @@
+/**
+ * The contract's error JSON for every failure. `HttpError` is what middlewares throw; `toHttpError`
+ * maps anything else (Intercom client errors, bugs) onto the contract's error table.
+ */
+import {
+  IntercomConnectionError,
+  IntercomCursorError,
+  IntercomError,
+  IntercomHttpError,
+  IntercomLookupError,
+  IntercomRateLimitError,
+  IntercomTimeoutError,
+} from '../intercom/errors.ts';
+import type { ValidationIssue } from '../validation/validate.ts';
+
+export interface HttpErrorOptions {
+  details?: ValidationIssue[];
+  intercomRequestId?: string;
+  /** Extra response headers (Retry-After). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class HttpError extends Error {
+  override name = 'HttpError';
+  readonly status: number;
+  readonly code: string;
+  readonly details: ValidationIssue[] | undefined;
+  readonly intercomRequestId: string | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, options: HttpErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = status;
+    this.code = code;
+    this.details = options.details;
+    this.intercomRequestId = options.intercomRequestId;
+    this.headers = options.headers ?? {};
+  }
+
+  /** 4xx messages are the caller's to read; a 5xx message never carries internals. */
+  get expose(): boolean {
+    return this.status < 500;
+  }
+}
+
+export interface ErrorBody {
+  error: {
+    status: number;
+    code: string;
+    message: string;
+    details?: ValidationIssue[];
+    requestId: string;
+    intercomRequestId?: string;
+  };
+}
+
+function fromIntercom(error: IntercomError): HttpError {
+  if (error instanceof IntercomRateLimitError) {
+    const seconds = Math.max(1, Math.ceil(error.retryAfterMs() / 1000));
+    return new HttpError(429, 'rate_limited', `Intercom's rate limit is spent; retry in ${seconds} s`, {
+      intercomRequestId: error.requestId,
+      headers: { 'retry-after': String(seconds) },
+      cause: error,
+    });
+  }
+  if (error instanceof IntercomHttpError) {
+    const options = { intercomRequestId: error.requestId, cause: error };
+    if (error.status === 503)
+      return new HttpError(503, 'upstream_unavailable', 'Intercom is unavailable; try again later', options);
+    if (error.status >= 500)
+      return new HttpError(502, 'upstream_error', `Intercom failed (HTTP ${error.status})`, options);
+    return new HttpError(error.status, error.intercomCode, error.message, options);
+  }
+  if (error instanceof IntercomTimeoutError) {
+    return new HttpError(504, 'upstream_timeout', 'Intercom did not answer within the deadline', {
+      cause: error,
+    });
+  }
+  if (error instanceof IntercomConnectionError) {
+    const unavailable = !error.mayHaveReachedIntercom;
+    return new HttpError(
+      unavailable ? 503 : 502,
+      unavailable ? 'upstream_unavailable' : 'upstream_error',
+      'Could not reach Intercom',
+      {
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof IntercomCursorError) {
+    return new HttpError(400, 'validation_failed', 'Invalid parameters', {
+      details: [{ path: '/next', message: error.message }],
+      cause: error,
+    });
+  }
+  if (error instanceof IntercomLookupError)
+    return new HttpError(404, 'not_found', error.message, { cause: error });
+  return new HttpError(502, 'upstream_error', 'Intercom sent a response that could not be read', {
+    cause: error,
+  });
+}
+
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof IntercomError) return fromIntercom(error);
+  return new HttpError(500, 'internal_error', 'Internal error', { cause: error });
+}
+
+export function errorBody(error: HttpError, requestId: string): ErrorBody {
+  const body: ErrorBody['error'] = {
+    status: error.status,
+    code: error.code,
+    message: error.expose ? error.message : error.status === 500 ? 'Internal error' : error.message,
+    requestId,
+  };
+  if (error.details) body.details = error.details;
+  if (error.intercomRequestId) body.intercomRequestId = error.intercomRequestId;
+  return { error: body };
+}

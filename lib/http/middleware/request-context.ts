@@ -1,0 +1,45 @@
+/**
+ * First in, last out: gives each request an id (`x-request-id` in, else generated), echoes it in the
+ * response, tags every log line with it, and writes one access-log line and the request metrics.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareObj, Request } from '@middy/core';
+import { logger } from '../../observability/logger.ts';
+import { recordRequest } from '../../observability/metrics.ts';
+import type { ActionContext, HttpEvent, HttpResult } from '../types.ts';
+
+/** Ids we echo into headers and logs: bounded, no control characters. */
+const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+function finish(request: Request<HttpEvent, HttpResult, Error, ActionContext>): void {
+  const { context, event } = request;
+  const response = request.response ?? { statusCode: 500 };
+  response.headers = { ...response.headers, 'x-request-id': context.requestId };
+  request.response = response;
+  const status = response.statusCode ?? 200;
+  const errorCode = status >= 400 ? (request.error as { code?: string } | null)?.code : undefined;
+  recordRequest(status, errorCode);
+  logger().info('request', {
+    method: event.requestContext?.http?.method,
+    path: event.rawPath,
+    operation: context.operation?.name,
+    keyName: context.apiKey?.name,
+    status,
+    ms: Date.now() - context.startedAt,
+  });
+}
+
+export function requestContext(): MiddlewareObj<HttpEvent, HttpResult, Error, ActionContext> {
+  return {
+    name: 'requestContext',
+    before: (request) => {
+      const given = request.event.headers?.['x-request-id'];
+      const requestId = given && SAFE_ID.test(given) ? given : randomUUID();
+      request.context.requestId = requestId;
+      request.context.startedAt = Date.now();
+      logger().appendKeys({ requestId });
+    },
+    after: finish,
+    onError: finish,
+  };
+}

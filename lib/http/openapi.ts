@@ -1,0 +1,150 @@
+/** The OpenAPI 3.1 description of the HTTP API, generated from the catalog (served at GET /openapi.json). */
+import { inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
+
+const ERROR_STATUSES: Record<string, string> = {
+  '400': '`invalid_json` or `validation_failed` (with `details`), or an Intercom 400 passed through',
+  '401': '`unauthorized`: no key or an unknown key',
+  '403': '`forbidden`: the key lacks the scope',
+  '404': '`unknown_operation`, `not_found`, or an Intercom 404',
+  '413': '`payload_too_large`',
+  '415': '`unsupported_media_type`',
+  '429': "`rate_limited`: Intercom's budget is spent; see Retry-After",
+  '500': '`internal_error`',
+  '502': '`upstream_error`: Intercom failed after the allowed retries',
+  '503': '`upstream_unavailable`',
+  '504': '`upstream_timeout`',
+};
+
+const errorSchema: JsonSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['status', 'code', 'message', 'requestId'],
+      properties: {
+        status: { type: 'integer' },
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['path', 'message'],
+            properties: { path: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+        requestId: { type: 'string' },
+        intercomRequestId: { type: 'string' },
+      },
+    },
+  },
+};
+
+function withoutId(schema: JsonSchema): JsonSchema {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}
+
+function errorResponses(): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(ERROR_STATUSES).map(([status, description]) => [
+      status,
+      { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    ]),
+  );
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const op of operations) {
+    const list = op.resultsKeys !== undefined;
+    const success: JsonSchema = {
+      type: 'object',
+      required: list ? ['data', 'next', 'requestId'] : ['data', 'requestId'],
+      properties: {
+        data: {
+          description: list ? "Intercom's JSON, or the array `resultsPath` selects" : "Intercom's JSON",
+        },
+        ...(list
+          ? {
+              next: {
+                type: ['string', 'null'],
+                description: 'Cursor for the next call (`next`), null at the end',
+              },
+            }
+          : {}),
+        requestId: { type: 'string' },
+      },
+    };
+    const schema = inputSchemaOf(op);
+    paths[`/actions/${op.name}`] = {
+      post: {
+        operationId: op.name,
+        tags: [op.group],
+        summary: op.summary,
+        description: [`Scope: \`${op.scope}\`. Intercom: \`${op.method} ${op.path}\`.`, op.notes]
+          .filter(Boolean)
+          .join('\n\n'),
+        'x-scope': op.scope,
+        requestBody: {
+          required: Array.isArray(schema.required) && schema.required.length > 0,
+          content: { 'application/json': { schema: withoutId(schema) } },
+        },
+        responses: {
+          [String(op.successStatus)]: {
+            description: 'Success',
+            content: { 'application/json': { schema: success } },
+          },
+          ...errorResponses(),
+        },
+      },
+    };
+  }
+  paths['/health'] = {
+    get: {
+      operationId: 'health',
+      security: [],
+      responses: {
+        '200': {
+          description: 'The service is up',
+          content: {
+            'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' } } } },
+          },
+        },
+      },
+    },
+  };
+  paths['/openapi.json'] = {
+    get: {
+      operationId: 'openapi',
+      security: [],
+      responses: {
+        '200': {
+          description: 'This document',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+      },
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'intercom-actions',
+      version: '0.1.0',
+      description:
+        'Intercom REST API 1.x operations as authenticated HTTP actions. Errors share one shape (see the `Error` schema).',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+    tags: [...new Set(operations.map((op) => op.group))].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: { Error: errorSchema },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
+        apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+      },
+    },
+  };
+}

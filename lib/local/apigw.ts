@@ -1,0 +1,93 @@
+/** Builds the API Gateway HTTP API (payload 2.0) event and Lambda context AWS would pass a handler. */
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+
+export interface IncomingRequest {
+  method: string;
+  /** Path and query as received (`/actions/get_user?x=1`). */
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  sourceIp: string;
+}
+
+function isText(contentType: string | undefined): boolean {
+  return (
+    !contentType ||
+    /^(text\/|application\/([a-z0-9.+-]*\+)?(json|xml|x-www-form-urlencoded))/i.test(contentType)
+  );
+}
+
+export function apiGatewayEvent(
+  request: IncomingRequest,
+  routeKey: string,
+  now = new Date(),
+): APIGatewayProxyEventV2 {
+  const url = new URL(request.url, 'http://local');
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
+    // API Gateway joins repeated headers with commas.
+    else headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const text = isText(headers['content-type']);
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams)
+    query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: {
+        method: request.method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: request.body.length > 0 && !text,
+  };
+  if (cookies.length > 0) event.cookies = cookies;
+  if (url.search) event.queryStringParameters = query;
+  if (request.body.length > 0)
+    event.body = text ? request.body.toString('utf8') : request.body.toString('base64');
+  return event;
+}
+
+/** A Lambda context whose remaining time counts down from `timeoutMs`, as in AWS. */
+export function lambdaContext(functionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  const fail = () => {
+    throw new Error('callback-style completion is not supported; return a promise');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: fail,
+    fail,
+    succeed: fail,
+  };
+}

@@ -1,0 +1,34 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AttemptInfo } from '../intercom/client.ts';
+
+let shared: Metrics | undefined;
+
+/** The process's EMF metrics (Powertools); `POWERTOOLS_METRICS_DISABLED=true` turns them off locally. */
+export function metrics(): Metrics {
+  shared ??= new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'IntercomActions',
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'intercom-actions',
+  });
+  return shared;
+}
+
+/** Records one Intercom attempt: latency, 429s and the rate-limit headroom the bulk workers budget on. */
+export function recordIntercomAttempt(info: AttemptInfo): void {
+  const m = metrics();
+  m.addMetric('IntercomLatency', MetricUnit.Milliseconds, info.durationMs);
+  if (info.status === 429) m.addMetric('IntercomRateLimited', MetricUnit.Count, 1);
+  if (info.rateLimit) m.addMetric('IntercomRateLimitRemaining', MetricUnit.Count, info.rateLimit.remaining);
+}
+
+export function recordRequest(statusCode: number, errorCode: string | undefined): void {
+  const m = metrics();
+  m.addMetric('Requests', MetricUnit.Count, 1);
+  if (errorCode) {
+    const single = m.singleMetric();
+    single.addDimension('ErrorCode', errorCode);
+    single.addMetric('Errors', MetricUnit.Count, 1);
+  }
+  if (statusCode >= 500) m.addMetric('ServerErrors', MetricUnit.Count, 1);
+}
+
+export { MetricUnit };
