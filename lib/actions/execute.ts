@@ -91,7 +91,8 @@ export async function executeAction(
     const page = step.value;
     const skip = page.self?.kind === 'link' ? page.self.skip : 0;
     let items = page.items;
-    if (resultsPath !== undefined) {
+    // The natural key reads through extractItems, so a one-object answer (find_user in 1.0) is a list too.
+    if (resultsPath !== undefined && !op.resultsKeys.includes(resultsPath.replace(/^\$\./, ''))) {
       const selected = selectPath(page.data, resultsPath);
       if (!Array.isArray(selected))
         throw new ResultsPathError(`resultsPath "${resultsPath}" names no array in Intercom's response`);

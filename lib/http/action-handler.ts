@@ -9,6 +9,7 @@ import { type ClientFactory, workspaceClients } from '../actions/clients.ts';
 import { executeAction, ResultsPathError } from '../actions/execute.ts';
 import { keyRing } from '../auth/api-keys.ts';
 import type { Group } from '../catalog/index.ts';
+import { protectConfigSecrets } from '../config/secrets.ts';
 import type { AppConfig } from '../config/types.ts';
 import type { ValidatorMap } from '../validation/validate.ts';
 import { HttpError } from './errors.ts';
@@ -36,6 +37,7 @@ export function createActionHandler(
   config: AppConfig,
   options: ActionHandlerOptions = {},
 ) {
+  protectConfigSecrets(config);
   const clientFor = workspaceClients(config, options.createClient);
   const maxBodyBytes = options.maxBodyBytes ?? (Number(process.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
 

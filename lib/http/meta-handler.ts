@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
 import { findOperation } from '../catalog/index.ts';
+import { protectConfigSecrets } from '../config/secrets.ts';
 import type { AppConfig } from '../config/types.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
@@ -17,6 +18,7 @@ import { jsonResponse } from './response.ts';
 import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
 
 export function createMetaHandler(config: AppConfig) {
+  protectConfigSecrets(config);
   let openapi: string | undefined;
   const auth = apiKeyAuth(keyRing(config.apiKeys));
   return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })

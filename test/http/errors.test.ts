@@ -201,7 +201,7 @@ describe('the contract error table, row by row', () => {
       body: {},
       headers: { authorization: `Bearer ${FULL_KEY}` },
     });
-    const res = await broken(event, testContext());
+    const res = await broken(event, testContext() as never);
     const json = JSON.parse(res.body ?? '{}');
     expectError({ ...res, json }, 500, 'internal_error');
     expect(json.error.message).toBe('Internal error');

@@ -1,0 +1,9 @@
+import { protectSecrets } from '../observability/logger.ts';
+import type { AppConfig } from './types.ts';
+
+/** Every secret value in the configuration, masked from logs from now on. */
+export function protectConfigSecrets(config: AppConfig): void {
+  for (const workspace of config.workspaces.values())
+    protectSecrets([workspace.accessToken, ...workspace.webhookSecrets]);
+  protectSecrets([process.env.API_KEY]);
+}

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type ActionStack, actionStack, FULL_KEY, TOKEN } from '../helpers/action-stack.ts';
+import { errorList, JSON_HEADERS } from '../helpers/mock-intercom.ts';
+
+let stack: ActionStack;
+const lines: string[] = [];
+const originalWrite = process.stdout.write.bind(process.stdout);
+const originalErr = process.stderr.write.bind(process.stderr);
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+  const capture = (chunk: unknown) => {
+    lines.push(String(chunk));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  stack = await actionStack();
+});
+afterAll(async () => {
+  process.stdout.write = originalWrite;
+  process.stderr.write = originalErr;
+  await stack.agent.close();
+});
+
+describe('logs', () => {
+  it('carry one structured line per request with the request id, and never a secret', async () => {
+    stack.pool
+      .intercept({ path: '/users', method: 'POST' })
+      .reply(200, { type: 'user', id: '1' }, { headers: JSON_HEADERS });
+    stack.pool
+      .intercept({ path: '/tags', method: 'GET' })
+      .reply(500, errorList('server_error', `echo ${TOKEN}`), { headers: JSON_HEADERS })
+      .times(4);
+    stack.pool
+      .intercept({ path: '/me', method: 'GET' })
+      .replyWithError(new Error(`socket said ${TOKEN}`))
+      .times(4);
+    await stack.invoke({
+      path: '/actions/create_user',
+      body: { body: { user_id: 'u1' } },
+      headers: { 'x-request-id': 'log-rid-1' },
+    });
+    await stack.invoke({ path: '/actions/list_tags', headers: { 'x-request-id': 'log-rid-2' } });
+    await stack.invoke({ path: '/actions/get_current_admin_and_app' });
+    await stack.invoke({ path: '/actions/list_tags', key: 'ia_wrong_key_that_is_long_enough' });
+    await stack.invoke({
+      path: '/actions/list_tags',
+      key: null,
+      headers: { 'x-api-key': FULL_KEY, cookie: 'session=abc' },
+    });
+
+    const output = lines.join('');
+    const records = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    const access = records.filter((r) => r.message === 'request');
+    expect(access.length).toBeGreaterThanOrEqual(5);
+    expect(access.find((r) => r.requestId === 'log-rid-1')).toMatchObject({
+      status: 200,
+      operation: 'create_user',
+      keyName: 'full',
+      level: 'INFO',
+    });
+    expect(records.some((r) => r.level === 'ERROR' && r.requestId === 'log-rid-2')).toBe(true);
+    expect(output).not.toContain(TOKEN);
+    expect(output).not.toContain(FULL_KEY);
+    expect(output).not.toContain('ia_wrong_key_that_is_long_enough');
+  });
+});
