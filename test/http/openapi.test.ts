@@ -1,0 +1,31 @@
+import { describe, expect, it } from '@jest/globals';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { operations } from '../../lib/catalog/index.ts';
+import { openApiDocument } from '../../lib/http/openapi.ts';
+
+describe('GET /openapi.json document', () => {
+  const document = openApiDocument();
+
+  it('is valid OpenAPI 3.1 according to a real validator', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(document as never);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('describes every operation with its request schema, envelope, errors and security', () => {
+    const paths = document.paths as Record<string, { post?: any; get?: any }>;
+    for (const op of operations) {
+      const post = paths[`/actions/${op.name}`]?.post;
+      expect(post.operationId).toBe(op.name);
+      expect(post['x-scope']).toBe(op.scope);
+      expect(post.requestBody.content['application/json'].schema.properties).toBeDefined();
+      expect(Object.keys(post.responses)).toEqual(
+        expect.arrayContaining([String(op.successStatus), '400', '401', '403', '404', '429', '502', '504']),
+      );
+    }
+    expect(paths['/health']?.get.security).toEqual([]);
+    expect((document.components as any).securitySchemes.bearerAuth.scheme).toBe('bearer');
+  });
+});
