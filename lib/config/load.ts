@@ -51,10 +51,14 @@ function workspaceFromEnv(env: Env): WorkspaceConfig {
   return workspace;
 }
 
-export async function loadConfig(
-  env: Env = process.env,
-  readSecret: SecretReader = powertoolsSecret,
-): Promise<AppConfig> {
+export interface LoadOptions {
+  readSecret?: SecretReader;
+  /** The CLI talks to Intercom directly and needs no API keys. */
+  requireApiKeys?: boolean;
+}
+
+export async function loadConfig(env: Env = process.env, options: LoadOptions = {}): Promise<AppConfig> {
+  const readSecret = options.readSecret ?? powertoolsSecret;
   const workspaces = env.WORKSPACES_SECRET_ARN
     ? parseWorkspaces(parseJson(await readSecret(env.WORKSPACES_SECRET_ARN), 'workspaces secret'))
     : env.INTERCOM_WORKSPACES_JSON
@@ -78,7 +82,7 @@ export async function loadConfig(
       workspace: workspaces.defaultWorkspace,
     });
   }
-  if (apiKeys.length === 0) {
+  if (apiKeys.length === 0 && options.requireApiKeys !== false) {
     throw new ConfigError(
       'No API key is configured: set API_KEY (or API_KEYS_JSON, or API_KEYS_SECRET_ARN when deployed)',
     );

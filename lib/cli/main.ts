@@ -1,0 +1,157 @@
+/**
+ * `npx intercom-actions`: runs operations through the same catalog, validation, client and error
+ * shapes as the HTTP API, straight against Intercom (or the sandbox).
+ */
+
+import { workspaceClientOptions } from '../actions/clients.ts';
+import { executeAction, ResultsPathError } from '../actions/execute.ts';
+import { findOperation, type Operation, operations } from '../catalog/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { ConfigError } from '../config/parse.ts';
+import { errorBody, HttpError, toHttpError } from '../http/errors.ts';
+import { IntercomClient } from '../intercom/client.ts';
+import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
+import { parseCallArguments, UsageError } from './arguments.ts';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+const HELP = `intercom-actions: Intercom REST API 1.x operations from the command line
+
+Usage:
+  intercom-actions operations [--json]                 list the 57 operations and their parameters
+  intercom-actions call <operation> [key=value ...] [key:=<json> ...] [--body @file.json|<json>]
+                                                       run one operation and print {"data", "next"} as JSON
+  intercom-actions call <operation> --help             the operation's parameters
+  intercom-actions --help
+
+Configuration (environment): INTERCOM_ACCESS_TOKEN (required), INTERCOM_REGION (us|eu|au),
+INTERCOM_BASE_URL (e.g. the sandbox, http://127.0.0.1:4010), INTERCOM_VERSION (1.0-1.4, default 1.4).
+List operations also take resultsPath=users limit=100 next=<cursor>.
+Exit status: 0 success, 1 the operation failed (error JSON on stderr), 2 usage or configuration error.`;
+
+function describeOperation(op: Operation): string {
+  const lines = [
+    `${op.name} (${op.group}, scope ${op.scope}): ${op.summary}`,
+    `  Intercom: ${op.method} ${op.path}`,
+  ];
+  for (const [name, param] of Object.entries(op.params)) {
+    lines.push(`  ${name}${param.required ? ' (required)' : ''} [${param.in}]: ${param.description}`);
+  }
+  if (op.body) lines.push(`  --body${op.body.required ? ' (required)' : ''}: ${op.body.description}`);
+  if (op.resultsKeys) lines.push('  resultsPath, limit, next: list controls');
+  if (op.notes) lines.push(`  Note: ${op.notes}`);
+  return lines.join('\n');
+}
+
+function listOperations(json: boolean): string {
+  if (json) {
+    return JSON.stringify(
+      operations.map((op) => ({
+        name: op.name,
+        group: op.group,
+        scope: op.scope,
+        method: op.method,
+        path: op.path,
+        params: Object.keys(op.params),
+        body: Boolean(op.body),
+      })),
+      null,
+      2,
+    );
+  }
+  return operations
+    .map((op) => {
+      const params = [
+        ...Object.entries(op.params).map(([n, p]) => (p.required ? `${n}*` : n)),
+        ...(op.body ? [op.body.required ? 'body*' : 'body'] : []),
+      ];
+      return `${op.name.padEnd(36)} ${op.scope.padEnd(6)} ${`${op.method} ${op.path}`.padEnd(52)} ${params.join(' ')}`;
+    })
+    .join('\n');
+}
+
+async function call(words: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = words;
+  if (!name || name === '--help' || name === '-h') {
+    io.out(HELP);
+    return name ? 0 : 2;
+  }
+  const op = findOperation(name);
+  if (!op)
+    throw new HttpError(
+      404,
+      'unknown_operation',
+      `Unknown operation "${name}"; see intercom-actions operations`,
+    );
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(describeOperation(op));
+    return 0;
+  }
+  const input = normalizeInput(parseCallArguments(op, rest));
+  const validators = (await import(`../validation/generated/${op.group}.ts`)) as ValidatorMap;
+  const details = validateInput(validators[op.name]!, input);
+  if (details.length > 0) throw new HttpError(400, 'validation_failed', 'Invalid parameters', { details });
+  const config = await loadConfig(io.env, { requireApiKeys: false });
+  const client = new IntercomClient(workspaceClientOptions(config.workspaces.get(config.defaultWorkspace)!));
+  try {
+    const result = await executeAction(client, op, input, {
+      budgetMs: 10 * 60_000,
+      hardDeadline: Date.now() + 15 * 60_000,
+    });
+    io.out(
+      JSON.stringify(
+        result.next === undefined ? { data: result.data } : { data: result.data, next: result.next },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof ResultsPathError) {
+      throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
+        details: [{ path: '/resultsPath', message: error.message }],
+      });
+    }
+    throw error;
+  }
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.out(HELP);
+        return command === undefined ? 2 : 0;
+      case 'operations':
+        if (rest.includes('--help')) {
+          io.out(
+            'intercom-actions operations [--json]: the operations, their scope, Intercom request and parameters (* = required)',
+          );
+          return 0;
+        }
+        io.out(listOperations(rest.includes('--json')));
+        return 0;
+      case 'call':
+        return await call(rest, io);
+      default:
+        io.err(`Unknown command "${command}"\n\n${HELP}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      io.err(`${error instanceof ConfigError ? 'configuration error' : 'usage'}: ${error.message}`);
+      return 2;
+    }
+    const httpError = toHttpError(error);
+    io.err(JSON.stringify(errorBody(httpError, 'cli'), null, 2));
+    return 1;
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from '@jest/globals';
+import { getOperation } from '../../lib/catalog/index.ts';
+import { parseCallArguments, typedValue } from '../../lib/cli/arguments.ts';
+import { runCli } from '../../lib/cli/main.ts';
+
+async function cli(argv: string[], env: Record<string, string> = {}) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env });
+  return { code, out, err };
+}
+
+describe('intercom-actions CLI', () => {
+  it('prints help everywhere', async () => {
+    expect((await cli(['--help'])).out).toContain('intercom-actions call <operation>');
+    expect((await cli([])).code).toBe(2);
+    expect((await cli(['operations', '--help'])).code).toBe(0);
+    const op = await cli(['call', 'set_admin_away', '--help']);
+    expect(op.out).toContain('away_mode_enabled [body]');
+  });
+
+  it('lists all 57 operations, also as JSON', async () => {
+    expect((await cli(['operations'])).out.trim().split('\n')).toHaveLength(57);
+    const json = JSON.parse((await cli(['operations', '--json'])).out);
+    expect(json).toHaveLength(57);
+    expect(json.find((o: { name: string }) => o.name === 'scroll_users')).toMatchObject({
+      scope: 'read',
+      path: '/users/scroll',
+    });
+  });
+
+  it('fails with the contract error JSON and exit 1 for invalid input, before any network use', async () => {
+    const res = await cli(['call', 'list_users', 'order=sideways']);
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.err).error).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      details: [{ path: '/order' }],
+    });
+    const unknown = await cli(['call', 'drop_everything']);
+    expect(JSON.parse(unknown.err).error).toMatchObject({ status: 404, code: 'unknown_operation' });
+  });
+
+  it('exits 2 on usage and configuration errors', async () => {
+    expect((await cli(['call', 'get_user', 'oops'])).code).toBe(2);
+    expect((await cli(['call', 'create_tag', '--body', '{bad'])).code).toBe(2);
+    const noToken = await cli(['call', 'get_user', 'id=1']);
+    expect(noToken.code).toBe(2);
+    expect(noToken.err).toContain('INTERCOM_ACCESS_TOKEN');
+    expect((await cli(['frobnicate'])).code).toBe(2);
+  });
+
+  it('types key=value by the schema and reads key:=json and --body', () => {
+    const op = getOperation('get_count');
+    expect(parseCallArguments(op, ['type=user', 'count=5'])).toEqual({ type: 'user', count: '5' });
+    expect(parseCallArguments(getOperation('list_conversations'), ['open=true', 'type=admin'])).toEqual({
+      open: true,
+      type: 'admin',
+    });
+    expect(parseCallArguments(getOperation('list_users'), ['created_since=7', 'limit=20'])).toEqual({
+      created_since: 7,
+      limit: 20,
+    });
+    expect(parseCallArguments(getOperation('create_tag'), ['--body', '{"name":"VIP"}'])).toEqual({
+      body: { name: 'VIP' },
+    });
+    expect(parseCallArguments(getOperation('set_admin_away'), ['id=1', 'away_mode_enabled:=true'])).toEqual({
+      id: '1',
+      away_mode_enabled: true,
+    });
+    expect(typedValue({ type: ['string', 'number'] }, '12')).toBe('12');
+  });
+});
