@@ -77,7 +77,12 @@ describe('configuration', () => {
     const read: string[] = [];
     const config = await loadConfig(
       { WORKSPACES_SECRET_ARN: 'arn:ws', API_KEYS_SECRET_ARN: 'arn:keys' },
-      { readSecret: async (arn) => (read.push(arn), secrets[arn]) },
+      {
+        readSecret: async (arn) => {
+          read.push(arn);
+          return secrets[arn];
+        },
+      },
     );
     expect(read).toEqual(['arn:ws', 'arn:keys']);
     expect(config.defaultWorkspace).toBe('eu');
