@@ -1,6 +1,7 @@
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent as AgentType, Dispatcher } from 'undici';
+import { Agent } from './undici-lite.ts';
 
-let shared: Agent | undefined;
+let shared: AgentType | undefined;
 
 /**
  * One keep-alive Agent per process (a Lambda container reuses it across invocations). Keep-alive is
@@ -12,5 +13,5 @@ export function defaultDispatcher(connectTimeoutMs: number): Dispatcher {
     keepAliveMaxTimeout: 30_000,
     connect: { timeout: connectTimeoutMs },
   });
-  return shared;
+  return shared as Dispatcher;
 }

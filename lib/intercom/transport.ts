@@ -11,6 +11,7 @@ import {
   IntercomTimeoutError,
 } from './errors.ts';
 import { readResetAt } from './rate-limit.ts';
+import { request as undiciRequest } from './undici-lite.ts';
 
 export interface Exchange {
   method: string;
@@ -129,7 +130,7 @@ export async function exchange(
   request: Exchange,
   now: () => number,
 ): Promise<ExchangeResult> {
-  const response = await dispatcher.request({
+  const response = await undiciRequest.call(dispatcher, {
     origin,
     path: request.path,
     method: request.method as Dispatcher.HttpMethod,
