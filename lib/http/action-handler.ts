@@ -3,6 +3,8 @@
  * its group and validators; the middleware order is the contract's: headers, request id, auth,
  * operation and scope, body, validation, the call, and one error shape for every failure.
  */
+
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { type ClientFactory, workspaceClients } from '../actions/clients.ts';
@@ -11,6 +13,7 @@ import { keyRing } from '../auth/api-keys.ts';
 import type { Group } from '../catalog/index.ts';
 import { protectConfigSecrets } from '../config/secrets.ts';
 import type { AppConfig } from '../config/types.ts';
+import { metrics } from '../observability/metrics.ts';
 import type { ValidatorMap } from '../validation/validate.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
@@ -41,35 +44,39 @@ export function createActionHandler(
   const clientFor = workspaceClients(config, options.createClient);
   const maxBodyBytes = options.maxBodyBytes ?? (Number(process.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
 
-  return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
-    .use(httpHeaderNormalizer())
-    .use(requestContext())
-    .use(apiKeyAuth(keyRing(config.apiKeys)))
-    .use(resolveOperation(group))
-    .use(jsonBody(maxBodyBytes))
-    .use(validateOperationInput(validators))
-    .use(errorResponse())
-    .handler(async (_event, context, { signal }) => {
-      const op = context.operation!;
-      const remaining = context.getRemainingTimeInMillis?.();
-      const hardDeadline = remaining ? Date.now() + remaining - RESPONSE_MARGIN_MS : undefined;
-      try {
-        const result = await executeAction(clientFor(context.apiKey!.workspace), op, context.input ?? {}, {
-          requestId: context.requestId,
-          signal,
-          ...(hardDeadline ? { hardDeadline } : {}),
-        });
-        const body: Record<string, unknown> = { data: result.data };
-        if (result.next !== undefined) body.next = result.next;
-        body.requestId = context.requestId;
-        return jsonResponse(result.status, body);
-      } catch (error) {
-        if (error instanceof ResultsPathError) {
-          throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
-            details: [{ path: '/resultsPath', message: error.message }],
+  return (
+    middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
+      .use(httpHeaderNormalizer())
+      // Registered before requestContext so its flush runs after the request's metrics are recorded.
+      .use(logMetrics(metrics()))
+      .use(requestContext())
+      .use(apiKeyAuth(keyRing(config.apiKeys)))
+      .use(resolveOperation(group))
+      .use(jsonBody(maxBodyBytes))
+      .use(validateOperationInput(validators))
+      .use(errorResponse())
+      .handler(async (_event, context, { signal }) => {
+        const op = context.operation!;
+        const remaining = context.getRemainingTimeInMillis?.();
+        const hardDeadline = remaining ? Date.now() + remaining - RESPONSE_MARGIN_MS : undefined;
+        try {
+          const result = await executeAction(clientFor(context.apiKey!.workspace), op, context.input ?? {}, {
+            requestId: context.requestId,
+            signal,
+            ...(hardDeadline ? { hardDeadline } : {}),
           });
+          const body: Record<string, unknown> = { data: result.data };
+          if (result.next !== undefined) body.next = result.next;
+          body.requestId = context.requestId;
+          return jsonResponse(result.status, body);
+        } catch (error) {
+          if (error instanceof ResultsPathError) {
+            throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
+              details: [{ path: '/resultsPath', message: error.message }],
+            });
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
+      })
+  );
 }

@@ -2,12 +2,15 @@
  * The `meta` function: `GET /health`, `GET /openapi.json` (both public) and API Gateway's `$default`
  * route, which answers the contract's 404s in its error shape instead of API Gateway's own.
  */
+
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
 import { findOperation } from '../catalog/index.ts';
 import { protectConfigSecrets } from '../config/secrets.ts';
 import type { AppConfig } from '../config/types.ts';
+import { metrics } from '../observability/metrics.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
@@ -21,40 +24,44 @@ export function createMetaHandler(config: AppConfig) {
   protectConfigSecrets(config);
   let openapi: string | undefined;
   const auth = apiKeyAuth(keyRing(config.apiKeys));
-  return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
-    .use(httpHeaderNormalizer())
-    .use(requestContext())
-    .use({
-      name: 'publicOrAuthenticated',
-      before: (request) => {
-        const method = request.event.requestContext?.http?.method;
-        const isPublic =
-          method === 'GET' &&
-          (request.event.rawPath === '/health' || request.event.rawPath === '/openapi.json');
-        if (!isPublic) return auth.before?.(request);
-      },
-    })
-    .use(errorResponse())
-    .handler(async (event) => {
-      const method = event.requestContext?.http?.method;
-      if (method === 'GET' && event.rawPath === '/health') return jsonResponse(200, { status: 'ok' });
-      if (method === 'GET' && event.rawPath === '/openapi.json') {
-        openapi ??= JSON.stringify(openApiDocument());
-        return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openapi };
-      }
-      if (event.rawPath?.startsWith('/actions/')) {
-        const name = operationName(event);
-        if (name && findOperation(name)) throw new HttpError(404, 'not_found', `Use POST /actions/${name}`);
+  return (
+    middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
+      .use(httpHeaderNormalizer())
+      // Registered before requestContext so its flush runs after the request's metrics are recorded.
+      .use(logMetrics(metrics()))
+      .use(requestContext())
+      .use({
+        name: 'publicOrAuthenticated',
+        before: (request) => {
+          const method = request.event.requestContext?.http?.method;
+          const isPublic =
+            method === 'GET' &&
+            (request.event.rawPath === '/health' || request.event.rawPath === '/openapi.json');
+          if (!isPublic) return auth.before?.(request);
+        },
+      })
+      .use(errorResponse())
+      .handler(async (event) => {
+        const method = event.requestContext?.http?.method;
+        if (method === 'GET' && event.rawPath === '/health') return jsonResponse(200, { status: 'ok' });
+        if (method === 'GET' && event.rawPath === '/openapi.json') {
+          openapi ??= JSON.stringify(openApiDocument());
+          return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openapi };
+        }
+        if (event.rawPath?.startsWith('/actions/')) {
+          const name = operationName(event);
+          if (name && findOperation(name)) throw new HttpError(404, 'not_found', `Use POST /actions/${name}`);
+          throw new HttpError(
+            404,
+            'unknown_operation',
+            `Unknown operation${name ? ` "${name.slice(0, 100)}"` : ''}; see GET /openapi.json`,
+          );
+        }
         throw new HttpError(
           404,
-          'unknown_operation',
-          `Unknown operation${name ? ` "${name.slice(0, 100)}"` : ''}; see GET /openapi.json`,
+          'not_found',
+          `No route for ${method ?? 'this method'} ${(event.rawPath ?? '').slice(0, 200)}`,
         );
-      }
-      throw new HttpError(
-        404,
-        'not_found',
-        `No route for ${method ?? 'this method'} ${(event.rawPath ?? '').slice(0, 200)}`,
-      );
-    });
+      })
+  );
 }
