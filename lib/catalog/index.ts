@@ -37,7 +37,7 @@ const specs: OperationSpec[] = [
 export const operations: readonly Operation[] = Object.freeze(
   specs
     .map((spec) => Object.freeze({ ...spec, scope: scopeOf(spec.name) }))
-    .sort((a, b) => a.name.localeCompare(b.name)),
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
 );
 
 const byName = new Map<string, Operation>(operations.map((op) => [op.name, op]));

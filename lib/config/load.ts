@@ -17,17 +17,12 @@ import type { AppConfig, WorkspaceConfig } from './types.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads a secret string; the default uses Powertools Parameters (cached, SDK v3). Injectable for tests. */
+/** Reads a secret string by ARN. Injectable for tests. */
 export type SecretReader = (arn: string) => Promise<string | undefined>;
 
-async function powertoolsSecret(arn: string): Promise<string | undefined> {
-  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-  const value = await getSecret(arn, { maxAge: 300 });
-  return typeof value === 'string'
-    ? value
-    : value === undefined
-      ? undefined
-      : Buffer.from(value).toString('utf8');
+async function defaultSecretReader(arn: string): Promise<string | undefined> {
+  const { extensionSecretReader } = await import('./secrets-extension.ts');
+  return extensionSecretReader(Number(process.env.SECRETS_EXTENSION_PORT) || undefined)(arn);
 }
 
 function workspaceFromEnv(env: Env): WorkspaceConfig {
@@ -58,7 +53,7 @@ export interface LoadOptions {
 }
 
 export async function loadConfig(env: Env = process.env, options: LoadOptions = {}): Promise<AppConfig> {
-  const readSecret = options.readSecret ?? powertoolsSecret;
+  const readSecret = options.readSecret ?? defaultSecretReader;
   const workspaces = env.WORKSPACES_SECRET_ARN
     ? parseWorkspaces(parseJson(await readSecret(env.WORKSPACES_SECRET_ARN), 'workspaces secret'))
     : env.INTERCOM_WORKSPACES_JSON

@@ -1,0 +1,88 @@
+/**
+ * The whole system on one machine: the Intercom sandbox (unless a real token is set), the same
+ * Lambda handlers behind the local API Gateway. `npm start` runs it; integration tests start it on
+ * random ports.
+ */
+import { randomBytes } from 'node:crypto';
+import { generateApiKey } from '../auth/api-keys.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../http/routes.ts';
+import { startSandbox } from '../sandbox/server.ts';
+import { type HttpHandler, type RequestLogLine, startLocalServer } from './http-server.ts';
+
+export interface LocalStackOptions {
+  port?: number;
+  sandboxPort?: number;
+  onRequest?: (line: RequestLogLine) => void;
+  /** The environment to read and fill (process.env by default: the handlers read it at import). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface LocalStack {
+  url: string;
+  apiKey: string;
+  /** Set when the embedded sandbox stands in for Intercom. */
+  sandboxUrl?: string;
+  intercomUrl: string;
+  webhookSecret: string;
+  generated: { apiKey: boolean; webhookSecret: boolean };
+  close(): Promise<void>;
+}
+
+async function loadHandlers(): Promise<Record<FunctionName, HttpHandler>> {
+  const entries = await Promise.all(
+    FUNCTION_NAMES.map(async (name) => {
+      const module = (await import(`../../functions/${name}.ts`)) as { handler: HttpHandler };
+      return [name, module.handler] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<FunctionName, HttpHandler>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const closers: Array<() => Promise<void>> = [];
+  let sandboxUrl: string | undefined;
+  if (!env.INTERCOM_ACCESS_TOKEN) {
+    const token = env.SANDBOX_TOKEN || `sandbox_${randomBytes(12).toString('hex')}`;
+    const sandbox = await startSandbox({
+      port: options.sandboxPort ?? Number(env.SANDBOX_PORT ?? 4010),
+      token,
+      defaultVersion: (env.INTERCOM_VERSION as '1.4' | undefined) ?? '1.4',
+      quiet: true,
+    });
+    closers.push(() => sandbox.close());
+    sandboxUrl = sandbox.url;
+    env.INTERCOM_ACCESS_TOKEN = token;
+    env.INTERCOM_BASE_URL = sandbox.url;
+  }
+  const generated = { apiKey: !env.API_KEY, webhookSecret: !env.INTERCOM_WEBHOOK_SECRET };
+  env.API_KEY ||= generateApiKey();
+  env.INTERCOM_WEBHOOK_SECRET ||= randomBytes(24).toString('hex');
+  // Locally the terminal shows one line per request; Powertools' JSON logs and EMF stay quiet unless asked.
+  env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+  try {
+    const handlers = await loadHandlers();
+    const server = await startLocalServer({
+      handlers,
+      port: options.port ?? Number(env.PORT ?? 3000),
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    });
+    closers.unshift(() => server.close());
+    return {
+      url: server.url,
+      apiKey: env.API_KEY,
+      ...(sandboxUrl ? { sandboxUrl } : {}),
+      intercomUrl: env.INTERCOM_BASE_URL ?? `Intercom (${env.INTERCOM_REGION || 'us'} region)`,
+      webhookSecret: env.INTERCOM_WEBHOOK_SECRET,
+      generated,
+      close: async () => {
+        for (const close of closers) await close();
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close();
+    throw error;
+  }
+}

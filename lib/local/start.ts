@@ -1,0 +1,45 @@
+/** `npm start`: the local stack until Ctrl-C. */
+import { ConfigError } from '../config/parse.ts';
+import { startLocalStack } from './stack.ts';
+
+try {
+  const stack = await startLocalStack({
+    onRequest: ({ method, path, status, ms, requestId }) =>
+      console.log(`${new Date().toISOString()} ${method} ${path} ${status} ${ms}ms ${requestId}`),
+  });
+  const lines = [
+    '',
+    `intercom-actions is running at ${stack.url}`,
+    stack.sandboxUrl
+      ? `Intercom: the embedded sandbox at ${stack.sandboxUrl} (set INTERCOM_ACCESS_TOKEN to use the real Intercom)`
+      : `Intercom: ${stack.intercomUrl}`,
+    `API key${stack.generated.apiKey ? ' (generated; set API_KEY to choose one)' : ''}: ${stack.apiKey}`,
+    ...(stack.generated.webhookSecret
+      ? [`Webhook secret (generated; set INTERCOM_WEBHOOK_SECRET): ${stack.webhookSecret}`]
+      : []),
+    '',
+    'Try:',
+    `  curl -s -X POST ${stack.url}/actions/list_users -H 'Authorization: Bearer ${stack.apiKey}' \\`,
+    `    -H 'content-type: application/json' -d '{"resultsPath": "users", "limit": 5}'`,
+    '',
+    `API description: ${stack.url}/openapi.json   Stop: Ctrl-C`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping...');
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
+  else if ((error as { code?: string }).code === 'EADDRINUSE')
+    console.error(`port in use: ${(error as Error).message} (set PORT / SANDBOX_PORT)`);
+  else console.error(error);
+  process.exit(1);
+}
