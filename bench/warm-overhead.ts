@@ -1,0 +1,114 @@
+/**
+ * Warm overhead of the middleware stack per invocation (header normalisation, request id, auth,
+ * operation and scope, JSON body, validation, error shaping, access log, EMF metrics) over the bare
+ * client call. Both go to the same MockAgent, so the difference is the stack. Goal: <= 50 µs.
+ */
+import { MockAgent } from 'undici';
+import { workspaceClientOptions } from '../lib/actions/clients.ts';
+import { getOperation } from '../lib/catalog/index.ts';
+import { sha256Hex } from '../lib/config/parse.ts';
+import type { AppConfig } from '../lib/config/types.ts';
+import { createActionHandler } from '../lib/http/action-handler.ts';
+import { IntercomClient } from '../lib/intercom/client.ts';
+import { apiGatewayEvent, lambdaContext } from '../lib/local/apigw.ts';
+import * as validators from '../lib/validation/generated/users.ts';
+import type { BenchResult } from './cold-start.ts';
+
+const ITERATIONS = Number(process.env.BENCH_WARM_ITERATIONS ?? 20_000);
+const ROUNDS = 5;
+const KEY = 'ia_bench_key_0123456789abcdef';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timePerCall(fn: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < ITERATIONS; i++) await fn();
+  return Number(process.hrtime.bigint() - started) / 1_000 / ITERATIONS;
+}
+
+export async function run(): Promise<BenchResult> {
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  process.env.POWERTOOLS_METRICS_NAMESPACE = 'Bench';
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  agent
+    .get('https://api.intercom.io')
+    .intercept({ path: () => true, method: 'GET' })
+    .reply(
+      200,
+      { type: 'user', id: 'u1', email: 'ada@example.com' },
+      { headers: { 'content-type': 'application/json' } },
+    )
+    .persist();
+  const config: AppConfig = {
+    workspaces: new Map([
+      [
+        'main',
+        { name: 'main', accessToken: 'tok_bench_secret', region: 'us', version: '1.4', webhookSecrets: [] },
+      ],
+    ]),
+    defaultWorkspace: 'main',
+    apiKeys: [
+      {
+        name: 'bench',
+        sha256: sha256Hex(KEY),
+        scopes: ['read', 'write', 'delete', 'bulk'],
+        workspace: 'main',
+      },
+    ],
+  };
+  const client = new IntercomClient({
+    ...workspaceClientOptions(config.workspaces.get('main')!),
+    dispatcher: agent,
+  });
+  const handler = createActionHandler('users', validators, config, { createClient: () => client });
+  const body = Buffer.from(JSON.stringify({ id: 'u1' }));
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', host: 'bench' };
+  const op = getOperation('get_user');
+  const event = apiGatewayEvent(
+    { method: 'POST', url: '/actions/get_user', headers, body, sourceIp: '127.0.0.1' },
+    'POST /actions/get_user',
+  );
+  const { getRemainingTimeInMillis: _, ...context } = lambdaContext('bench', 30_000);
+
+  // Log lines and EMF are serialised as in Lambda; only the write to stdout is skipped.
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  const bare: number[] = [];
+  const stacked: number[] = [];
+  try {
+    const first = await handler(event, { ...context } as never);
+    if (first.statusCode !== 200) throw new Error(`handler answered ${first.statusCode}`);
+    for (let round = 0; round < ROUNDS; round++) {
+      bare.push(await timePerCall(() => client.call(op, { id: 'u1' })));
+      stacked.push(await timePerCall(() => handler(event, { ...context } as never)));
+    }
+  } finally {
+    process.stdout.write = write;
+    await agent.close();
+  }
+  const b = median(bare);
+  const s = median(stacked);
+  const overhead = s - b;
+  const markdown = [
+    `Warm path (median of ${ROUNDS} rounds x ${ITERATIONS} sequential calls, Node ${process.versions.node}, MockAgent upstream)`,
+    '',
+    '| path | µs per call |',
+    '| --- | --- |',
+    `| bare client call (\`client.call('get_user')\`) | ${b.toFixed(1)} |`,
+    `| full handler (middy stack + client) | ${s.toFixed(1)} |`,
+    `| **stack overhead** | **${overhead.toFixed(1)}** |`,
+    '',
+    `Goal <= 50 µs: ${overhead <= 50 ? 'met' : 'NOT met'}.`,
+  ].join('\n');
+  return {
+    title: 'warm overhead',
+    markdown,
+    results: { iterations: ITERATIONS, rounds: ROUNDS, bareUs: b, handlerUs: s, overheadUs: overhead },
+  };
+}
+
+if (import.meta.main) console.log((await run()).markdown);
