@@ -13,7 +13,7 @@ import {
   parseWorkspaces,
   sha256Hex,
 } from './parse.ts';
-import type { AppConfig, WorkspaceConfig } from './types.ts';
+import type { ApiKeyRecord, AppConfig, WorkspaceConfig } from './types.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -52,21 +52,29 @@ export interface LoadOptions {
   requireApiKeys?: boolean;
 }
 
-export async function loadConfig(env: Env = process.env, options: LoadOptions = {}): Promise<AppConfig> {
-  const readSecret = options.readSecret ?? defaultSecretReader;
-  const workspaces = env.WORKSPACES_SECRET_ARN
-    ? parseWorkspaces(parseJson(await readSecret(env.WORKSPACES_SECRET_ARN), 'workspaces secret'))
-    : env.INTERCOM_WORKSPACES_JSON
-      ? parseWorkspaces(parseJson(env.INTERCOM_WORKSPACES_JSON, 'INTERCOM_WORKSPACES_JSON'))
-      : (() => {
-          const workspace = workspaceFromEnv(env);
-          return { workspaces: new Map([[workspace.name, workspace]]), defaultWorkspace: workspace.name };
-        })();
+type Workspaces = Pick<AppConfig, 'workspaces' | 'defaultWorkspace'>;
 
+async function loadWorkspaces(env: Env, readSecret: SecretReader): Promise<Workspaces> {
+  if (env.WORKSPACES_SECRET_ARN) {
+    return parseWorkspaces(parseJson(await readSecret(env.WORKSPACES_SECRET_ARN), 'workspaces secret'));
+  }
+  if (env.INTERCOM_WORKSPACES_JSON)
+    return parseWorkspaces(parseJson(env.INTERCOM_WORKSPACES_JSON, 'INTERCOM_WORKSPACES_JSON'));
+  const workspace = workspaceFromEnv(env);
+  return { workspaces: new Map([[workspace.name, workspace]]), defaultWorkspace: workspace.name };
+}
+
+async function loadApiKeys(
+  env: Env,
+  readSecret: SecretReader,
+  known: Partial<Workspaces>,
+  required: boolean,
+): Promise<ApiKeyRecord[]> {
+  const scope = { workspaces: known.workspaces, defaultWorkspace: known.defaultWorkspace ?? 'default' };
   const apiKeys = env.API_KEYS_SECRET_ARN
-    ? parseApiKeys(parseJson(await readSecret(env.API_KEYS_SECRET_ARN), 'API keys secret'), workspaces)
+    ? parseApiKeys(parseJson(await readSecret(env.API_KEYS_SECRET_ARN), 'API keys secret'), scope)
     : env.API_KEYS_JSON
-      ? parseApiKeys(parseJson(env.API_KEYS_JSON, 'API_KEYS_JSON'), workspaces)
+      ? parseApiKeys(parseJson(env.API_KEYS_JSON, 'API_KEYS_JSON'), scope)
       : [];
   if (env.API_KEY) {
     if (env.API_KEY.length < 16) throw new ConfigError('API_KEY must be at least 16 characters');
@@ -74,13 +82,28 @@ export async function loadConfig(env: Env = process.env, options: LoadOptions = 
       name: 'API_KEY',
       sha256: sha256Hex(env.API_KEY),
       scopes: ['read', 'write', 'delete', 'bulk'],
-      workspace: workspaces.defaultWorkspace,
+      workspace: scope.defaultWorkspace,
     });
   }
-  if (apiKeys.length === 0 && options.requireApiKeys !== false) {
+  if (apiKeys.length === 0 && required) {
     throw new ConfigError(
       'No API key is configured: set API_KEY (or API_KEYS_JSON, or API_KEYS_SECRET_ARN when deployed)',
     );
   }
+  return apiKeys;
+}
+
+export async function loadConfig(env: Env = process.env, options: LoadOptions = {}): Promise<AppConfig> {
+  const readSecret = options.readSecret ?? defaultSecretReader;
+  const workspaces = await loadWorkspaces(env, readSecret);
+  const apiKeys = await loadApiKeys(env, readSecret, workspaces, options.requireApiKeys !== false);
   return { ...workspaces, apiKeys };
+}
+
+/** Only the API keys: for functions that authenticate but never call Intercom (least privilege). */
+export async function loadApiKeysOnly(
+  env: Env = process.env,
+  options: Pick<LoadOptions, 'readSecret'> = {},
+): Promise<ApiKeyRecord[]> {
+  return loadApiKeys(env, options.readSecret ?? defaultSecretReader, {}, true);
 }

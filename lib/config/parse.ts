@@ -97,7 +97,8 @@ export function parseWorkspaces(raw: unknown): Pick<AppConfig, 'workspaces' | 'd
 export function parseApiKey(
   raw: unknown,
   index: number,
-  workspaces: ReadonlyMap<string, WorkspaceConfig>,
+  /** Undefined where the workspaces are not loaded (the meta function only authenticates). */
+  workspaces: ReadonlyMap<string, WorkspaceConfig> | undefined,
   defaultWorkspace: string,
 ): ApiKeyRecord {
   const where = `API key #${index + 1}`;
@@ -115,7 +116,7 @@ export function parseApiKey(
     throw new ConfigError(`${where} ("${name}"): scopes must be a list of ${API_KEY_SCOPES.join(', ')}`);
   }
   const workspace = raw.workspace ?? defaultWorkspace;
-  if (typeof workspace !== 'string' || !workspaces.has(workspace)) {
+  if (typeof workspace !== 'string' || (workspaces && !workspaces.has(workspace))) {
     throw new ConfigError(`${where} ("${name}"): workspace "${String(workspace)}" is not configured`);
   }
   return { name, sha256, scopes: scopes as ApiKeyScope[], workspace };
@@ -124,7 +125,7 @@ export function parseApiKey(
 /** `{"keys": [{"name", "sha256" | "key", "scopes", "workspace"}]}` or a bare list. */
 export function parseApiKeys(
   raw: unknown,
-  config: Pick<AppConfig, 'workspaces' | 'defaultWorkspace'>,
+  config: { workspaces: ReadonlyMap<string, WorkspaceConfig> | undefined; defaultWorkspace: string },
 ): ApiKeyRecord[] {
   const list = isRecord(raw) ? raw.keys : raw;
   if (!Array.isArray(list)) throw new ConfigError('API keys document: needs a "keys" list');

@@ -8,8 +8,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
 import { findOperation } from '../catalog/index.ts';
-import { protectConfigSecrets } from '../config/secrets.ts';
-import type { AppConfig } from '../config/types.ts';
+import type { ApiKeyRecord } from '../config/types.ts';
 import { metrics } from '../observability/metrics.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
@@ -20,10 +19,9 @@ import { openApiDocument } from './openapi.ts';
 import { jsonResponse } from './response.ts';
 import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
 
-export function createMetaHandler(config: AppConfig) {
-  protectConfigSecrets(config);
+export function createMetaHandler(apiKeys: readonly ApiKeyRecord[]) {
   let openapi: string | undefined;
-  const auth = apiKeyAuth(keyRing(config.apiKeys));
+  const auth = apiKeyAuth(keyRing(apiKeys));
   return (
     middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
       .use(httpHeaderNormalizer())

@@ -88,7 +88,7 @@ export async function actionStack(): Promise<ActionStack> {
       }) as never,
     );
   }
-  handlers.set('meta', createMetaHandler(config) as never);
+  handlers.set('meta', createMetaHandler(config.apiKeys) as never);
   const invoke: Invoke = async ({ key = FULL_KEY, ...input }) => {
     const headers = { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...input.headers };
     const { matchRoute, routeKey } = await import('../../lib/http/routes.ts');
