@@ -10,13 +10,17 @@ import { loadConfig } from '../config/index.ts';
 import { ConfigError } from '../config/parse.ts';
 import { errorBody, HttpError, toHttpError } from '../http/errors.ts';
 import { IntercomClient } from '../intercom/client.ts';
+import { awsSecretStore, type SecretStore } from '../secrets/store.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
 import { parseCallArguments, UsageError } from './arguments.ts';
+import { keysCommand, workspaceCommand } from './secrets.ts';
 
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env: Readonly<Record<string, string | undefined>>;
+  /** The deployed secrets (AWS Secrets Manager unless a test injects another). */
+  store?: () => Promise<SecretStore>;
 }
 
 const HELP = `intercom-actions: Intercom REST API 1.x operations from the command line
@@ -26,6 +30,8 @@ Usage:
   intercom-actions call <operation> [key=value ...] [key:=<json> ...] [--body @file.json|<json>]
                                                        run one operation and print {"data", "next"} as JSON
   intercom-actions call <operation> --help             the operation's parameters
+  intercom-actions keys create|list|revoke ...         API keys of a deployed stack (see keys --help)
+  intercom-actions workspace set|list ...              Intercom workspaces of a deployed stack
   intercom-actions --help
 
 Configuration (environment): INTERCOM_ACCESS_TOKEN (required), INTERCOM_REGION (us|eu|au),
@@ -141,6 +147,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return 0;
       case 'call':
         return await call(rest, io);
+      case 'keys':
+        return await keysCommand(rest, {
+          out: io.out,
+          env: io.env,
+          store: io.store ?? (() => awsSecretStore()),
+        });
+      case 'workspace':
+        return await workspaceCommand(rest, {
+          out: io.out,
+          env: io.env,
+          store: io.store ?? (() => awsSecretStore()),
+        });
       default:
         io.err(`Unknown command "${command}"\n\n${HELP}`);
         return 2;

@@ -56,10 +56,16 @@ type Workspaces = Pick<AppConfig, 'workspaces' | 'defaultWorkspace'>;
 
 async function loadWorkspaces(env: Env, readSecret: SecretReader): Promise<Workspaces> {
   if (env.WORKSPACES_SECRET_ARN) {
-    return parseWorkspaces(parseJson(await readSecret(env.WORKSPACES_SECRET_ARN), 'workspaces secret'));
+    return parseWorkspaces(
+      parseJson(await readSecret(env.WORKSPACES_SECRET_ARN), 'workspaces secret'),
+      env.INTERCOM_VERSION || undefined,
+    );
   }
   if (env.INTERCOM_WORKSPACES_JSON)
-    return parseWorkspaces(parseJson(env.INTERCOM_WORKSPACES_JSON, 'INTERCOM_WORKSPACES_JSON'));
+    return parseWorkspaces(
+      parseJson(env.INTERCOM_WORKSPACES_JSON, 'INTERCOM_WORKSPACES_JSON'),
+      env.INTERCOM_VERSION || undefined,
+    );
   const workspace = workspaceFromEnv(env);
   return { workspaces: new Map([[workspace.name, workspace]]), defaultWorkspace: workspace.name };
 }

@@ -60,7 +60,8 @@ function parseSecrets(value: unknown, where: string): string[] {
   return (list as string[]).filter((s) => s.length > 0);
 }
 
-export function parseWorkspace(name: string, raw: unknown): WorkspaceConfig {
+/** `defaultVersion`: the deployment's Intercom version, for workspaces that do not set one. */
+export function parseWorkspace(name: string, raw: unknown, defaultVersion?: string): WorkspaceConfig {
   const where = `workspace "${name}"`;
   if (!isRecord(raw)) throw new ConfigError(`${where}: must be an object`);
   if (typeof raw.accessToken !== 'string' || raw.accessToken.length === 0) {
@@ -70,7 +71,7 @@ export function parseWorkspace(name: string, raw: unknown): WorkspaceConfig {
     name,
     accessToken: raw.accessToken,
     region: parseRegion(raw.region, where),
-    version: parseVersion(raw.version, where),
+    version: parseVersion(raw.version ?? defaultVersion, where),
     webhookSecrets: parseSecrets(raw.webhookSecrets, where),
   };
   const baseUrl = parseBaseUrl(raw.baseUrl, where);
@@ -80,12 +81,15 @@ export function parseWorkspace(name: string, raw: unknown): WorkspaceConfig {
 }
 
 /** `{"default": "main", "workspaces": {"main": {...}}}` */
-export function parseWorkspaces(raw: unknown): Pick<AppConfig, 'workspaces' | 'defaultWorkspace'> {
+export function parseWorkspaces(
+  raw: unknown,
+  defaultVersion?: string,
+): Pick<AppConfig, 'workspaces' | 'defaultWorkspace'> {
   if (!isRecord(raw) || !isRecord(raw.workspaces))
     throw new ConfigError('workspaces document: needs a "workspaces" object');
   const workspaces = new Map<string, WorkspaceConfig>();
   for (const [name, value] of Object.entries(raw.workspaces))
-    workspaces.set(name, parseWorkspace(name, value));
+    workspaces.set(name, parseWorkspace(name, value, defaultVersion));
   if (workspaces.size === 0) throw new ConfigError('workspaces document: no workspace configured');
   const defaultWorkspace = raw.default ?? (workspaces.size === 1 ? [...workspaces.keys()][0] : undefined);
   if (typeof defaultWorkspace !== 'string' || !workspaces.has(defaultWorkspace)) {
