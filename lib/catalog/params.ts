@@ -48,3 +48,10 @@ export const scrollParam: ParamSpec = {
   schema: { type: 'string', minLength: 1, maxLength: 2048 },
   wireName: 'scroll_param',
 };
+
+/** Leads and visitors are identified by Intercom `id` or their `user_id`. */
+export const idOrUserIdRef: JsonSchema = {
+  type: 'object',
+  properties: { id: idString, user_id: idString },
+  ...atLeastOneOf('id', 'user_id'),
+};

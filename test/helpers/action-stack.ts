@@ -64,7 +64,11 @@ export interface ActionStack {
   invoke: Invoke;
 }
 
-export async function actionStack(): Promise<ActionStack> {
+/** Quiet by default: no EMF, no log lines (tests that inspect them set their own). */
+export async function actionStack(env: { logLevel?: string; metrics?: boolean } = {}): Promise<ActionStack> {
+  process.env.POWERTOOLS_LOG_LEVEL = env.logLevel ?? 'SILENT';
+  if (env.metrics) delete process.env.POWERTOOLS_METRICS_DISABLED;
+  else process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const agent = new MockAgent();
   agent.disableNetConnect();
   const config = testConfig();

@@ -6,8 +6,6 @@ import { JSON_HEADERS } from '../helpers/mock-intercom.ts';
 
 let stack: ActionStack;
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   stack = await actionStack();
 });
 afterAll(async () => {

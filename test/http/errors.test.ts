@@ -4,8 +4,6 @@ import { errorList, JSON_HEADERS, rateHeaders } from '../helpers/mock-intercom.t
 
 let stack: ActionStack;
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   stack = await actionStack();
 });
 afterAll(async () => {

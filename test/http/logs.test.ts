@@ -8,15 +8,13 @@ const originalWrite = process.stdout.write.bind(process.stdout);
 const originalErr = process.stderr.write.bind(process.stderr);
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
   const capture = (chunk: unknown) => {
     lines.push(String(chunk));
     return true;
   };
   process.stdout.write = capture as typeof process.stdout.write;
   process.stderr.write = capture as typeof process.stderr.write;
-  stack = await actionStack();
+  stack = await actionStack({ logLevel: 'DEBUG' });
 });
 afterAll(async () => {
   process.stdout.write = originalWrite;

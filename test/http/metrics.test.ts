@@ -7,14 +7,12 @@ const lines: string[] = [];
 const originalWrite = process.stdout.write.bind(process.stdout);
 
 beforeAll(async () => {
-  delete process.env.POWERTOOLS_METRICS_DISABLED;
   delete process.env.POWERTOOLS_DEV;
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.stdout.write = ((chunk: unknown) => {
     lines.push(String(chunk));
     return true;
   }) as typeof process.stdout.write;
-  stack = await actionStack();
+  stack = await actionStack({ metrics: true });
 });
 afterAll(async () => {
   process.stdout.write = originalWrite;

@@ -9,9 +9,10 @@ const upsertCompanyBody: BodySpec = body(
   },
 );
 
-export const companyOperations: OperationSpec[] = [
-  {
-    name: 'create_company',
+/** create_company and update_company are one Intercom call (`POST /companies`, keyed on company_id). */
+function upsertCompany(name: string): OperationSpec {
+  return {
+    name,
     group: 'companies',
     summary: 'Create or update a company (upsert keyed on company_id).',
     method: 'POST',
@@ -21,7 +22,11 @@ export const companyOperations: OperationSpec[] = [
     pagination: 'none',
     retrySafe: true,
     successStatus: 200,
-  },
+  };
+}
+
+export const companyOperations: OperationSpec[] = [
+  upsertCompany('create_company'),
   {
     name: 'delete_company',
     group: 'companies',
@@ -107,16 +112,5 @@ export const companyOperations: OperationSpec[] = [
     retrySafe: true,
     successStatus: 200,
   },
-  {
-    name: 'update_company',
-    group: 'companies',
-    summary: 'Create or update a company (upsert keyed on company_id).',
-    method: 'POST',
-    path: '/companies',
-    params: {},
-    body: upsertCompanyBody,
-    pagination: 'none',
-    retrySafe: true,
-    successStatus: 200,
-  },
+  upsertCompany('update_company'),
 ];

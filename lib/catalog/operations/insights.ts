@@ -9,6 +9,24 @@ const includeCount = queryParam('include counts in your segment model in the res
 const dataAttributesNote =
   'API 1.4 serves `GET /data_attributes?model=...`; 1.0-1.3 serve the path form. The configured Intercom-Version picks one.';
 
+/** 1.4 moved the listing to `/data_attributes?model=`; the configured Intercom-Version picks the path. */
+function listDataAttributes(name: string, model: 'company' | 'customer', summary: string): OperationSpec {
+  return {
+    name,
+    group: 'insights',
+    summary,
+    method: 'GET',
+    path: `/data_attributes/${model}`,
+    params: { include_archived: includeArchived },
+    versionedPath: { since: '1.4', path: '/data_attributes', query: { model } },
+    resultsKeys: ['data_attributes'],
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+    notes: dataAttributesNote,
+  };
+}
+
 export const insightOperations: OperationSpec[] = [
   {
     name: 'get_count',
@@ -39,34 +57,16 @@ export const insightOperations: OperationSpec[] = [
     retrySafe: true,
     successStatus: 200,
   },
-  {
-    name: 'list_data_attributes_for_companies',
-    group: 'insights',
-    summary: 'List the company data attributes of the app.',
-    method: 'GET',
-    path: '/data_attributes/company',
-    params: { include_archived: includeArchived },
-    versionedPath: { since: '1.4', path: '/data_attributes', query: { model: 'company' } },
-    resultsKeys: ['data_attributes'],
-    pagination: 'none',
-    retrySafe: true,
-    successStatus: 200,
-    notes: dataAttributesNote,
-  },
-  {
-    name: 'list_data_attributes_for_customers',
-    group: 'insights',
-    summary: 'List the customer (user, lead, visitor) data attributes of the app.',
-    method: 'GET',
-    path: '/data_attributes/customer',
-    params: { include_archived: includeArchived },
-    versionedPath: { since: '1.4', path: '/data_attributes', query: { model: 'customer' } },
-    resultsKeys: ['data_attributes'],
-    pagination: 'none',
-    retrySafe: true,
-    successStatus: 200,
-    notes: dataAttributesNote,
-  },
+  listDataAttributes(
+    'list_data_attributes_for_companies',
+    'company',
+    'List the company data attributes of the app.',
+  ),
+  listDataAttributes(
+    'list_data_attributes_for_customers',
+    'customer',
+    'List the customer (user, lead, visitor) data attributes of the app.',
+  ),
   {
     name: 'list_segments',
     group: 'insights',

@@ -2,6 +2,7 @@ import {
   atLeastOneOf,
   body,
   email,
+  idOrUserIdRef,
   idString,
   pathParam,
   queryParam,
@@ -10,11 +11,7 @@ import {
 } from '../params.ts';
 import type { OperationSpec } from '../types.ts';
 
-const leadRef = {
-  type: 'object',
-  properties: { id: idString, user_id: idString },
-  ...atLeastOneOf('id', 'user_id'),
-};
+const leadRef = idOrUserIdRef;
 
 export const leadOperations: OperationSpec[] = [
   {

@@ -9,6 +9,22 @@ const upsertUserBody: BodySpec = body(
   },
 );
 
+/** create_user and create_update_user are one Intercom call (`POST /users`) under two connector names. */
+function upsertUser(name: string, summary: string): OperationSpec {
+  return {
+    name,
+    group: 'users',
+    summary,
+    method: 'POST',
+    path: '/users',
+    params: {},
+    body: upsertUserBody,
+    pagination: 'none',
+    retrySafe: true,
+    successStatus: 200,
+  };
+}
+
 const userIdentifiers = {
   email: queryParam('The email you have defined for the user', email),
   user_id: queryParam('The user id you have defined for the user'),
@@ -27,30 +43,14 @@ export const userOperations: OperationSpec[] = [
     retrySafe: true,
     successStatus: 200,
   },
-  {
-    name: 'create_update_user',
-    group: 'users',
-    summary: 'Create a new user or update an existing user (upsert by user_id or email).',
-    method: 'POST',
-    path: '/users',
-    params: {},
-    body: upsertUserBody,
-    pagination: 'none',
-    retrySafe: true,
-    successStatus: 200,
-  },
-  {
-    name: 'create_user',
-    group: 'users',
-    summary: 'Create a new user or update an existing user (same upsert as create_update_user).',
-    method: 'POST',
-    path: '/users',
-    params: {},
-    body: upsertUserBody,
-    pagination: 'none',
-    retrySafe: true,
-    successStatus: 200,
-  },
+  upsertUser(
+    'create_update_user',
+    'Create a new user or update an existing user (upsert by user_id or email).',
+  ),
+  upsertUser(
+    'create_user',
+    'Create a new user or update an existing user (same upsert as create_update_user).',
+  ),
   {
     name: 'find_user',
     group: 'users',

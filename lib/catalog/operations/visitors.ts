@@ -1,11 +1,7 @@
-import { atLeastOneOf, body, email, idString, pathParam, userRef } from '../params.ts';
+import { atLeastOneOf, body, email, idOrUserIdRef, idString, pathParam, userRef } from '../params.ts';
 import type { OperationSpec } from '../types.ts';
 
-const visitorRef = {
-  type: 'object',
-  properties: { id: idString, user_id: idString },
-  ...atLeastOneOf('id', 'user_id'),
-};
+const visitorRef = idOrUserIdRef;
 
 export const visitorOperations: OperationSpec[] = [
   {
