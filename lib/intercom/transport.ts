@@ -21,7 +21,11 @@ export interface Exchange {
   body?: string;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
-  signal: AbortSignal;
+  /** A timeout cut to the call's remaining time: when it fires, the deadline has passed. */
+  headersClamped: boolean;
+  bodyClamped: boolean;
+  /** The caller's abort signal, if any. */
+  signal: AbortSignal | undefined;
 }
 
 export interface ExchangeResult {
@@ -44,20 +48,19 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * Turns an undici failure into a client error. `deadlineMs` names the deadline when our own deadline
- * signal fired; a caller's abort is passed through untouched.
+ * Turns an undici failure into a client error; a caller's abort is passed through untouched.
  */
 export function mapTransportError(error: unknown, exchange: Exchange, deadlineMs: number): unknown {
-  if (exchange.signal.aborted) {
-    const reason = exchange.signal.reason as { name?: string } | undefined;
-    if (reason?.name === 'TimeoutError') {
-      return new IntercomTimeoutError('deadline', deadlineMs, { retryable: true, cause: error });
-    }
-    return error;
-  }
+  if (exchange.signal?.aborted) return error;
   const code = errorCode(error);
   if (code === 'UND_ERR_CONNECT_TIMEOUT')
     return new IntercomTimeoutError('connect', 0, { retryable: true, cause: error });
+  if (
+    (code === 'UND_ERR_HEADERS_TIMEOUT' && exchange.headersClamped) ||
+    (code === 'UND_ERR_BODY_TIMEOUT' && exchange.bodyClamped)
+  ) {
+    return new IntercomTimeoutError('deadline', deadlineMs, { retryable: true, cause: error });
+  }
   if (code === 'UND_ERR_HEADERS_TIMEOUT') {
     return new IntercomTimeoutError('headers', exchange.headersTimeoutMs, { retryable: true, cause: error });
   }
@@ -138,7 +141,7 @@ export async function exchange(
     body: request.body,
     headersTimeout: request.headersTimeoutMs,
     bodyTimeout: request.bodyTimeoutMs,
-    signal: request.signal,
+    ...(request.signal ? { signal: request.signal } : {}),
   });
   const text = await response.body.text();
   const { statusCode: status, headers } = response;
