@@ -1,0 +1,165 @@
+/**
+ * One Intercom API request, in Intercom's order: authentication, version, rate limit, then (sandbox
+ * only) an injected fault, all before the request has any effect; then routing, the JSON body and the
+ * route's handler. Every response carries `x-request-id` and the `X-RateLimit-*` headers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticate, resolveVersion } from './auth.ts';
+import type { Reply } from './context.ts';
+import { errorList, newRequestId, notFound, SandboxHttpError } from './errors.ts';
+import { headerRecord, type JsonParse, parseJson, queryRecord, readBody, send } from './http-io.ts';
+import { type RateLimitStatus, rateLimitHeaders } from './rate-limit.ts';
+import type { RouteMatch } from './router.ts';
+import type { SandboxState } from './state.ts';
+import type { FaultKind, IntercomVersion } from './types.ts';
+
+const rateLimited = (limit: number) =>
+  new SandboxHttpError(429, 'rate_limit_exceeded', `Exceeded rate limit of ${limit} in this window`);
+
+function stall(state: SandboxState, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      state.stalls.delete(timer);
+      resolve();
+    }, ms);
+    state.stalls.add(timer);
+  });
+}
+
+/** Applies an injected fault; returns 'reset' when the connection must be dropped. */
+async function injectFault(state: SandboxState, kind: FaultKind, match: RouteMatch, rate: RateLimitStatus) {
+  state.recorder.countFault(kind);
+  switch (kind) {
+    case '500':
+      // Intercom: after a 500 mid-scroll the scroll cannot be resumed; restart it.
+      if (match.kind === 'route' && match.route.template.endsWith('/scroll')) state.ws.scroll = null;
+      throw new SandboxHttpError(
+        500,
+        'server_error',
+        'Request failed due to an internal network error. Please restart the scroll operation.',
+      );
+    case '503':
+      throw new SandboxHttpError(
+        503,
+        'service_unavailable',
+        'Sorry, the API service is temporarily unavailable',
+      );
+    case '429':
+      throw new SandboxHttpError(
+        429,
+        'rate_limit_exceeded',
+        `Exceeded rate limit of ${rate.limit} in this window`,
+        undefined,
+        {
+          'x-ratelimit-remaining': '0',
+        },
+      );
+    case 'reset':
+      return 'reset' as const;
+    case 'stall':
+      await stall(state, state.config.faults?.stallMs ?? 0);
+      return undefined;
+  }
+}
+
+interface Incoming {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: JsonParse;
+  version: IntercomVersion;
+  baseUrl: string;
+}
+
+function dispatch(state: SandboxState, match: RouteMatch, ctx: Incoming): Reply {
+  if (match.kind === 'none') throw notFound(`No route for ${ctx.method} ${ctx.path}`);
+  if (match.kind === 'method_not_allowed')
+    throw new SandboxHttpError(
+      405,
+      'unsupported',
+      `${ctx.method} is not supported on ${match.template}`,
+      undefined,
+      {
+        allow: match.allowed.join(', '),
+      },
+    );
+  const parsed = ctx.body;
+  if (!parsed.ok) throw new SandboxHttpError(400, 'invalid_document', 'The request body is not valid JSON');
+  return match.route.handler({
+    ws: state.ws,
+    method: ctx.method,
+    path: ctx.path,
+    params: match.params,
+    query: ctx.query,
+    body: parsed.value,
+    version: ctx.version,
+    baseUrl: ctx.baseUrl,
+  });
+}
+
+export async function handleApi(state: SandboxState, req: IncomingMessage, res: ServerResponse, url: URL) {
+  const started = Date.now();
+  const method = req.method ?? 'GET';
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const query = queryRecord(url.searchParams);
+  const headers = headerRecord(req);
+  const requestId = newRequestId();
+  const match = state.router.match(method, path);
+  state.recorder.countRequest(
+    `${method} ${match.kind === 'route' ? match.route.template : match.kind === 'method_not_allowed' ? match.template : '(unmatched)'}`,
+  );
+  const raw = (await readBody(req)) ?? null;
+  const body: JsonParse = raw ? parseJson(raw) : { ok: false };
+  const record = (status: number) =>
+    state.recorder.finish({
+      method,
+      path,
+      query,
+      headers,
+      body: body.ok ? body.value : undefined,
+      status,
+    });
+
+  let rate = state.limiter.peek(state.now());
+  let reply: Reply;
+  let extraHeaders: Record<string, string> = {};
+  try {
+    if (!raw) throw new SandboxHttpError(413, 'client_error', 'The request body is too large');
+    authenticate(headers.authorization, state.token);
+    const version = resolveVersion(headers['intercom-version'], state.config.defaultVersion);
+    rate = state.limiter.take(state.now());
+    if (!rate.allowed) throw rateLimited(rate.limit);
+    const fault = state.faults.draw();
+    if (fault && (await injectFault(state, fault, match, rate)) === 'reset') {
+      record(0);
+      req.socket.destroy();
+      return;
+    }
+    reply = dispatch(state, match, {
+      method,
+      path,
+      query,
+      body,
+      version,
+      baseUrl: `http://${headers.host ?? 'localhost'}`,
+    });
+  } catch (error) {
+    if (!(error instanceof SandboxHttpError)) {
+      console.error('sandbox: unexpected error', error);
+    }
+    const e =
+      error instanceof SandboxHttpError ? error : new SandboxHttpError(500, 'server_error', 'Internal error');
+    reply = { status: e.status, body: errorList(requestId, e.code, e.message, e.field) };
+    extraHeaders = e.headers;
+  }
+  send(res, reply.status, reply.body, {
+    ...rateLimitHeaders(rate),
+    'x-request-id': requestId,
+    ...extraHeaders,
+  });
+  record(reply.status);
+  if (!state.quiet)
+    process.stdout.write(
+      `${method} ${url.pathname}${url.search} ${reply.status} ${Date.now() - started}ms\n`,
+    );
+}

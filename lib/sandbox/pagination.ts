@@ -1,0 +1,78 @@
+/** Intercom's `pages` objects, with `next` as a full URL, and the 10,000-record cap on paged lists. */
+import type { ApiContext } from './context.ts';
+import { SandboxHttpError } from './errors.ts';
+import { queryInteger } from './input.ts';
+
+export const PAGE_CAP = 10_000;
+
+export interface PageLimits {
+  defaultPerPage: number;
+  maxPerPage: number;
+}
+
+export const PEOPLE_PAGES: PageLimits = { defaultPerPage: 50, maxPerPage: 60 };
+export const CONVERSATION_PAGES: PageLimits = { defaultPerPage: 20, maxPerPage: 60 };
+
+/** The request's URL with some query parameters replaced: `pages.next` and events' cursors. */
+export function linkWith(ctx: ApiContext, changes: Record<string, string | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(ctx.query)) if (!(key in changes)) params.set(key, value);
+  for (const [key, value] of Object.entries(changes)) if (value !== undefined) params.set(key, value);
+  return `${ctx.baseUrl}${ctx.path}?${params.toString()}`;
+}
+
+/** One page of `items` and its `pages` object; `per_page` above the maximum is clamped to it. */
+export function paginate<T>(ctx: ApiContext, items: T[], limits: PageLimits = PEOPLE_PAGES) {
+  const page = queryInteger(ctx.query, 'page') ?? 1;
+  const requested = queryInteger(ctx.query, 'per_page') ?? limits.defaultPerPage;
+  if (page < 1) throw new SandboxHttpError(400, 'parameter_invalid', 'page must be 1 or more', 'page');
+  if (requested < 1)
+    throw new SandboxHttpError(400, 'parameter_invalid', 'per_page must be 1 or more', 'per_page');
+  const perPage = Math.min(requested, limits.maxPerPage);
+  if (page * perPage > PAGE_CAP)
+    throw new SandboxHttpError(400, 'client_error', 'page limit reached, please use scroll API');
+  const totalPages = Math.max(1, Math.ceil(items.length / perPage));
+  const slice = items.slice((page - 1) * perPage, page * perPage);
+  const hasNext = page < totalPages && (page + 1) * perPage <= PAGE_CAP;
+  return {
+    items: slice,
+    total_count: items.length,
+    pages: {
+      type: 'pages',
+      page,
+      per_page: perPage,
+      total_pages: totalPages,
+      next: hasNext ? linkWith(ctx, { page: String(page + 1), per_page: String(perPage) }) : null,
+    },
+  };
+}
+
+/** `{type, pages, <key>: [...], total_count}`: a paged list response. */
+export function pagedList<T>(
+  ctx: ApiContext,
+  type: string,
+  key: string,
+  items: T[],
+  render: (item: T) => unknown,
+  limits?: PageLimits,
+) {
+  const { items: slice, pages, total_count } = paginate(ctx, items, limits);
+  return { type, pages, [key]: slice.map(render), total_count };
+}
+
+/** Sorts by a numeric field (nulls last in either order), ties broken by insertion order. */
+export function sortBy<T extends { seq: number }>(
+  items: T[],
+  key: (item: T) => number | null,
+  order: 'asc' | 'desc',
+) {
+  const sign = order === 'asc' ? 1 : -1;
+  return [...items].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka === kb) return sign * (a.seq - b.seq);
+    if (ka === null) return 1;
+    if (kb === null) return -1;
+    return sign * (ka - kb);
+  });
+}

@@ -1,0 +1,116 @@
+/** Users: upsert, find, list, archive and scroll. */
+import { type ApiContext, ok, type Route } from '../context.ts';
+import { applyAttributes, createCustomer, findUserForUpsert } from '../customer-updates.ts';
+import { missing, notFound } from '../errors.ts';
+import { identifiers, objectBody, queryEnum, queryInteger } from '../input.ts';
+import type { Customer } from '../model.ts';
+import { pagedList, sortBy } from '../pagination.ts';
+import { scrollPage } from '../scroll.ts';
+import { inSegment } from '../segments.ts';
+import type { Workspace } from '../store.ts';
+import { renderCustomer } from '../views.ts';
+
+const SORTS = ['created_at', 'last_request_at', 'signed_up_at', 'updated_at'] as const;
+
+export function requireUser(ws: Workspace, id: string): Customer {
+  const user = ws.customer('user', id);
+  if (!user) throw notFound('User Not Found');
+  return user;
+}
+
+function upsertUser(ctx: ApiContext) {
+  const { ws } = ctx;
+  const body = objectBody(ctx.body);
+  const ref = identifiers(body);
+  if (!ref.id && !ref.user_id && !ref.email) throw missing('user_id', 'A user_id or email is required');
+  const user = findUserForUpsert(ws, ref);
+  if (!user)
+    return ok(renderCustomer(ws, createCustomer(ws, 'user', body, { user_id: ref.user_id ?? null })));
+  applyAttributes(ws, user, body);
+  // Identified by id or email, a user may be given its user_id.
+  if (ref.user_id && (ref.id || !user.user_id)) user.user_id = ref.user_id;
+  return ok(renderCustomer(ws, user));
+}
+
+/** Users filtered by `created_since`, `tag_id`, `segment_id`, sorted by `sort` and `order`. */
+function filteredUsers(ctx: ApiContext): Customer[] {
+  const { ws, query } = ctx;
+  let users = ws.customersOf('user');
+  const days = queryInteger(query, 'created_since');
+  if (days !== undefined) users = users.filter((u) => u.created_at >= ws.nowSeconds() - days * 86_400);
+  if (query.tag_id) {
+    if (!ws.tags.has(query.tag_id)) throw notFound('Tag Not Found');
+    users = users.filter((u) => u.tagIds.has(query.tag_id!));
+  }
+  if (query.segment_id) {
+    const segment = ws.segments.get(query.segment_id);
+    if (!segment) throw notFound('Segment Not Found');
+    users = users.filter((u) => inSegment(ws, segment, u));
+  }
+  const sort = queryEnum(query, 'sort', SORTS, 'created_at');
+  return sortBy(users, (u) => u[sort], queryEnum(query, 'order', ['asc', 'desc'], 'desc'));
+}
+
+function listUsers(ctx: ApiContext) {
+  const { ws, query } = ctx;
+  const render = (u: Customer) => renderCustomer(ws, u);
+  if (query.user_id) {
+    const user = ws.byUserId('user', query.user_id);
+    if (!user) throw notFound('User Not Found');
+    return ok(render(user));
+  }
+  if (query.email) {
+    // 1.0 answers one user; from 1.1 a list, since several users may share an email.
+    if (ctx.version === '1.0') {
+      const user = ws.uniqueUserByEmail(query.email);
+      if (!user) throw notFound('User Not Found');
+      return ok(render(user));
+    }
+    return ok(pagedList(ctx, 'user.list', 'users', ws.byEmail('user', query.email), render));
+  }
+  return ok(pagedList(ctx, 'user.list', 'users', filteredUsers(ctx), render));
+}
+
+function archive(ws: Workspace, user: Customer) {
+  const rendered = renderCustomer(ws, user);
+  ws.removeCustomer(user.id);
+  return ok(rendered);
+}
+
+function archiveByQuery(ctx: ApiContext) {
+  const { ws, query } = ctx;
+  let user: Customer | undefined;
+  if (query.user_id) user = ws.byUserId('user', query.user_id);
+  else if (query.email) user = ws.uniqueUserByEmail(query.email);
+  else throw missing('user_id', 'A user_id or email is required');
+  if (!user) throw notFound('User Not Found');
+  return archive(ws, user);
+}
+
+export const userRoutes: Route[] = [
+  { method: 'POST', template: '/users', handler: upsertUser },
+  { method: 'GET', template: '/users', handler: listUsers },
+  {
+    method: 'GET',
+    template: '/users/{id}',
+    handler: (ctx) => ok(renderCustomer(ctx.ws, requireUser(ctx.ws, ctx.params.id!))),
+  },
+  { method: 'DELETE', template: '/users', handler: archiveByQuery },
+  {
+    method: 'DELETE',
+    template: '/users/{id}',
+    handler: (ctx) => archive(ctx.ws, requireUser(ctx.ws, ctx.params.id!)),
+  },
+  {
+    method: 'GET',
+    template: '/users/scroll',
+    handler: (ctx) =>
+      scrollPage(ctx, {
+        resource: 'users',
+        listType: 'user.list',
+        all: () => ctx.ws.customersOf('user'),
+        get: (id) => ctx.ws.customer('user', id),
+        render: (u) => renderCustomer(ctx.ws, u),
+      }),
+  },
+];

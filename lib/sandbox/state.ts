@@ -1,0 +1,70 @@
+/** Everything one running sandbox holds, and the fresh-workspace operation. */
+import { FaultInjector } from './faults.ts';
+import { FixedWindowLimiter } from './rate-limit.ts';
+import { Router } from './router.ts';
+import { apiRoutes } from './routes/index.ts';
+import { seedDemoData, seedOrganisation } from './seed.ts';
+import { Recorder } from './stats.ts';
+import { Workspace } from './store.ts';
+import type { SandboxConfig } from './types.ts';
+
+export interface SandboxState {
+  ws: Workspace;
+  config: SandboxConfig;
+  readonly limiter: FixedWindowLimiter;
+  readonly faults: FaultInjector;
+  readonly recorder: Recorder;
+  readonly router: Router;
+  readonly token: string | undefined;
+  readonly now: () => number;
+  readonly quiet: boolean;
+  /** Pending `stall` timers, cleared on close. */
+  readonly stalls: Set<NodeJS.Timeout>;
+}
+
+export function freshWorkspace(now: () => number, seed: boolean): Workspace {
+  const ws = new Workspace(now);
+  seedOrganisation(ws);
+  if (seed) seedDemoData(ws);
+  return ws;
+}
+
+export function createState(init: {
+  config: SandboxConfig;
+  token: string | undefined;
+  now: () => number;
+  quiet: boolean;
+  seed: boolean;
+}): SandboxState {
+  const faults = new FaultInjector();
+  faults.configure(init.config.faults);
+  return {
+    ws: freshWorkspace(init.now, init.seed),
+    config: init.config,
+    limiter: new FixedWindowLimiter(init.config.rateLimit),
+    faults,
+    recorder: new Recorder(),
+    router: new Router(apiRoutes),
+    token: init.token,
+    now: init.now,
+    quiet: init.quiet,
+    stalls: new Set(),
+  };
+}
+
+/** A fresh workspace; counters, the request log, rate windows and the fault PRNG start over too. */
+export function resetState(state: SandboxState, seed: boolean): void {
+  state.ws = freshWorkspace(state.now, seed);
+  state.recorder.clear();
+  state.limiter.clear();
+  state.faults.restart();
+}
+
+export function applyConfig(state: SandboxState, config: SandboxConfig): void {
+  const rateChanged =
+    config.rateLimit.perWindow !== state.config.rateLimit.perWindow ||
+    config.rateLimit.windowSeconds !== state.config.rateLimit.windowSeconds;
+  if (rateChanged) state.limiter.configure(config.rateLimit);
+  if (config.faults !== state.config.faults) state.faults.configure(config.faults);
+  state.config = config;
+}

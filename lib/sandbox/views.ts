@@ -1,0 +1,245 @@
+/** Records rendered as Intercom 1.x JSON objects (each carries its `type`). */
+import type {
+  Admin,
+  Assignee,
+  Company,
+  Conversation,
+  ConversationPart,
+  Customer,
+  EventRecord,
+  Note,
+  Segment,
+  Tag,
+  Team,
+} from './model.ts';
+import { segmentCount, segmentsOfCompany, segmentsOfCustomer } from './segments.ts';
+import type { Workspace } from './store.ts';
+
+export function renderTag(tag: Tag) {
+  return { type: 'tag', id: tag.id, name: tag.name };
+}
+
+function tagList(ws: Workspace, ids: Set<string>) {
+  return { type: 'tag.list', tags: ws.tagsOf(ids).map(renderTag) };
+}
+
+/** `user`, `contact` (a lead) or `visitor`. */
+export function renderCustomer(ws: Workspace, c: Customer) {
+  const companies = [...c.companyIds]
+    .map((id) => ws.companies.get(id))
+    .filter((co): co is Company => co !== undefined)
+    .map((co) => ({ type: 'company', company_id: co.company_id, id: co.id, name: co.name }));
+  return {
+    type: c.kind,
+    id: c.id,
+    user_id: c.user_id,
+    anonymous: c.kind !== 'user',
+    email: c.email,
+    phone: c.phone,
+    name: c.name,
+    pseudonym: c.pseudonym,
+    avatar: { type: 'avatar', image_url: null },
+    app_id: ws.app.id_code,
+    companies: { type: 'company.list', companies },
+    location_data: { type: 'location_data', city_name: null, country_name: null, timezone: null },
+    last_request_at: c.last_request_at,
+    created_at: c.created_at,
+    remote_created_at: c.remote_created_at,
+    signed_up_at: c.signed_up_at,
+    updated_at: c.updated_at,
+    session_count: c.session_count,
+    social_profiles: { type: 'social_profile.list', social_profiles: [] },
+    unsubscribed_from_emails: c.unsubscribed_from_emails,
+    marked_email_as_spam: false,
+    has_hard_bounced: false,
+    last_seen_ip: c.last_seen_ip,
+    user_agent_data: c.user_agent,
+    ...c.utm,
+    tags: tagList(ws, c.tagIds),
+    segments: {
+      type: 'segment.list',
+      segments: segmentsOfCustomer(ws, c).map((s) => ({ type: 'segment', id: s.id })),
+    },
+    custom_attributes: { ...c.custom_attributes },
+  };
+}
+
+export function planId(name: string): string {
+  let h = 0;
+  for (const ch of name) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
+  return String(100_000 + (h % 900_000));
+}
+
+export function renderCompany(ws: Workspace, c: Company) {
+  return {
+    type: 'company',
+    id: c.id,
+    company_id: c.company_id,
+    name: c.name,
+    app_id: ws.app.id_code,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+    remote_created_at: c.remote_created_at,
+    last_request_at: c.last_request_at,
+    monthly_spend: c.monthly_spend,
+    session_count: c.session_count,
+    user_count: ws.companyUsers(c.id).length,
+    size: c.size,
+    website: c.website,
+    industry: c.industry,
+    plan: c.plan === null ? {} : { type: 'plan', id: planId(c.plan), name: c.plan },
+    custom_attributes: { ...c.custom_attributes },
+    tags: tagList(ws, c.tagIds),
+    segments: {
+      type: 'segment.list',
+      segments: segmentsOfCompany(ws, c).map((s) => ({ type: 'segment', id: s.id })),
+    },
+  };
+}
+
+export function renderAdmin(admin: Admin, teamIds: string[]) {
+  return {
+    type: 'admin',
+    id: admin.id,
+    name: admin.name,
+    email: admin.email,
+    away_mode_enabled: admin.away_mode_enabled,
+    away_mode_reassign: admin.away_mode_reassign,
+    has_inbox_seat: admin.has_inbox_seat,
+    team_ids: teamIds,
+    avatar: { type: 'avatar', image_url: null },
+  };
+}
+
+export function renderAdminById(ws: Workspace, admin: Admin) {
+  const teamIds = [...ws.teams.values()].filter((t) => t.admin_ids.includes(admin.id)).map((t) => t.id);
+  return renderAdmin(admin, teamIds);
+}
+
+export function renderTeam(team: Team) {
+  return { type: 'team', id: team.id, name: team.name, admin_ids: [...team.admin_ids] };
+}
+
+export function renderSegment(ws: Workspace, s: Segment, includeCount: boolean) {
+  return {
+    type: 'segment',
+    id: s.id,
+    name: s.name,
+    created_at: s.created_at,
+    updated_at: s.updated_at,
+    person_type: s.person_type,
+    ...(includeCount ? { count: segmentCount(ws, s) } : {}),
+  };
+}
+
+/** The `{type, id}` a conversation shows for a customer: users are `user`, leads `lead`. */
+export function customerRef(ws: Workspace, id: string) {
+  const c = ws.customers.get(id);
+  return { type: c?.kind === 'contact' ? 'lead' : 'user', id };
+}
+
+export function renderNote(ws: Workspace, note: Note) {
+  const author = ws.admins.get(note.authorId);
+  return {
+    type: 'note',
+    id: note.id,
+    created_at: note.created_at,
+    body: note.body,
+    author: author ? renderAdminById(ws, author) : { type: 'admin', id: note.authorId },
+    user: customerRef(ws, note.customerId),
+  };
+}
+
+export function renderEvent(ws: Workspace, e: EventRecord) {
+  const c = ws.customers.get(e.customerId);
+  return {
+    type: 'event',
+    id: e.id,
+    created_at: e.created_at,
+    event_name: e.event_name,
+    user_id: c?.user_id ?? null,
+    email: c?.email ?? null,
+    intercom_user_id: e.customerId,
+    metadata: { ...e.metadata },
+  };
+}
+
+/** Tags removed and a few entities decoded: Intercom's `display_as=plaintext`. */
+export function plaintext(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/p>\s*<p[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+function renderAssignee(a: Assignee) {
+  return a.type === 'nobody_admin' ? { type: 'nobody_admin', id: null } : { type: a.type, id: a.id };
+}
+
+function renderPart(part: ConversationPart, text: (s: string | null) => string | null) {
+  return {
+    type: 'conversation_part',
+    id: part.id,
+    part_type: part.part_type,
+    body: text(part.body),
+    created_at: part.created_at,
+    updated_at: part.created_at,
+    notified_at: part.created_at,
+    assigned_to: part.assigned_to ? renderAssignee(part.assigned_to) : null,
+    author: { ...part.author },
+    attachments: part.attachment_urls.map(attachment),
+    external_id: null,
+  };
+}
+
+function attachment(url: string) {
+  return { type: 'upload', name: url.split('/').pop() ?? url, url, content_type: null, filesize: null };
+}
+
+/** The full conversation; list items leave out `conversation_parts`. */
+export function renderConversation(
+  ws: Workspace,
+  c: Conversation,
+  options: { plaintext?: boolean; parts?: boolean } = {},
+) {
+  const text = (s: string | null) => (s !== null && options.plaintext ? plaintext(s) : s);
+  return {
+    type: 'conversation',
+    id: c.id,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+    waiting_since: c.waiting_since,
+    snoozed_until: c.snoozed_until,
+    conversation_message: {
+      type: 'conversation_message',
+      id: c.message.id,
+      subject: c.message.subject,
+      body: text(c.message.body),
+      author: { ...c.message.author },
+      attachments: [],
+      url: null,
+    },
+    user: customerRef(ws, c.customerIds[0]!),
+    customers: c.customerIds.map((id) => customerRef(ws, id)),
+    assignee: renderAssignee(c.assignee),
+    open: c.open,
+    state: c.state,
+    read: c.read,
+    tags: tagList(ws, c.tagIds),
+    ...(options.parts === false
+      ? {}
+      : {
+          conversation_parts: {
+            type: 'conversation_part.list',
+            conversation_parts: c.parts.map((p) => renderPart(p, text)),
+            total_count: c.parts.length,
+          },
+        }),
+  };
+}

@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { SEED_VISITOR_USER_IDS } from '../../lib/sandbox/seed.ts';
+import type { Sandbox } from '../../lib/sandbox/server.ts';
+import { call, errorCode, start } from './helpers.ts';
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await start({ seed: false });
+});
+beforeEach(() => sandbox.reset({ seed: false }));
+afterAll(async () => {
+  await sandbox.close();
+});
+
+const post = (path: string, body: unknown) => call(sandbox, path, { method: 'POST', body });
+
+describe('users', () => {
+  it('creates a user, then updates the same one by user_id and by email', async () => {
+    const created = await post('/users', { user_id: 'u1', email: 'one@example.com', name: 'One' });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({
+      type: 'user',
+      user_id: 'u1',
+      email: 'one@example.com',
+      name: 'One',
+    });
+    expect(created.body.id).toMatch(/^[0-9a-f]{24}$/);
+
+    const byUserId = await post('/users', { user_id: 'u1', name: 'One Renamed' });
+    expect(byUserId.body.id).toBe(created.body.id);
+    expect(byUserId.body.name).toBe('One Renamed');
+
+    const byEmail = await post('/users', { email: 'one@example.com', phone: '+353' });
+    expect(byEmail.body).toMatchObject({ id: created.body.id, name: 'One Renamed', phone: '+353' });
+    expect(sandbox.stats().objects.users).toBe(1);
+  });
+
+  it('gives a user found by email the user_id it lacked, and updates by id', async () => {
+    const created = await post('/users', { email: 'two@example.com' });
+    expect(created.body.user_id).toBeNull();
+    const claimed = await post('/users', { user_id: 'u2', email: 'two@example.com' });
+    expect(claimed.body).toMatchObject({ id: created.body.id, user_id: 'u2' });
+    const byId = await post('/users', { id: created.body.id, name: 'Two' });
+    expect(byId.body).toMatchObject({ id: created.body.id, name: 'Two' });
+    expect(errorCode(await post('/users', { id: '0123456789abcdef01234567' }))).toBe('not_found');
+  });
+
+  it('merges custom_attributes and rejects nested values', async () => {
+    await post('/users', { user_id: 'u3', custom_attributes: { plan: 'pro', seats: 3 } });
+    const merged = await post('/users', { user_id: 'u3', custom_attributes: { seats: 5, beta: true } });
+    expect(merged.body.custom_attributes).toEqual({ plan: 'pro', seats: 5, beta: true });
+    const nested = await post('/users', { user_id: 'u3', custom_attributes: { bad: { x: 1 } } });
+    expect(nested.status).toBe(400);
+    expect(errorCode(nested)).toBe('parameter_invalid');
+    const attrs = await call(sandbox, '/data_attributes?model=customer');
+    expect(attrs.body.data_attributes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'seats', custom: true, data_type: 'integer' }),
+      ]),
+    );
+  });
+
+  it('requires an identifier and checks field types', async () => {
+    const none = await post('/users', { name: 'Nobody' });
+    expect(none.status).toBe(400);
+    expect(errorCode(none)).toBe('parameter_not_found');
+    const wrongType = await post('/users', { user_id: 'u4', signed_up_at: 'yesterday' });
+    expect(errorCode(wrongType)).toBe('type_mismatch');
+    expect(sandbox.stats().objects.users).toBe(0);
+  });
+
+  it('attaches companies (creating them) and detaches them with remove: true', async () => {
+    const attached = await post('/users', {
+      user_id: 'u5',
+      companies: [{ company_id: 'acme', name: 'Acme' }, { company_id: 'globex' }],
+    });
+    expect(attached.body.companies.companies.map((c: any) => c.company_id).sort()).toEqual([
+      'acme',
+      'globex',
+    ]);
+    const acme = await call(sandbox, '/companies?company_id=acme');
+    expect(acme.body).toMatchObject({ type: 'company', name: 'Acme', user_count: 1 });
+
+    const detached = await post('/users', {
+      user_id: 'u5',
+      companies: [{ company_id: 'acme', remove: true }],
+    });
+    expect(detached.body.companies.companies.map((c: any) => c.company_id)).toEqual(['globex']);
+    expect((await call(sandbox, `/companies/${acme.body.id}`)).body.user_count).toBe(0);
+  });
+
+  it('finds by id and user_id, archives by user_id, email or id, and 404s unknown users', async () => {
+    const a = await post('/users', { user_id: 'a', email: 'a@example.com' });
+    await post('/users', { user_id: 'b', email: 'b@example.com' });
+    const c = await post('/users', { user_id: 'c' });
+    expect((await call(sandbox, `/users/${a.body.id}`)).body.user_id).toBe('a');
+    expect((await call(sandbox, '/users?user_id=b')).body.email).toBe('b@example.com');
+
+    const archived = await call(sandbox, '/users?user_id=a', { method: 'DELETE' });
+    expect(archived.body).toMatchObject({ type: 'user', user_id: 'a' });
+    expect((await call(sandbox, '/users?email=b%40example.com', { method: 'DELETE' })).body.user_id).toBe(
+      'b',
+    );
+    expect((await call(sandbox, `/users/${c.body.id}`, { method: 'DELETE' })).body.user_id).toBe('c');
+
+    const gone = await call(sandbox, `/users/${a.body.id}`);
+    expect(gone.status).toBe(404);
+    expect(errorCode(gone)).toBe('not_found');
+    expect(errorCode(await call(sandbox, '/users?user_id=a'))).toBe('not_found');
+    expect(errorCode(await call(sandbox, '/users', { method: 'DELETE' }))).toBe('parameter_not_found');
+  });
+
+  it('lists with order, sort, created_since, tag_id and segment_id', async () => {
+    for (const [userId, signedUp] of [
+      ['x', 300],
+      ['y', 100],
+      ['z', 200],
+    ] as const)
+      await post('/users', { user_id: userId, signed_up_at: signedUp });
+    const ids = async (query: string) =>
+      (await call(sandbox, `/users?${query}`)).body.users.map((u: any) => u.user_id as string);
+    expect(await ids('sort=signed_up_at&order=asc')).toEqual(['y', 'z', 'x']);
+    expect(await ids('sort=signed_up_at&order=desc')).toEqual(['x', 'z', 'y']);
+    expect(await ids('created_since=1')).toHaveLength(3);
+    expect(errorCode(await call(sandbox, '/users?sort=name'))).toBe('parameter_invalid');
+
+    const tag = await post('/tags', { name: 'VIP', users: [{ user_id: 'y' }] });
+    expect(await ids(`tag_id=${tag.body.id}`)).toEqual(['y']);
+  });
+});
+
+describe('companies', () => {
+  it('upserts on company_id, which is required', async () => {
+    const created = await post('/companies', {
+      company_id: 'c1',
+      name: 'First',
+      monthly_spend: 99,
+      plan: 'pro',
+    });
+    expect(created.body).toMatchObject({
+      type: 'company',
+      company_id: 'c1',
+      name: 'First',
+      monthly_spend: 99,
+    });
+    expect(created.body.plan).toMatchObject({ type: 'plan', name: 'pro' });
+    const updated = await post('/companies', { company_id: 'c1', size: 40 });
+    expect(updated.body).toMatchObject({ id: created.body.id, name: 'First', size: 40 });
+    const missing = await post('/companies', { name: 'No id' });
+    expect(missing.status).toBe(400);
+    expect(errorCode(missing)).toBe('parameter_not_found');
+  });
+
+  it('lists only companies with users, finds by name, lists a company users, deletes by id', async () => {
+    await post('/companies', { company_id: 'lonely', name: 'Lonely' });
+    await post('/users', { user_id: 'u', companies: [{ company_id: 'busy', name: 'Busy' }] });
+    await post('/contacts', { email: 'lead@example.com', companies: [{ company_id: 'busy' }] });
+    const list = await call(sandbox, '/companies');
+    expect(list.body.type).toBe('company.list');
+    expect(list.body.companies.map((c: any) => c.company_id)).toEqual(['busy']);
+
+    const busy = await call(sandbox, '/companies?name=Busy');
+    expect(busy.body.company_id).toBe('busy');
+    const users = await call(sandbox, '/companies?company_id=busy&type=user');
+    expect(users.body.type).toBe('user.list');
+    expect(users.body.users.map((u: any) => u.type).sort()).toEqual(['contact', 'user']);
+    expect((await call(sandbox, `/companies/${busy.body.id}/users`)).body.total_count).toBe(2);
+
+    const deleted = await call(sandbox, `/companies/${busy.body.id}`, { method: 'DELETE' });
+    expect(deleted.body).toEqual({ id: busy.body.id, object: 'company', deleted: true });
+    const gone = await call(sandbox, `/companies/${busy.body.id}`);
+    expect(gone.status).toBe(404);
+    expect(errorCode(gone)).toBe('company_not_found');
+    expect((await call(sandbox, '/users?user_id=u')).body.companies.companies).toEqual([]);
+  });
+});
+
+describe('leads', () => {
+  it('creates an anonymous lead with a UUID user_id, updates it by id or user_id', async () => {
+    const lead = await post('/contacts', { email: 'lead@example.com', name: 'Lee' });
+    expect(lead.body).toMatchObject({ type: 'contact', anonymous: true, email: 'lead@example.com' });
+    expect(lead.body.user_id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    const byId = await post('/contacts', { id: lead.body.id, phone: '+1' });
+    expect(byId.body).toMatchObject({ id: lead.body.id, phone: '+1', name: 'Lee' });
+    const byUserId = await post('/contacts', { user_id: lead.body.user_id, name: 'Leigh' });
+    expect(byUserId.body).toMatchObject({ id: lead.body.id, name: 'Leigh' });
+    expect(errorCode(await post('/contacts', { id: 'ffffffffffffffffffffffff' }))).toBe('not_found');
+  });
+
+  it('lists with email and phone filters, returns one contact for user_id, deletes', async () => {
+    const a = await post('/contacts', { email: 'a@lead.example', phone: '111' });
+    await post('/contacts', { email: 'b@lead.example' });
+    expect((await call(sandbox, '/contacts')).body).toMatchObject({ type: 'contact.list', total_count: 2 });
+    expect((await call(sandbox, '/contacts?email=a%40lead.example')).body.contacts).toHaveLength(1);
+    expect((await call(sandbox, '/contacts?phone=111')).body.contacts[0].id).toBe(a.body.id);
+    const one = await call(sandbox, `/contacts?user_id=${a.body.user_id}`);
+    expect(one.body).toMatchObject({ type: 'contact', id: a.body.id });
+
+    const deleted = await call(sandbox, `/contacts?user_id=${a.body.user_id}`, { method: 'DELETE' });
+    expect(deleted.body.id).toBe(a.body.id);
+    expect((await call(sandbox, `/contacts/${a.body.id}`)).status).toBe(404);
+  });
+
+  it('converts a lead into a new user, keeping its id', async () => {
+    const lead = await post('/contacts', { email: 'new@example.com' });
+    const converted = await post('/contacts/convert', {
+      contact: { id: lead.body.id },
+      user: { user_id: 'fresh' },
+    });
+    expect(converted.body).toMatchObject({
+      type: 'user',
+      id: lead.body.id,
+      user_id: 'fresh',
+      email: 'new@example.com',
+    });
+    expect(sandbox.stats().objects).toMatchObject({ users: 1, leads: 0 });
+  });
+
+  it('merges a lead into an existing user, moving its tags', async () => {
+    const user = await post('/users', { user_id: 'existing', name: 'Existing' });
+    const lead = await post('/contacts', { email: 'lead@example.com', custom_attributes: { source: 'ads' } });
+    await post('/tags', { name: 'Hot', users: [{ id: lead.body.id }] });
+    const merged = await post('/contacts/convert', {
+      contact: { user_id: lead.body.user_id },
+      user: { user_id: 'existing' },
+    });
+    expect(merged.body).toMatchObject({ id: user.body.id, name: 'Existing', email: 'lead@example.com' });
+    expect(merged.body.custom_attributes).toEqual({ source: 'ads' });
+    expect(merged.body.tags.tags.map((t: any) => t.name)).toEqual(['Hot']);
+    expect((await call(sandbox, `/contacts/${lead.body.id}`)).status).toBe(404);
+  });
+});
+
+describe('visitors', () => {
+  const [first, second, third, fourth] = SEED_VISITOR_USER_IDS;
+  beforeEach(() => sandbox.reset({ seed: true }));
+
+  it('finds a visitor by user_id and by id', async () => {
+    const byUserId = await call(sandbox, `/visitors?user_id=${first}`);
+    expect(byUserId.body).toMatchObject({ type: 'visitor', user_id: first, anonymous: true });
+    expect((await call(sandbox, `/visitors/${byUserId.body.id}`)).body.user_id).toBe(first);
+    expect(errorCode(await call(sandbox, '/visitors?user_id=nope'))).toBe('not_found');
+    expect(errorCode(await call(sandbox, '/visitors'))).toBe('parameter_not_found');
+  });
+
+  it('updates with PUT or POST /visitors; an email turns the visitor into a lead', async () => {
+    const put = await call(sandbox, '/visitors', { method: 'PUT', body: { user_id: first, name: 'Vee' } });
+    expect(put.body).toMatchObject({ type: 'visitor', name: 'Vee' });
+    const post = await call(sandbox, '/visitors', {
+      method: 'POST',
+      body: { id: put.body.id, custom_attributes: { a: 1 } },
+    });
+    expect(post.body.custom_attributes).toEqual({ a: 1 });
+    const lead = await call(sandbox, '/visitors', {
+      method: 'PUT',
+      body: { user_id: first, email: 'vee@example.com' },
+    });
+    expect(lead.body).toMatchObject({ type: 'contact', id: put.body.id, email: 'vee@example.com' });
+    expect((await call(sandbox, `/contacts/${put.body.id}`)).status).toBe(200);
+    expect((await call(sandbox, `/visitors/${put.body.id}`)).status).toBe(404);
+  });
+
+  it('converts a visitor to a lead or to a user', async () => {
+    const lead = await call(sandbox, '/visitors/convert', {
+      method: 'POST',
+      body: { visitor: { user_id: second }, type: 'lead' },
+    });
+    expect(lead.body).toMatchObject({ type: 'contact', user_id: second });
+    const user = await call(sandbox, '/visitors/convert', {
+      method: 'POST',
+      body: {
+        visitor: { user_id: third },
+        user: { user_id: 'from-visitor', email: 'fv@example.com' },
+        type: 'user',
+      },
+    });
+    expect(user.body).toMatchObject({ type: 'user', user_id: 'from-visitor', email: 'fv@example.com' });
+    const badType = await call(sandbox, '/visitors/convert', {
+      method: 'POST',
+      body: { visitor: { user_id: fourth }, type: 'robot' },
+    });
+    expect(errorCode(badType)).toBe('parameter_invalid');
+  });
+
+  it('deletes by id and by user_id', async () => {
+    const v = await call(sandbox, `/visitors?user_id=${first}`);
+    expect((await call(sandbox, `/visitors/${v.body.id}`, { method: 'DELETE' })).body.id).toBe(v.body.id);
+    const byUserId = await call(sandbox, `/visitors?user_id=${second}`, { method: 'DELETE' });
+    expect(byUserId.body.user_id).toBe(second);
+    expect(sandbox.stats().objects.visitors).toBe(3);
+  });
+});
