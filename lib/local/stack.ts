@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateApiKey } from '../auth/api-keys.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../http/routes.ts';
-import { startSandbox } from '../sandbox/server.ts';
+import { type Sandbox, startSandbox } from '../sandbox/server.ts';
 import { type HttpHandler, type RequestLogLine, startLocalServer } from './http-server.ts';
 
 export interface LocalStackOptions {
@@ -22,6 +22,7 @@ export interface LocalStack {
   apiKey: string;
   /** Set when the embedded sandbox stands in for Intercom. */
   sandboxUrl?: string;
+  sandbox?: Sandbox;
   intercomUrl: string;
   webhookSecret: string;
   generated: { apiKey: boolean; webhookSecret: boolean };
@@ -41,17 +42,17 @@ async function loadHandlers(): Promise<Record<FunctionName, HttpHandler>> {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
   const closers: Array<() => Promise<void>> = [];
-  let sandboxUrl: string | undefined;
+  let sandbox: Sandbox | undefined;
   if (!env.INTERCOM_ACCESS_TOKEN) {
     const token = env.SANDBOX_TOKEN || `sandbox_${randomBytes(12).toString('hex')}`;
-    const sandbox = await startSandbox({
+    sandbox = await startSandbox({
       port: options.sandboxPort ?? Number(env.SANDBOX_PORT ?? 4010),
       token,
       defaultVersion: (env.INTERCOM_VERSION as '1.4' | undefined) ?? '1.4',
       quiet: true,
     });
-    closers.push(() => sandbox.close());
-    sandboxUrl = sandbox.url;
+    const started = sandbox;
+    closers.push(() => started.close());
     env.INTERCOM_ACCESS_TOKEN = token;
     env.INTERCOM_BASE_URL = sandbox.url;
   }
@@ -73,7 +74,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       url: server.url,
       apiKey: env.API_KEY,
-      ...(sandboxUrl ? { sandboxUrl } : {}),
+      ...(sandbox ? { sandboxUrl: sandbox.url, sandbox } : {}),
       intercomUrl: env.INTERCOM_BASE_URL ?? `Intercom (${env.INTERCOM_REGION || 'us'} region)`,
       webhookSecret: env.INTERCOM_WEBHOOK_SECRET,
       generated,
