@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 import { LAMBDA_BUNDLE } from '../infra/bundling.ts';
 import { apiGatewayEvent } from '../lib/local/apigw.ts';
 
-const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
+const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 21);
 const API_KEY = 'ia_bench_key_0123456789abcdef';
 const USER = JSON.stringify({
   type: 'user',
