@@ -4,12 +4,13 @@
  */
 import { GROUPS, type Group, operations } from '../catalog/index.ts';
 
-/** Each operation group is one Lambda; `meta` serves health, the OpenAPI document and unknown routes. */
-export type FunctionName = Group | 'meta';
-export const FUNCTION_NAMES: readonly FunctionName[] = [...GROUPS, 'meta'];
+/** Each operation group is one Lambda; `bulk` takes and reports bulk jobs; `meta` serves health, the OpenAPI document and unknown routes. */
+export type FunctionName = Group | 'bulk' | 'meta';
+export const FUNCTION_NAMES: readonly FunctionName[] = [...GROUPS, 'bulk', 'meta'];
 
 export interface Route {
   method: 'GET' | 'POST';
+  /** API Gateway's route path; `{name}` segments are path parameters. */
   path: string;
   target: FunctionName;
   /** Needs no API key. */
@@ -17,11 +18,16 @@ export interface Route {
 }
 
 export const ACTION_PREFIX = '/actions/';
+export const BULK_PREFIX = '/bulk/';
 
 export const routes: readonly Route[] = [
   ...operations.map(
     (op): Route => ({ method: 'POST', path: `${ACTION_PREFIX}${op.name}`, target: op.group }),
   ),
+  ...operations.map((op): Route => ({ method: 'POST', path: `${BULK_PREFIX}${op.name}`, target: 'bulk' })),
+  { method: 'GET', path: '/bulk/jobs/{jobId}', target: 'bulk' },
+  { method: 'GET', path: '/bulk/jobs/{jobId}/failures', target: 'bulk' },
+  { method: 'POST', path: '/bulk/jobs/{jobId}/retry-failed', target: 'bulk' },
   { method: 'GET', path: '/health', target: 'meta', public: true },
   { method: 'GET', path: '/openapi.json', target: 'meta', public: true },
 ];
@@ -33,9 +39,43 @@ export function routeKey(route: Route): string {
   return `${route.method} ${route.path}`;
 }
 
-const byKey = new Map(routes.map((route) => [routeKey(route), route]));
+export interface RouteMatch {
+  route: Route;
+  pathParameters?: Record<string, string>;
+}
 
-/** The route for a method and path, or undefined (the `$default` route then applies). */
-export function matchRoute(method: string, path: string): Route | undefined {
-  return byKey.get(`${method.toUpperCase()} ${path}`);
+const byKey = new Map(routes.map((route) => [routeKey(route), route]));
+const templated = routes
+  .filter((route) => route.path.includes('{'))
+  .map((route) => {
+    const names: string[] = [];
+    // A `{name}` matches one non-empty segment, as API Gateway's greedy-less path variables do.
+    const source = route.path
+      .split('/')
+      .map((segment) => {
+        const variable = /^\{(\w+)\}$/.exec(segment);
+        if (!variable) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(variable[1]!);
+        return '([^/]+)';
+      })
+      .join('/');
+    return { route, names, pattern: new RegExp(`^${source}$`) };
+  });
+
+/** The route for a method and path with its path parameters, or undefined (the `$default` route then applies). */
+export function matchRoute(method: string, path: string): RouteMatch | undefined {
+  const upper = method.toUpperCase();
+  const exact = byKey.get(`${upper} ${path}`);
+  if (exact) return { route: exact };
+  for (const { route, names, pattern } of templated) {
+    if (route.method !== upper) continue;
+    const match = pattern.exec(path);
+    if (!match) continue;
+    const pathParameters: Record<string, string> = {};
+    names.forEach((name, i) => {
+      pathParameters[name] = match[i + 1]!;
+    });
+    return { route, pathParameters };
+  }
+  return undefined;
 }

@@ -19,9 +19,23 @@ function isText(contentType: string | undefined): boolean {
   );
 }
 
+/** API Gateway hands path parameters over decoded; an undecodable one stays as sent. */
+function decodeParameters(parameters: Record<string, string>): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parameters)) {
+    try {
+      decoded[name] = decodeURIComponent(value);
+    } catch {
+      decoded[name] = value;
+    }
+  }
+  return decoded;
+}
+
 export function apiGatewayEvent(
   request: IncomingRequest,
   routeKey: string,
+  pathParameters?: Record<string, string>,
   now = new Date(),
 ): APIGatewayProxyEventV2 {
   const url = new URL(request.url, 'http://local');
@@ -64,6 +78,7 @@ export function apiGatewayEvent(
     isBase64Encoded: request.body.length > 0 && !text,
   };
   if (cookies.length > 0) event.cookies = cookies;
+  if (pathParameters) event.pathParameters = decodeParameters(pathParameters);
   if (url.search) event.queryStringParameters = query;
   if (request.body.length > 0)
     event.body = text ? request.body.toString('utf8') : request.body.toString('base64');

@@ -68,8 +68,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           .end('{"message":"Request Entity Too Large"}');
         return;
       }
-      const route = matchRoute(method, path);
-      const target = route?.target ?? DEFAULT_TARGET;
+      const match = matchRoute(method, path);
+      const target = match?.route.target ?? DEFAULT_TARGET;
       const event = apiGatewayEvent(
         {
           method,
@@ -78,7 +78,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           body,
           sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         },
-        route ? routeKey(route) : '$default',
+        match ? routeKey(match.route) : '$default',
+        match?.pathParameters,
       );
       const result = await options.handlers[target](
         event,

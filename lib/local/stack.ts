@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { generateApiKey } from '../auth/api-keys.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../http/routes.ts';
 import { type Sandbox, startSandbox } from '../sandbox/server.ts';
+import { type LocalBulk, type LocalBulkOptions, startLocalBulk } from './bulk.ts';
 import { type HttpHandler, type RequestLogLine, startLocalServer } from './http-server.ts';
 
 export interface LocalStackOptions {
@@ -15,6 +16,8 @@ export interface LocalStackOptions {
   onRequest?: (line: RequestLogLine) => void;
   /** The environment to read and fill (process.env by default: the handlers read it at import). */
   env?: NodeJS.ProcessEnv;
+  /** The queue, tables and worker of bulk jobs. */
+  bulk?: LocalBulkOptions;
 }
 
 export interface LocalStack {
@@ -25,6 +28,7 @@ export interface LocalStack {
   sandbox?: Sandbox;
   intercomUrl: string;
   webhookSecret: string;
+  bulk: LocalBulk;
   generated: { apiKey: boolean; webhookSecret: boolean };
   close(): Promise<void>;
 }
@@ -64,7 +68,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
   try {
+    const bulk = await startLocalBulk(env, options.bulk);
+    closers.unshift(() => bulk.close());
     const handlers = await loadHandlers();
+    await bulk.startWorker();
     const server = await startLocalServer({
       handlers,
       port: options.port ?? Number(env.PORT ?? 3000),
@@ -77,6 +84,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(sandbox ? { sandboxUrl: sandbox.url, sandbox } : {}),
       intercomUrl: env.INTERCOM_BASE_URL ?? `Intercom (${env.INTERCOM_REGION || 'us'} region)`,
       webhookSecret: env.INTERCOM_WEBHOOK_SECRET,
+      bulk,
       generated,
       close: async () => {
         for (const close of closers) await close();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { GROUPS, operationsOfGroup } from '../../lib/catalog/index.ts';
-import { compileGroup } from '../../lib/validation/compile.ts';
+import { compileGroup, compileIndex } from '../../lib/validation/compile.ts';
 import * as companies from '../../lib/validation/generated/companies.ts';
 import * as conversations from '../../lib/validation/generated/conversations.ts';
 import * as users from '../../lib/validation/generated/users.ts';
@@ -18,6 +18,14 @@ describe('precompiled validators', () => {
       expect(committed).toBe(compileGroup(group));
     },
   );
+
+  it('index re-exports every group (npm run build:validators)', () => {
+    const committed = readFileSync(
+      new URL('../../lib/validation/generated/index.ts', import.meta.url),
+      'utf8',
+    );
+    expect(committed).toBe(compileIndex());
+  });
 
   it('export one validator per operation of the group', () => {
     expect(Object.keys(users).sort()).toEqual(

@@ -97,7 +97,7 @@ export async function actionStack(env: { logLevel?: string; metrics?: boolean } 
     const headers = { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...input.headers };
     const { matchRoute, routeKey } = await import('../../lib/http/routes.ts');
     const method = input.method ?? 'POST';
-    const route = matchRoute(method, new URL(input.path, 'http://x').pathname);
+    const route = matchRoute(method, new URL(input.path, 'http://x').pathname)?.route;
     const event = httpEvent({
       ...input,
       headers,

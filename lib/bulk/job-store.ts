@@ -1,0 +1,465 @@
+/**
+ * Bulk job and item records in DynamoDB. Every state change is one conditional write, so redelivered
+ * messages, concurrent workers and replayed requests cannot run an item twice or move a job backwards.
+ * DynamoDB Local stand-ins have no transactions, so counters and item states are two writes; the
+ * `counted` field on each item makes the counter update repeatable (see `settle`).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type Counted,
+  ITEM_PREFIX,
+  type ItemError,
+  type ItemRecord,
+  type ItemState,
+  itemKey,
+  type JobRecord,
+  jobKey,
+} from './records.ts';
+import { FAILURES_INDEX } from './tables.ts';
+
+export interface ChunkRegistration {
+  jobId: string;
+  operation: string;
+  workspace: string;
+  owner: string;
+  offset: number;
+  /** Items of the chunk, rejected ones included: the next chunk starts after them. */
+  size: number;
+  accepted: number;
+  final: boolean;
+  now: number;
+  expiresAt: number;
+}
+
+export type ChunkOutcome =
+  | { kind: 'created'; job: JobRecord }
+  /** The chunk was registered before (a retried request): its items may be sent again, safely. */
+  | { kind: 'replay'; job: JobRecord; queued: boolean }
+  | { kind: 'conflict'; reason: 'not_owner' | 'operation' | 'closed' | 'offset'; job: JobRecord }
+  | { kind: 'missing' };
+
+export type Claim =
+  /** Run it; `previous` is the record before the claim (undefined for a first delivery). */
+  | { kind: 'claimed'; previous: ItemRecord | undefined; tries: number }
+  /** Already finished in this attempt: acknowledge without running. */
+  | { kind: 'done'; item: ItemRecord }
+  /** Another worker holds it until `leaseUntil`. */
+  | { kind: 'busy'; leaseUntil: number }
+  /** A newer attempt of this item exists (after `retry-failed`). */
+  | { kind: 'stale' };
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string }).name === 'ConditionalCheckFailedException'
+  );
+}
+
+export class JobStore {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #retentionSeconds: number;
+
+  constructor(db: DynamoDBDocumentClient, table: string, retentionDays: number) {
+    this.#db = db;
+    this.#table = table;
+    this.#retentionSeconds = retentionDays * 86_400;
+  }
+
+  expiresAt(now: number): number {
+    return Math.floor(now / 1000) + this.#retentionSeconds;
+  }
+
+  async getJob(jobId: string, consistent = true): Promise<JobRecord | undefined> {
+    const { Item } = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: jobKey(jobId), ConsistentRead: consistent }),
+    );
+    return Item as JobRecord | undefined;
+  }
+
+  async getItem(jobId: string, index: number): Promise<ItemRecord | undefined> {
+    const { Item } = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: itemKey(jobId, index), ConsistentRead: true }),
+    );
+    return Item as ItemRecord | undefined;
+  }
+
+  /**
+   * Creates the job (first chunk) or appends a chunk, in one conditional write: chunks must come in
+   * order (`offset` = the job's `nextOffset`), from the job's owner, for its operation, before the
+   * final one. A chunk seen before is a replay.
+   */
+  async registerChunk(c: ChunkRegistration): Promise<ChunkOutcome> {
+    const first = c.offset === 0;
+    try {
+      const { Attributes } = await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: jobKey(c.jobId),
+          UpdateExpression:
+            'SET #chunk = :accepted, #jobId = :jobId, #operation = if_not_exists(#operation, :op), ' +
+            '#workspace = if_not_exists(#workspace, :ws), #owner = if_not_exists(#owner, :owner), ' +
+            '#createdAt = if_not_exists(#createdAt, :now), #updatedAt = :now, #expiresAt = :expiresAt, ' +
+            '#succeeded = if_not_exists(#succeeded, :zero), #failed = if_not_exists(#failed, :zero), ' +
+            '#attempt = if_not_exists(#attempt, :one), #final = :final, #nextOffset = :next ' +
+            'ADD #total :accepted',
+          ConditionExpression: first
+            ? 'attribute_not_exists(#nextOffset)'
+            : '#nextOffset = :offset AND #final = :false AND #owner = :owner AND #operation = :op',
+          ExpressionAttributeNames: {
+            '#chunk': `chunk_${c.offset}`,
+            '#jobId': 'jobId',
+            '#operation': 'operation',
+            '#workspace': 'workspace',
+            '#owner': 'owner',
+            '#createdAt': 'createdAt',
+            '#updatedAt': 'updatedAt',
+            '#expiresAt': 'expiresAt',
+            '#succeeded': 'succeeded',
+            '#failed': 'failed',
+            '#attempt': 'attempt',
+            '#final': 'final',
+            '#nextOffset': 'nextOffset',
+            '#total': 'total',
+          },
+          ExpressionAttributeValues: {
+            ':accepted': c.accepted,
+            ':jobId': c.jobId,
+            ':op': c.operation,
+            ':ws': c.workspace,
+            ':owner': c.owner,
+            ':now': c.now,
+            ':expiresAt': c.expiresAt,
+            ':zero': 0,
+            ':one': 1,
+            ':final': c.final,
+            ':next': c.offset + c.size,
+            ...(first ? {} : { ':offset': c.offset, ':false': false }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { kind: 'created', job: Attributes as JobRecord };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const job = await this.getJob(c.jobId);
+    if (!job) return { kind: 'missing' };
+    if (job.owner !== c.owner) return { kind: 'conflict', reason: 'not_owner', job };
+    if (job.operation !== c.operation) return { kind: 'conflict', reason: 'operation', job };
+    if (job[`chunk_${c.offset}`] !== undefined) {
+      return { kind: 'replay', job, queued: job[`queued_${c.offset}`] === true };
+    }
+    return { kind: 'conflict', reason: job.final ? 'closed' : 'offset', job };
+  }
+
+  /** Every item of the chunk is on the queue: a replay need not send them again. */
+  async markChunkQueued(jobId: string, offset: number): Promise<void> {
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: jobKey(jobId),
+        UpdateExpression: 'SET #queued = :true',
+        ExpressionAttributeNames: { '#queued': `queued_${offset}` },
+        ExpressionAttributeValues: { ':true': true },
+      }),
+    );
+  }
+
+  /** Starts a new attempt of the job (`retry-failed`); returns its number. */
+  async nextAttempt(jobId: string, now: number): Promise<number> {
+    const { Attributes } = await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: jobKey(jobId),
+        UpdateExpression: 'ADD #attempt :one SET #updatedAt = :now',
+        ConditionExpression: 'attribute_exists(#attempt)',
+        ExpressionAttributeNames: { '#attempt': 'attempt', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':one': 1, ':now': now },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(Attributes?.attempt);
+  }
+
+  /**
+   * Takes an item for one attempt: a first delivery, a newer attempt, a released item, or one whose
+   * previous holder's lease ran out (it may have called Intercom: the caller decides from `previous`).
+   */
+  async claim(
+    jobId: string,
+    index: number,
+    attempt: number,
+    leaseUntil: number,
+    now: number,
+    context: { operation: string; workspace: string },
+  ): Promise<Claim> {
+    try {
+      const { Attributes } = await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: itemKey(jobId, index),
+          UpdateExpression:
+            'SET #state = :inProgress, #attempt = :a, #lease = :lease, #index = :index, #updatedAt = :now, ' +
+            '#expiresAt = :expiresAt, #counted = if_not_exists(#counted, :none), #operation = :op, #workspace = :ws ' +
+            'ADD #tries :one REMOVE #failedJob, #failedIndex',
+          ConditionExpression:
+            'attribute_not_exists(#state) OR #attempt < :a OR ' +
+            '(#attempt = :a AND (#state = :queued OR (#state = :inProgress AND #lease < :now)))',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#attempt': 'attempt',
+            '#lease': 'leaseUntil',
+            '#index': 'index',
+            '#updatedAt': 'updatedAt',
+            '#expiresAt': 'expiresAt',
+            '#counted': 'counted',
+            '#operation': 'operation',
+            '#workspace': 'workspace',
+            '#tries': `tries_${attempt}`,
+            '#failedJob': 'failedJob',
+            '#failedIndex': 'failedIndex',
+          },
+          ExpressionAttributeValues: {
+            ':inProgress': 'in_progress',
+            ':queued': 'queued',
+            ':a': attempt,
+            ':lease': leaseUntil,
+            ':index': index,
+            ':now': now,
+            ':expiresAt': this.expiresAt(now),
+            ':none': 'none',
+            ':op': context.operation,
+            ':ws': context.workspace,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const previous = Attributes as ItemRecord | undefined;
+      const triesBefore = previous && previous.attempt === attempt ? (previous[`tries_${attempt}`] ?? 0) : 0;
+      return { kind: 'claimed', previous, tries: triesBefore + 1 };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const item = await this.getItem(jobId, index);
+    if (!item) return { kind: 'stale' }; // expired by TTL between the two reads
+    if (item.attempt > attempt) return { kind: 'stale' };
+    if (item.state === 'in_progress') return { kind: 'busy', leaseUntil: item.leaseUntil ?? now };
+    return { kind: 'done', item };
+  }
+
+  /** Records the item's outcome for this attempt; false if the claim was lost meanwhile. */
+  async finish(
+    jobId: string,
+    index: number,
+    attempt: number,
+    outcome: { state: 'succeeded' } | { state: 'failed'; error: ItemError; input: Record<string, unknown> },
+    now: number,
+  ): Promise<boolean> {
+    const failed = outcome.state === 'failed';
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: itemKey(jobId, index),
+          UpdateExpression: failed
+            ? 'SET #state = :state, #error = :error, #input = :input, #failedJob = :jobId, #failedIndex = :index, #updatedAt = :now REMOVE #lease'
+            : 'SET #state = :state, #updatedAt = :now REMOVE #lease, #error, #input',
+          ConditionExpression: '#attempt = :a AND #state = :inProgress',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#attempt': 'attempt',
+            '#lease': 'leaseUntil',
+            '#updatedAt': 'updatedAt',
+            '#error': 'error',
+            '#input': 'input',
+            ...(failed ? { '#failedJob': 'failedJob', '#failedIndex': 'failedIndex' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':state': outcome.state,
+            ':a': attempt,
+            ':inProgress': 'in_progress',
+            ':now': now,
+            ...(failed
+              ? { ':error': outcome.error, ':input': outcome.input, ':jobId': jobId, ':index': index }
+              : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Gives the item back to the queue for a later delivery of the same attempt. `ran` false means
+   * Intercom was not called (the rate budget was spent), so the try does not count.
+   */
+  async release(
+    jobId: string,
+    index: number,
+    attempt: number,
+    lastError: ItemError | undefined,
+    ran: boolean,
+    now: number,
+  ): Promise<void> {
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: itemKey(jobId, index),
+          UpdateExpression: `SET #state = :queued, #updatedAt = :now${lastError ? ', #lastError = :lastError' : ''} REMOVE #lease${ran ? '' : ' ADD #tries :minusOne'}`,
+          ConditionExpression: '#attempt = :a AND #state = :inProgress',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#attempt': 'attempt',
+            '#lease': 'leaseUntil',
+            '#updatedAt': 'updatedAt',
+            ...(lastError ? { '#lastError': 'lastError' } : {}),
+            ...(ran ? {} : { '#tries': `tries_${attempt}` }),
+          },
+          ExpressionAttributeValues: {
+            ':queued': 'queued',
+            ':a': attempt,
+            ':inProgress': 'in_progress',
+            ':now': now,
+            ...(lastError ? { ':lastError': lastError } : {}),
+            ...(ran ? {} : { ':minusOne': -1 }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * Brings the job's counters in line with the item: moves it from what it is counted as to what it
+   * is. The item's `counted` is set after the counter update, conditionally, so a repeat after a crash
+   * between the two writes can at worst count once more; `reconcile` corrects that when the job ends.
+   */
+  async settle(jobId: string, index: number, from: Counted, to: Counted, now: number): Promise<void> {
+    if (from === to) return;
+    const adds: string[] = [];
+    const values: Record<string, unknown> = { ':now': now };
+    if (to !== 'none') {
+      adds.push(`#${to} :plus`);
+      values[':plus'] = 1;
+    }
+    if (from !== 'none') {
+      adds.push(`#${from} :minus`);
+      values[':minus'] = -1;
+    }
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: jobKey(jobId),
+        UpdateExpression: `SET #updatedAt = :now ADD ${adds.join(', ')}`,
+        ExpressionAttributeNames: {
+          '#updatedAt': 'updatedAt',
+          ...(to !== 'none' ? { [`#${to}`]: to } : {}),
+          ...(from !== 'none' ? { [`#${from}`]: from } : {}),
+        },
+        ExpressionAttributeValues: values,
+      }),
+    );
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: itemKey(jobId, index),
+          UpdateExpression: 'SET #counted = :to',
+          ConditionExpression: '#counted = :from',
+          ExpressionAttributeNames: { '#counted': 'counted' },
+          ExpressionAttributeValues: { ':to': to, ':from': from },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** A page of the job's failed items, in index order. */
+  async failures(
+    jobId: string,
+    limit: number,
+    after?: number,
+  ): Promise<{ items: ItemRecord[]; last: number | undefined }> {
+    const input: QueryCommandInput = {
+      TableName: this.#table,
+      IndexName: FAILURES_INDEX,
+      KeyConditionExpression: after === undefined ? '#job = :job' : '#job = :job AND #index > :after',
+      ExpressionAttributeNames: {
+        '#job': 'failedJob',
+        ...(after === undefined ? {} : { '#index': 'failedIndex' }),
+      },
+      ExpressionAttributeValues: { ':job': jobId, ...(after === undefined ? {} : { ':after': after }) },
+      Limit: limit,
+    };
+    const { Items = [], LastEvaluatedKey } = await this.#db.send(new QueryCommand(input));
+    const items = Items as ItemRecord[];
+    return { items, last: LastEvaluatedKey ? items.at(-1)?.index : undefined };
+  }
+
+  /** Counts the job's items by state, reading every item record (used once a job looks finished). */
+  async countStates(jobId: string): Promise<Record<ItemState, number>> {
+    const counts: Record<ItemState, number> = { queued: 0, in_progress: 0, succeeded: 0, failed: 0 };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#state': 'state' },
+          ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':prefix': ITEM_PREFIX },
+          ProjectionExpression: '#state',
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) counts[(item as { state: ItemState }).state]++;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return counts;
+  }
+
+  /** Sets the job's counters to the verified counts of `attempt`. */
+  async reconcile(
+    jobId: string,
+    attempt: number,
+    succeeded: number,
+    failed: number,
+    now: number,
+  ): Promise<void> {
+    await this.#db
+      .send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET #succeeded = :s, #failed = :f, #reconciled = :a, #updatedAt = :now',
+          ConditionExpression: '#attempt = :a',
+          ExpressionAttributeNames: {
+            '#succeeded': 'succeeded',
+            '#failed': 'failed',
+            '#reconciled': 'reconciledAttempt',
+            '#updatedAt': 'updatedAt',
+            '#attempt': 'attempt',
+          },
+          ExpressionAttributeValues: { ':s': succeeded, ':f': failed, ':a': attempt, ':now': now },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * What a failed Intercom call means for a queued item: try again later (and when), a final failure,
+ * or an unknown outcome (the request may have been applied; repeating a non-idempotent write could
+ * duplicate it).
+ */
+import type { Operation } from '../catalog/types.ts';
+import { toHttpError } from '../http/errors.ts';
+import {
+  IntercomConnectionError,
+  IntercomHttpError,
+  IntercomRateLimitError,
+  IntercomTimeoutError,
+} from '../intercom/errors.ts';
+import type { ItemError } from './records.ts';
+
+export type Verdict =
+  | { kind: 'retry'; error: ItemError; retryAt: number; rateLimited: boolean }
+  | { kind: 'failed'; error: ItemError }
+  | { kind: 'unknown'; error: ItemError };
+
+export function itemError(error: unknown): ItemError {
+  const http = toHttpError(error);
+  const result: ItemError = {
+    code: http.code,
+    message: http.expose || http.status !== 500 ? http.message : 'Internal error',
+  };
+  if (error instanceof IntercomHttpError) result.status = error.status;
+  if (http.intercomRequestId) result.intercomRequestId = http.intercomRequestId;
+  return result;
+}
+
+/** Full-jitter backoff for 5xx and connection errors: up to 1 s, 2 s, 4 s ... 60 s. */
+export function backoffMs(tries: number, random = Math.random): number {
+  const ceiling = Math.min(60_000, 1_000 * 2 ** Math.max(0, tries - 1));
+  return Math.max(250, Math.floor(random() * ceiling));
+}
+
+export function judge(error: unknown, op: Operation, tries: number, now: number, windowMs: number): Verdict {
+  const described = itemError(error);
+  if (error instanceof IntercomRateLimitError) {
+    // A 429'd request had no effect: any operation may repeat, after the reset.
+    const retryAt = (error.resetAt ?? now + windowMs) + Math.floor(Math.random() * 500);
+    return { kind: 'retry', error: described, retryAt, rateLimited: true };
+  }
+  if (error instanceof IntercomHttpError) {
+    // Intercom answered with an error.list: a 5xx is its failure to apply the request; a 4xx is final.
+    if (error.status >= 500)
+      return { kind: 'retry', error: described, retryAt: now + backoffMs(tries), rateLimited: false };
+    return { kind: 'failed', error: described };
+  }
+  const neverSent =
+    (error instanceof IntercomConnectionError && !error.mayHaveReachedIntercom) ||
+    (error instanceof IntercomTimeoutError && error.phase === 'connect');
+  if (error instanceof IntercomConnectionError || error instanceof IntercomTimeoutError) {
+    if (neverSent || op.retrySafe)
+      return { kind: 'retry', error: described, retryAt: now + backoffMs(tries), rateLimited: false };
+    return {
+      kind: 'unknown',
+      error: {
+        code: 'outcome_unknown',
+        message: `Intercom may or may not have applied this ${op.name} (${described.code}); it was not repeated to avoid a duplicate. Check, then retry it if needed.`,
+      },
+    };
+  }
+  return { kind: 'failed', error: described };
+}

@@ -1,0 +1,59 @@
+/** The shapes of bulk records in the jobs table, and their keys. */
+
+export type ItemState = 'queued' | 'in_progress' | 'succeeded' | 'failed';
+/** What the job's counters currently count an item as. */
+export type Counted = 'none' | 'succeeded' | 'failed';
+
+export interface ItemError {
+  /** Intercom's HTTP status, when Intercom answered. */
+  status?: number;
+  /** The contract's error code, or Intercom's own (`not_found`), or `outcome_unknown`. */
+  code: string;
+  message: string;
+  intercomRequestId?: string;
+}
+
+export interface JobRecord {
+  jobId: string;
+  operation: string;
+  workspace: string;
+  /** The API key that created the job; only it may read or retry the job. */
+  owner: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Accepted items over all chunks. */
+  total: number;
+  succeeded: number;
+  failed: number;
+  /** 1, then +1 per `retry-failed`. */
+  attempt: number;
+  /** No more chunks will come. */
+  final: boolean;
+  /** Where the next chunk must start. */
+  nextOffset: number;
+  /** The attempt whose final counts were verified item by item. */
+  reconciledAttempt?: number;
+  [chunk: `chunk_${number}` | `queued_${number}`]: number | boolean | undefined;
+}
+
+export interface ItemRecord {
+  index: number;
+  state: ItemState;
+  attempt: number;
+  counted: Counted;
+  leaseUntil?: number;
+  error?: ItemError;
+  lastError?: ItemError;
+  /** Kept for failed items only, so `retry-failed` can queue them again. */
+  input?: Record<string, unknown>;
+  operation?: string;
+  workspace?: string;
+  [tries: `tries_${number}`]: number | undefined;
+}
+
+export const jobKey = (jobId: string) => ({ pk: `job#${jobId}`, sk: 'job' });
+export const itemKey = (jobId: string, index: number) => ({
+  pk: `job#${jobId}`,
+  sk: `item#${String(index).padStart(10, '0')}`,
+});
+export const ITEM_PREFIX = 'item#';

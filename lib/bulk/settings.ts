@@ -1,0 +1,63 @@
+/** Bulk settings from the environment, read once per container; defaults documented in the README. */
+import { ConfigError } from '../config/parse.ts';
+
+export interface BulkSettings {
+  /** Jobs, chunks and item outcomes. */
+  jobsTable: string;
+  /** The rate governor's windows and per-workspace state. */
+  rateTable: string;
+  /** The work queue (absent in the worker, which only reads it through its event source). */
+  queueUrl: string | undefined;
+  /** Items per `POST /bulk/{operation}` request. */
+  maxItemsPerRequest: number;
+  /** Intercom calls per item before it is recorded as failed. */
+  maxAttempts: number;
+  /** The queue's `maxReceiveCount`: on the last receive an item is recorded before SQS dead-letters it. */
+  maxReceiveCount: number;
+  /** Budget per window until Intercom's `X-RateLimit-Limit` is seen. */
+  defaultLimitPerWindow: number;
+  windowSeconds: number;
+  /** Share of each window left to interactive `/actions` calls. */
+  reserveFraction: number;
+  /** How long job and item records are kept (DynamoDB TTL). */
+  retentionDays: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function number(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+export function bulkSettings(
+  env: Env = process.env,
+  options: { needsQueue: boolean } = { needsQueue: true },
+): BulkSettings {
+  const jobsTable = env.BULK_JOBS_TABLE;
+  const rateTable = env.RATE_TABLE;
+  const queueUrl = env.BULK_QUEUE_URL || undefined;
+  const missing = [
+    !jobsTable && 'BULK_JOBS_TABLE',
+    !rateTable && 'RATE_TABLE',
+    options.needsQueue && !queueUrl && 'BULK_QUEUE_URL',
+  ].filter(Boolean);
+  if (missing.length > 0) throw new ConfigError(`Bulk operations need ${missing.join(', ')}`);
+  return {
+    jobsTable: jobsTable!,
+    rateTable: rateTable!,
+    queueUrl,
+    maxItemsPerRequest: number(env, 'BULK_MAX_ITEMS', 1000, 1, 10_000),
+    maxAttempts: number(env, 'BULK_MAX_ATTEMPTS', 5, 1, 50),
+    maxReceiveCount: number(env, 'BULK_MAX_RECEIVE_COUNT', 20, 1, 1000),
+    defaultLimitPerWindow: number(env, 'RATE_LIMIT_DEFAULT_PER_WINDOW', 166, 1, 100_000),
+    windowSeconds: number(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
+    reserveFraction: number(env, 'RATE_LIMIT_RESERVE', 0.1, 0, 0.9),
+    retentionDays: number(env, 'BULK_RETENTION_DAYS', 14, 1, 365),
+  };
+}

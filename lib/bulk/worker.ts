@@ -1,0 +1,209 @@
+/**
+ * The bulk worker: runs each queued item through the shared client exactly once per attempt.
+ * An SQS batch is processed in parallel; each item is claimed in DynamoDB before Intercom is called,
+ * waits for a slot from the workspace's rate governor, and ends recorded (succeeded / failed) or
+ * handed back to the queue with a delay (`ReportBatchItemFailures` + ChangeMessageVisibility).
+ */
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { findOperation } from '../catalog/index.ts';
+import type { IntercomClient } from '../intercom/client.ts';
+import { IntercomError, IntercomHttpError } from '../intercom/errors.ts';
+import { logger } from '../observability/logger.ts';
+import { MetricUnit, metrics } from '../observability/metrics.ts';
+import type { RateGovernor } from './governor.ts';
+import type { JobStore } from './job-store.ts';
+import { decodeItemMessage, type ItemMessage } from './messages.ts';
+import { judge } from './outcomes.ts';
+import type { WorkQueue } from './queue.ts';
+import type { Counted, ItemError } from './records.ts';
+
+export interface WorkerDeps {
+  store: JobStore;
+  governor: RateGovernor;
+  queue: WorkQueue;
+  clientFor: (workspace: string) => IntercomClient;
+  maxAttempts: number;
+  maxReceiveCount: number;
+  now?: () => number;
+  /** Test hook: runs after Intercom answered and before the outcome is recorded (crash tests). */
+  afterCall?: (message: ItemMessage) => void | Promise<void>;
+}
+
+type Result = 'done' | 'retry';
+
+/** Time kept back from the Lambda's end to record outcomes and answer. */
+const END_MARGIN_MS = 3_000;
+/** The least time an Intercom call is given; less than this left and the item waits for the next delivery. */
+const MIN_CALL_MS = 5_000;
+/** Per-call Intercom budget inside a worker (the client's own timeouts apply too). */
+const MAX_CALL_MS = 20_000;
+
+export function createBulkWorker(deps: WorkerDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function finishFailed(m: ItemMessage, error: ItemError, from: Counted): Promise<Result> {
+    if (
+      await deps.store.finish(m.jobId, m.index, m.attempt, { state: 'failed', error, input: m.input }, now())
+    ) {
+      await deps.store.settle(m.jobId, m.index, from, 'failed', now());
+      metrics().addMetric('BulkItemsFailed', MetricUnit.Count, 1);
+    }
+    return 'done';
+  }
+
+  async function retryLater(
+    record: SQSRecord,
+    m: ItemMessage,
+    at: number,
+    error: ItemError | undefined,
+    ran: boolean,
+  ): Promise<Result> {
+    await deps.store.release(m.jobId, m.index, m.attempt, error, ran, now());
+    await deps.queue.delay(record.receiptHandle, Math.max(0, at - now()) / 1000);
+    metrics().addMetric('BulkItemsRetried', MetricUnit.Count, 1);
+    return 'retry';
+  }
+
+  async function processRecord(record: SQSRecord, deadline: number): Promise<Result> {
+    const m = decodeItemMessage(record.body);
+    const op = m && findOperation(m.operation);
+    if (!m || !op) {
+      // Not one of ours: left to SQS, which moves it to the dead-letter queue for inspection.
+      logger().error('Unreadable bulk message', { messageId: record.messageId });
+      return 'retry';
+    }
+    const lastReceive = Number(record.attributes.ApproximateReceiveCount) >= deps.maxReceiveCount;
+    const claim = await deps.store.claim(m.jobId, m.index, m.attempt, deadline + END_MARGIN_MS, now(), {
+      operation: m.operation,
+      workspace: m.workspace,
+    });
+    if (claim.kind === 'stale') return 'done';
+    if (claim.kind === 'done') {
+      // Finished before (a redelivery): make sure the counters include it, then acknowledge.
+      const { state, counted } = claim.item;
+      if (state === 'succeeded' || state === 'failed')
+        await deps.store.settle(m.jobId, m.index, counted, state, now());
+      return 'done';
+    }
+    if (claim.kind === 'busy') {
+      await deps.queue.delay(record.receiptHandle, Math.max(1_000, claim.leaseUntil - now()) / 1000);
+      return 'retry';
+    }
+    const previous = claim.previous;
+    let counted: Counted = previous?.counted ?? 'none';
+    if (counted !== 'none') {
+      // A new attempt of a failed item: it is pending again until this attempt ends.
+      await deps.store.settle(m.jobId, m.index, counted, 'none', now());
+      counted = 'none';
+    }
+    if (previous?.attempt === m.attempt && previous.state === 'in_progress' && !op.retrySafe) {
+      // The last holder's lease ran out mid-call (crash, timeout): Intercom may have applied it.
+      return finishFailed(
+        m,
+        {
+          code: 'outcome_unknown',
+          message: `A worker stopped while ${op.name} was in flight; it was not repeated to avoid a duplicate. Check, then retry it if needed.`,
+        },
+        counted,
+      );
+    }
+    if (claim.tries > deps.maxAttempts) {
+      const last = previous?.lastError;
+      return finishFailed(
+        m,
+        {
+          ...(last ?? { code: 'upstream_unavailable' }),
+          message: `Gave up after ${deps.maxAttempts} attempts: ${last?.message ?? 'no answer'}`,
+        },
+        counted,
+      );
+    }
+
+    const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS);
+    if (!slot.ok) {
+      if (lastReceive)
+        return finishFailed(
+          m,
+          { code: 'rate_limited', message: 'No rate budget before the last delivery' },
+          counted,
+        );
+      return retryLater(record, m, slot.retryAt, undefined, false);
+    }
+    const client = deps.clientFor(m.workspace);
+    try {
+      const result = await client.call(op, m.input, {
+        timeoutMs: Math.min(MAX_CALL_MS, deadline - now()),
+        requestId: `${m.jobId}:${m.index}:${m.attempt}`,
+      });
+      if (result.rateLimit) await deps.governor.observe(m.workspace, result.rateLimit);
+      await deps.afterCall?.(m);
+      if (await deps.store.finish(m.jobId, m.index, m.attempt, { state: 'succeeded' }, now())) {
+        await deps.store.settle(m.jobId, m.index, counted, 'succeeded', now());
+        metrics().addMetric('BulkItemsSucceeded', MetricUnit.Count, 1);
+      }
+      return 'done';
+    } catch (error) {
+      if (client.rateLimit) await deps.governor.observe(m.workspace, client.rateLimit);
+      if (!(error instanceof IntercomError)) throw error;
+      const verdict = judge(error, op, claim.tries, now(), deps.governor.windowMs);
+      if (verdict.kind === 'retry') {
+        if (verdict.rateLimited) {
+          // Intercom refused it unrun: every worker of the workspace waits, and the try does not count.
+          await deps.governor.pause(m.workspace, verdict.retryAt);
+          if (!lastReceive) return retryLater(record, m, verdict.retryAt, verdict.error, false);
+        }
+        if (claim.tries >= deps.maxAttempts || lastReceive) {
+          return finishFailed(
+            m,
+            {
+              ...verdict.error,
+              message: `Gave up after ${claim.tries} attempt(s): ${verdict.error.message}`,
+            },
+            counted,
+          );
+        }
+        return retryLater(record, m, verdict.retryAt, verdict.error, true);
+      }
+      if (verdict.kind === 'failed' && error instanceof IntercomHttpError) {
+        logger().warn('Bulk item failed', { jobId: m.jobId, index: m.index, code: verdict.error.code });
+      }
+      return finishFailed(m, verdict.error, counted);
+    }
+  }
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const remaining = context.getRemainingTimeInMillis?.() ?? 60_000;
+    const deadline = now() + remaining - END_MARGIN_MS;
+    // One record per message id (an emulated long poll may repeat one) and per item attempt.
+    const byItem = new Map<string, SQSRecord>();
+    const duplicates: SQSRecord[] = [];
+    const seenIds = new Set<string>();
+    for (const record of event.Records) {
+      if (seenIds.has(record.messageId)) continue;
+      seenIds.add(record.messageId);
+      const m = decodeItemMessage(record.body);
+      const key = m ? `${m.jobId}\u0000${m.index}\u0000${m.attempt}` : `raw\u0000${record.messageId}`;
+      if (byItem.has(key)) duplicates.push(record);
+      else byItem.set(key, record);
+    }
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    await Promise.all(
+      [...byItem.values()].map(async (record) => {
+        try {
+          if ((await processRecord(record, deadline)) === 'retry')
+            failures.push({ itemIdentifier: record.messageId });
+        } catch (error) {
+          // Infrastructure trouble (DynamoDB, SQS) or a bug: the message comes back after its visibility timeout.
+          logger().error('Bulk item could not be processed', {
+            messageId: record.messageId,
+            error: error as Error,
+          });
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      }),
+    );
+    // A duplicate of an item handled in this batch is retried later, when its claim tells what to do.
+    for (const record of duplicates) failures.push({ itemIdentifier: record.messageId });
+    return { batchItemFailures: failures };
+  };
+}

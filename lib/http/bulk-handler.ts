@@ -1,0 +1,108 @@
+/**
+ * The `bulk` function: `POST /bulk/{operation}` and the job endpoints. Same middleware stack as the
+ * actions (headers, request id, auth, body, one error shape); the work itself is in lib/bulk.
+ */
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import { keyRing } from '../auth/api-keys.ts';
+import { JOB_ID_PATTERN, parseBulkRequest } from '../bulk/request.ts';
+import { type BulkService, MAX_FAILURES_PAGE } from '../bulk/service.ts';
+import { findOperation } from '../catalog/index.ts';
+import type { ApiKeyScope } from '../catalog/types.ts';
+import type { ApiKeyRecord } from '../config/types.ts';
+import { metrics } from '../observability/metrics.ts';
+import { HttpError } from './errors.ts';
+import { apiKeyAuth } from './middleware/auth.ts';
+import { errorResponse } from './middleware/error-response.ts';
+import { jsonBody } from './middleware/json-body.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { jsonResponse } from './response.ts';
+import { BULK_PREFIX } from './routes.ts';
+import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
+
+/** Lambda's synchronous payload limit is 6 MB; 1,000 items of a few KB fit well below. */
+export const DEFAULT_BULK_BODY_BYTES = 5 * 1024 * 1024;
+
+export interface BulkHandlerOptions {
+  maxItems: number;
+  maxBodyBytes?: number;
+}
+
+function requireScopes(key: ApiKeyRecord, scopes: ApiKeyScope[], what: string): void {
+  const missing = scopes.filter((scope) => !key.scopes.includes(scope));
+  if (missing.length > 0) {
+    throw new HttpError(
+      403,
+      'forbidden',
+      `This API key lacks the ${missing.map((s) => `"${s}"`).join(' and ')} scope that ${what} needs`,
+    );
+  }
+}
+
+function jobIdOf(event: HttpEvent): string {
+  const jobId = event.pathParameters?.jobId ?? '';
+  if (!JOB_ID_PATTERN.test(jobId)) throw new HttpError(404, 'not_found', 'No such bulk job');
+  return jobId;
+}
+
+function pageLimit(event: HttpEvent): number {
+  const raw = event.queryStringParameters?.limit;
+  if (raw === undefined) return 100;
+  const limit = Number(raw);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_FAILURES_PAGE) {
+    throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
+      details: [{ path: '/limit', message: `must be an integer from 1 to ${MAX_FAILURES_PAGE}` }],
+    });
+  }
+  return limit;
+}
+
+export function createBulkHandler(
+  apiKeys: readonly ApiKeyRecord[],
+  service: BulkService,
+  options: BulkHandlerOptions,
+) {
+  return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
+    .use(httpHeaderNormalizer())
+    .use(logMetrics(metrics()))
+    .use(requestContext())
+    .use(apiKeyAuth(keyRing(apiKeys)))
+    .use(jsonBody(options.maxBodyBytes ?? DEFAULT_BULK_BODY_BYTES))
+    .use(errorResponse())
+    .handler(async (event, context) => {
+      const key = context.apiKey!;
+      const route = event.routeKey ?? '';
+      const withId = (body: object) => ({ ...body, requestId: context.requestId });
+      if (route === 'GET /bulk/jobs/{jobId}') {
+        requireScopes(key, ['bulk'], 'bulk jobs');
+        return jsonResponse(200, withId(await service.status(jobIdOf(event), key)));
+      }
+      if (route === 'GET /bulk/jobs/{jobId}/failures') {
+        requireScopes(key, ['bulk'], 'bulk jobs');
+        const next = event.queryStringParameters?.next;
+        return jsonResponse(200, withId(await service.failures(jobIdOf(event), key, pageLimit(event), next)));
+      }
+      if (route === 'POST /bulk/jobs/{jobId}/retry-failed') {
+        requireScopes(key, ['bulk'], 'bulk jobs');
+        const jobId = jobIdOf(event);
+        const view = await service.status(jobId, key);
+        const op = findOperation(view.operation)!;
+        requireScopes(key, [op.scope], op.name);
+        return jsonResponse(202, withId(await service.retryFailed(jobId, key)));
+      }
+      const name = route.startsWith(`POST ${BULK_PREFIX}`) ? route.slice(`POST ${BULK_PREFIX}`.length) : '';
+      const op = findOperation(name);
+      if (!op) throw new HttpError(404, 'unknown_operation', 'Unknown operation; see GET /openapi.json');
+      requireScopes(key, ['bulk', op.scope], `bulk ${op.name}`);
+      const request = parseBulkRequest(context.input ?? {}, options.maxItems);
+      const idempotencyKey = event.headers?.['idempotency-key'];
+      if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
+        throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
+          details: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 characters' }],
+        });
+      }
+      const result = await service.submit(op, request, key, idempotencyKey);
+      return jsonResponse(result.status, withId(result.body));
+    });
+}

@@ -1,0 +1,103 @@
+/**
+ * The bulk half of the local stack: SQS and DynamoDB emulators, the work queue with its dead-letter
+ * queue and the tables (from the same definitions the CDK app deploys), and an event source that
+ * invokes the real worker handler with SQS batches, as Lambda's event source mapping would.
+ */
+import { createTableInput, TABLES } from '../bulk/tables.ts';
+import {
+  awsEnvironment,
+  createQueueWithDeadLetter,
+  createTables,
+  type Emulators,
+  type QueueWithDeadLetter,
+  startEmulators,
+} from './emulators.ts';
+import { type SqsEventSource, type SqsHandler, startSqsEventSource } from './sqs-event-source.ts';
+
+export interface LocalBulkOptions {
+  sqsPort?: number;
+  dynamodbPort?: number;
+  /** The worker function's timeout; the queue's visibility timeout is 6x it, as deployed. */
+  workerTimeoutMs?: number;
+  /** Overrides the 6x rule (tests shorten redelivery after a crash). */
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+  batchSize?: number;
+  maxConcurrency?: number;
+  /** Builds the worker handler once the environment is set (tests inject crashes); default: functions/bulk-worker.ts. */
+  workerHandler?: () => Promise<SqsHandler>;
+}
+
+export interface LocalBulk {
+  emulators: Emulators;
+  queue: QueueWithDeadLetter;
+  /** Starts feeding the worker; call after the environment is complete (the handler reads it at import). */
+  startWorker(handler?: SqsHandler): Promise<SqsEventSource>;
+  workerSource: SqsEventSource | undefined;
+  close(): Promise<void>;
+}
+
+export const LOCAL_NAMES = { queue: 'intercom-actions-bulk', tablePrefix: 'intercom-actions-' } as const;
+
+/** Starts the emulators and resources and writes their coordinates into `env`. */
+export async function startLocalBulk(
+  env: NodeJS.ProcessEnv,
+  options: LocalBulkOptions = {},
+): Promise<LocalBulk> {
+  const emulators = await startEmulators({
+    ...(options.sqsPort !== undefined ? { sqsPort: options.sqsPort } : {}),
+    ...(options.dynamodbPort !== undefined ? { dynamodbPort: options.dynamodbPort } : {}),
+  });
+  try {
+    const workerTimeoutMs = options.workerTimeoutMs ?? 60_000;
+    const maxReceiveCount = options.maxReceiveCount ?? (Number(env.BULK_MAX_RECEIVE_COUNT) || 20);
+    const tableNames = Object.fromEntries(
+      TABLES.map((t) => [t.id, `${LOCAL_NAMES.tablePrefix}${t.id.toLowerCase()}`]),
+    );
+    await createTables(
+      emulators.dynamodb,
+      TABLES.map((t) => createTableInput(t, tableNames[t.id]!)),
+    );
+    const queue = await createQueueWithDeadLetter(emulators.sqs, {
+      name: LOCAL_NAMES.queue,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil((6 * workerTimeoutMs) / 1000),
+      maxReceiveCount,
+    });
+    Object.assign(env, awsEnvironment(emulators), {
+      BULK_JOBS_TABLE: tableNames.Jobs,
+      RATE_TABLE: tableNames.Rate,
+      BULK_QUEUE_URL: queue.queueUrl,
+      BULK_MAX_RECEIVE_COUNT: String(maxReceiveCount),
+    });
+    const local: LocalBulk = {
+      emulators,
+      queue,
+      workerSource: undefined,
+      async startWorker(handler) {
+        const worker =
+          handler ??
+          (await options.workerHandler?.()) ??
+          ((await import('../../functions/bulk-worker.ts')) as { handler: SqsHandler }).handler;
+        local.workerSource = startSqsEventSource({
+          sqs: emulators.sqs,
+          queueUrl: queue.queueUrl,
+          queueArn: queue.queueArn,
+          handler: worker,
+          batchSize: options.batchSize ?? 10,
+          maxConcurrency: options.maxConcurrency ?? 2,
+          functionTimeoutMs: workerTimeoutMs,
+          functionName: 'intercom-actions-bulk-worker',
+        });
+        return local.workerSource;
+      },
+      async close() {
+        await local.workerSource?.stop();
+        await emulators.close();
+      },
+    };
+    return local;
+  } catch (error) {
+    await emulators.close();
+    throw error;
+  }
+}

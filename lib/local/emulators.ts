@@ -1,0 +1,201 @@
+/**
+ * Local stand-ins for SQS (local-aws-sqs) and DynamoDB (dynalite): real HTTP servers speaking the AWS
+ * protocols, so the same handlers and SDK clients run unchanged on one machine.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { createRequestHandler } from 'local-aws-sqs';
+
+export interface EmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  sqsPort?: number;
+  dynamodbPort?: number;
+  host?: string;
+}
+
+export interface Emulators {
+  sqsEndpoint: string;
+  dynamodbEndpoint: string;
+  region: 'us-east-1';
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  sqs: SQSClient;
+  dynamodb: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+// The emulators check no signatures, but the SDK refuses to sign without credentials.
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+// SQS's maximum; a dead-letter queue should outlive its source queue's retention.
+const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const host = options.host ?? '127.0.0.1';
+  const servers: Server[] = [];
+  try {
+    // Not createSqsServer: its listen() has no error handler, so a busy port would crash the process.
+    const { service, requestHandler } = createRequestHandler({
+      port: options.sqsPort ?? 0,
+      hostname: host,
+      region: REGION,
+      // Deleting and re-creating a queue must work at once in tests, unlike AWS's 60 s wait.
+      emulateQueueCreationLifecycle: false,
+    });
+    const sqsServer = createServer(requestHandler);
+    servers.push(sqsServer);
+    await listen(sqsServer, options.sqsPort ?? 0, host);
+    // Queue URLs embed this port.
+    service.PORT = (sqsServer.address() as AddressInfo).port;
+    const dynamodbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    servers.push(dynamodbServer);
+    await listen(dynamodbServer, options.dynamodbPort ?? 0, host);
+
+    const sqsEndpoint = endpointOf(sqsServer, host);
+    const dynamodbEndpoint = endpointOf(dynamodbServer, host);
+    const clientConfig = { region: REGION, credentials: CREDENTIALS } as const;
+    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint });
+    const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamodbEndpoint });
+    let closing: Promise<void> | undefined;
+    return {
+      sqsEndpoint,
+      dynamodbEndpoint,
+      region: REGION,
+      credentials: { ...CREDENTIALS },
+      sqs,
+      dynamodb,
+      close() {
+        closing ??= (async () => {
+          sqs.destroy();
+          dynamodb.destroy();
+          await Promise.all(servers.map(closeServer));
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await Promise.all(servers.map(closeServer));
+    throw error;
+  }
+}
+
+/** The variables the AWS SDK v3 reads, so `new SQSClient({})` inside a handler reaches the emulators. */
+export function awsEnvironment(emulators: Emulators): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_SQS: emulators.sqsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
+    AWS_REGION: emulators.region,
+    AWS_ACCESS_KEY_ID: emulators.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emulators.credentials.secretAccessKey,
+  };
+}
+
+export interface QueueWithDeadLetterOptions {
+  /** Without `.fifo`; it is appended for FIFO queues. */
+  name: string;
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  fifo?: boolean;
+  messageRetentionSeconds?: number;
+}
+
+export interface QueueWithDeadLetter {
+  queueUrl: string;
+  queueArn: string;
+  deadLetterQueueUrl: string;
+  deadLetterQueueArn: string;
+}
+
+/** Creates `<name>-dlq` and `<name>` redriving to it; calling it again with the same options is a no-op. */
+export async function createQueueWithDeadLetter(
+  sqs: SQSClient,
+  options: QueueWithDeadLetterOptions,
+): Promise<QueueWithDeadLetter> {
+  const suffix = options.fifo ? '.fifo' : '';
+  const fifoAttributes: Record<string, string> = options.fifo
+    ? { FifoQueue: 'true', ContentBasedDeduplication: 'false' }
+    : {};
+  const deadLetterQueueUrl = await createQueue(sqs, `${options.name}-dlq${suffix}`, {
+    ...fifoAttributes,
+    MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_SECONDS),
+  });
+  const deadLetterQueueArn = await queueArn(sqs, deadLetterQueueUrl);
+  const queueUrl = await createQueue(sqs, `${options.name}${suffix}`, {
+    ...fifoAttributes,
+    VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+    ...(options.messageRetentionSeconds === undefined
+      ? {}
+      : { MessageRetentionPeriod: String(options.messageRetentionSeconds) }),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: deadLetterQueueArn,
+      maxReceiveCount: options.maxReceiveCount,
+    }),
+  });
+  return { queueUrl, queueArn: await queueArn(sqs, queueUrl), deadLetterQueueUrl, deadLetterQueueArn };
+}
+
+/** Creates each table (an existing one is kept) and waits until all are ACTIVE. */
+export async function createTables(
+  dynamodb: DynamoDBClient,
+  inputs: CreateTableCommandInput[],
+): Promise<void> {
+  await Promise.all(
+    inputs.map(async (input) => {
+      try {
+        await dynamodb.send(new CreateTableCommand(input));
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+      await waitUntilTableExists(
+        { client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
+        { TableName: input.TableName },
+      );
+    }),
+  );
+}
+
+async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>) {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  if (!QueueUrl) throw new Error(`CreateQueue ${name} returned no QueueUrl`);
+  return QueueUrl;
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string) {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  if (!Attributes?.QueueArn) throw new Error(`GetQueueAttributes ${queueUrl} returned no QueueArn`);
+  return Attributes.QueueArn;
+}
+
+function listen(server: Server, port: number, host: string) {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function endpointOf(server: Server, host: string) {
+  const { port } = server.address() as AddressInfo;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function closeServer(server: Server) {
+  if (!server.listening) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // Keep-alive sockets from SDK clients would otherwise hold close() open.
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,198 @@
+/** Bulk jobs end to end: HTTP intake -> SQS emulator -> worker -> sandbox, with job records in the DynamoDB emulator. */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
+
+let t: BulkTestStack;
+beforeAll(async () => {
+  t = await startBulkTestStack({ bulk: { workerTimeoutMs: 15_000, maxConcurrency: 4 } });
+}, 30_000);
+afterAll(async () => t?.close());
+
+const users = (n: number, prefix: string) =>
+  Array.from({ length: n }, (_, i) => ({
+    body: { user_id: `${prefix}-${i}`, email: `${prefix}-${i}@example.com` },
+  }));
+
+/** Requests the sandbox answered (any status unless given) for a method and path whose body matches. */
+function wireCount(method: string, path: string, predicate: (body: any) => boolean, status?: number): number {
+  return t.stack
+    .sandbox!.requests()
+    .filter(
+      (r) =>
+        r.method === method &&
+        r.path === path &&
+        (status === undefined || r.status === status) &&
+        predicate(r.body),
+    ).length;
+}
+
+describe('bulk jobs', () => {
+  it('runs each of 1,000 items exactly once and the counts add up', async () => {
+    const before = t.stack.sandbox!.stats().objects.users;
+    const submitted = await t.request('POST', '/bulk/create_update_user', { items: users(1000, 'k') });
+    expect(submitted.status).toBe(202);
+    expect(submitted.json).toMatchObject({
+      total: 1000,
+      accepted: 1000,
+      rejected: [],
+      offset: 0,
+      final: true,
+    });
+    expect(submitted.json.jobId).toMatch(/^job_/);
+    const job = await t.waitForJob(submitted.json.jobId, 120_000);
+    expect(job).toMatchObject({
+      status: 'completed',
+      total: 1000,
+      succeeded: 1000,
+      failed: 0,
+      pending: 0,
+      attempt: 1,
+    });
+    expect(t.stack.sandbox!.stats().objects.users - before).toBe(1000);
+    const perUser = new Map<string, number>();
+    for (const r of t.stack.sandbox!.requests()) {
+      const id = (r.body as any)?.user_id;
+      if (r.method === 'POST' && r.path === '/users' && typeof id === 'string' && id.startsWith('k-'))
+        perUser.set(id, (perUser.get(id) ?? 0) + 1);
+    }
+    expect(perUser.size).toBe(1000);
+    expect([...perUser.values()].every((n) => n === 1)).toBe(true);
+  }, 150_000);
+
+  it('rejects invalid items by index and runs the valid ones', async () => {
+    const items = [
+      { body: { user_id: 'mix-0' } },
+      { body: { nope: true } },
+      'not an object',
+      { body: { user_id: 'mix-3' }, limit: 5 },
+      { body: { user_id: 'mix-4' } },
+    ];
+    const submitted = await t.request('POST', '/bulk/create_update_user', { items });
+    expect(submitted.status).toBe(202);
+    expect(submitted.json.accepted).toBe(2);
+    expect(submitted.json.rejected.map((r: any) => r.index)).toEqual([1, 2, 3]);
+    expect(submitted.json.rejected[0].error).toMatchObject({ code: 'validation_failed' });
+    expect(submitted.json.rejected[1].error.details).toEqual([
+      { path: '/', message: "must be an object of the operation's parameters" },
+    ]);
+    expect(submitted.json.rejected[2].error.details).toEqual([
+      { path: '/limit', message: 'is not supported in bulk items' },
+    ]);
+    const job = await t.waitForJob(submitted.json.jobId);
+    expect(job).toMatchObject({ status: 'completed', total: 2, succeeded: 2, failed: 0 });
+  });
+
+  it('accepts a job submitted twice with one Idempotency-Key once', async () => {
+    const items = users(20, 'twice');
+    const headers = { 'idempotency-key': 'import-2026-11-25' };
+    const first = await t.request('POST', '/bulk/create_update_user', { items }, headers);
+    const second = await t.request('POST', '/bulk/create_update_user', { items }, headers);
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.json.jobId).toBe(first.json.jobId);
+    const job = await t.waitForJob(first.json.jobId);
+    expect(job).toMatchObject({ status: 'completed', total: 20, succeeded: 20 });
+    expect(wireCount('POST', '/users', (b) => String(b?.user_id).startsWith('twice-'))).toBe(20);
+    const status = await t.request('GET', `/bulk/jobs/${first.json.jobId}`);
+    expect(status.json).toMatchObject({ succeeded: 20, failed: 0, pending: 0 });
+  });
+
+  it('builds one job from ordered chunks and completes it only after the final one', async () => {
+    const first = await t.request('POST', '/bulk/create_update_user', {
+      items: users(5, 'chunk-a'),
+      final: false,
+    });
+    expect(first.status).toBe(202);
+    const { jobId } = first.json;
+    await new Promise((r) => setTimeout(r, 500));
+    const open = await t.request('GET', `/bulk/jobs/${jobId}`);
+    expect(open.json).toMatchObject({ status: 'running', final: false, total: 5 });
+    const wrongOffset = await t.request('POST', '/bulk/create_update_user', {
+      jobId,
+      offset: 3,
+      items: users(2, 'x'),
+    });
+    expect(wrongOffset.status).toBe(409);
+    expect(wrongOffset.json.error.code).toBe('offset_mismatch');
+    const otherOp = await t.request('POST', '/bulk/create_tag', {
+      jobId,
+      offset: 5,
+      items: [{ body: { name: 'x' } }],
+    });
+    expect(otherOp.status).toBe(409);
+    expect(otherOp.json.error.code).toBe('job_conflict');
+    const last = await t.request('POST', '/bulk/create_update_user', {
+      jobId,
+      offset: 5,
+      items: [...users(3, 'chunk-b'), { bad: 1 }],
+    });
+    expect(last.status).toBe(202);
+    expect(last.json.rejected.map((r: any) => r.index)).toEqual([8]);
+    const replay = await t.request('POST', '/bulk/create_update_user', {
+      jobId,
+      offset: 5,
+      items: users(3, 'chunk-b'),
+    });
+    expect(replay.status).toBe(202);
+    const closed = await t.request('POST', '/bulk/create_update_user', {
+      jobId,
+      offset: 9,
+      items: users(1, 'late'),
+    });
+    expect(closed.json.error.code).toBe('job_closed');
+    const job = await t.waitForJob(jobId);
+    expect(job).toMatchObject({ status: 'completed', total: 8, succeeded: 8, final: true });
+  });
+
+  it("records permanent failures with Intercom's code, pages them, and retries them as a new attempt", async () => {
+    const items = Array.from({ length: 7 }, (_, i) => ({ id: `missing-${i}` }));
+    const submitted = await t.request('POST', '/bulk/get_user', { items });
+    const job = await t.waitForJob(submitted.json.jobId);
+    expect(job).toMatchObject({ status: 'completed_with_errors', total: 7, succeeded: 0, failed: 7 });
+    const page1 = await t.request('GET', `/bulk/jobs/${job.jobId}/failures?limit=4`);
+    expect(page1.status).toBe(200);
+    expect(page1.json.failures.map((f: any) => f.index)).toEqual([0, 1, 2, 3]);
+    expect(page1.json.failures[0]).toMatchObject({
+      attempt: 1,
+      error: { status: 404, code: 'not_found' },
+      input: { id: 'missing-0' },
+    });
+    const page2 = await t.request('GET', `/bulk/jobs/${job.jobId}/failures?limit=4&next=${page1.json.next}`);
+    expect(page2.json.failures.map((f: any) => f.index)).toEqual([4, 5, 6]);
+    expect(page2.json.next).toBeNull();
+
+    const retried = await t.request('POST', `/bulk/jobs/${job.jobId}/retry-failed`);
+    expect(retried.status).toBe(202);
+    expect(retried.json).toMatchObject({ jobId: job.jobId, attempt: 2, requeued: 7 });
+    const again = await t.waitForJob(job.jobId);
+    expect(again).toMatchObject({
+      status: 'completed_with_errors',
+      total: 7,
+      succeeded: 0,
+      failed: 7,
+      attempt: 2,
+    });
+    const failures = await t.request('GET', `/bulk/jobs/${job.jobId}/failures`);
+    expect(failures.json.failures.every((f: any) => f.attempt === 2)).toBe(true);
+    // One call per attempt, no more.
+    expect(wireCount('GET', '/users/missing-3', () => true, 404)).toBe(2);
+  });
+
+  it('estimates a dry run without queuing anything', async () => {
+    const res = await t.request('POST', '/bulk/create_update_user', {
+      items: [...users(300, 'dry'), { x: 1 }],
+      dryRun: true,
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      dryRun: true,
+      total: 301,
+      accepted: 300,
+      operation: 'create_update_user',
+    });
+    expect(res.json.rejected).toHaveLength(1);
+    expect(res.json.estimate.requests).toBe(300);
+    expect(res.json.estimate.seconds).toBeGreaterThan(0);
+    expect(wireCount('POST', '/users', (b) => String(b?.user_id).startsWith('dry-'))).toBe(0);
+  });
+});
