@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchModule>> = {
   'client-throughput': () => import('./client-throughput.ts'),
   'warm-overhead': () => import('./warm-overhead.ts'),
   'cold-start': () => import('./cold-start.ts'),
+  'bulk-throughput': () => import('./bulk-throughput.ts'),
 };
 
 type Outcome = BenchResult | { error: string };

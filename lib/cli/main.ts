@@ -13,6 +13,7 @@ import { IntercomClient } from '../intercom/client.ts';
 import { awsSecretStore, type SecretStore } from '../secrets/store.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
 import { parseCallArguments, UsageError } from './arguments.ts';
+import { type BulkIo, bulkCommand } from './bulk.ts';
 import { keysCommand, workspaceCommand } from './secrets.ts';
 
 export interface CliIo {
@@ -32,6 +33,9 @@ Usage:
   intercom-actions call <operation> --help             the operation's parameters
   intercom-actions keys create|list|revoke ...         API keys of a deployed stack (see keys --help)
   intercom-actions workspace set|list ...              Intercom workspaces of a deployed stack
+  intercom-actions bulk <operation> --file items.jsonl|items.csv [--dry-run] ...
+                                                       run a file of items as a bulk job through the HTTP API
+  intercom-actions bulk status|failures|retry <jobId>  a bulk job's progress, failed items, retry (see bulk --help)
   intercom-actions --help
 
 Configuration (environment): INTERCOM_ACCESS_TOKEN (required), INTERCOM_REGION (us|eu|au),
@@ -126,7 +130,8 @@ async function call(words: string[], io: CliIo): Promise<number> {
   }
 }
 
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+/** `io` may carry the bulk commands' terminal and interrupt (BulkIo); plain CliIo works too. */
+export async function runCli(argv: readonly string[], io: CliIo | BulkIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -159,6 +164,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           env: io.env,
           store: io.store ?? (() => awsSecretStore()),
         });
+      case 'bulk':
+        return await bulkCommand(rest, io);
       default:
         io.err(`Unknown command "${command}"\n\n${HELP}`);
         return 2;

@@ -19,6 +19,14 @@ import { openApiDocument } from './openapi.ts';
 import { jsonResponse } from './response.ts';
 import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
 
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 export function createMetaHandler(apiKeys: readonly ApiKeyRecord[]) {
   let openapi: string | undefined;
   const auth = apiKeyAuth(keyRing(apiKeys));
@@ -45,6 +53,18 @@ export function createMetaHandler(apiKeys: readonly ApiKeyRecord[]) {
         if (method === 'GET' && event.rawPath === '/openapi.json') {
           openapi ??= JSON.stringify(openApiDocument());
           return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openapi };
+        }
+        const bulkName =
+          method === 'POST' ? /^\/bulk\/([^/]+)\/?$/.exec(event.rawPath ?? '')?.[1] : undefined;
+        if (bulkName !== undefined) {
+          const op = findOperation(safeDecode(bulkName));
+          throw new HttpError(
+            404,
+            'unknown_operation',
+            op
+              ? `${op.name} cannot run in bulk (one open scroll per Intercom app); use POST /actions/${op.name}`
+              : `Unknown operation "${bulkName.slice(0, 100)}"; see GET /openapi.json`,
+          );
         }
         if (event.rawPath?.startsWith('/actions/')) {
           const name = operationName(event);

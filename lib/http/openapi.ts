@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 description of the HTTP API, generated from the catalog (served at GET /openapi.json). */
 import { inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
+import { BULK_SCHEMAS, bulkPaths } from './openapi-bulk.ts';
 
 const ERROR_STATUSES: Record<string, string> = {
   '400': '`invalid_json` or `validation_failed` (with `details`), or an Intercom 400 passed through',
@@ -101,6 +102,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
     };
   }
+  Object.assign(paths, bulkPaths(errorResponses));
   paths['/health'] = {
     get: {
       operationId: 'health',
@@ -133,14 +135,14 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'intercom-actions',
       version: '0.1.0',
       description:
-        'Intercom REST API 1.x operations as authenticated HTTP actions. Errors share one shape (see the `Error` schema).',
+        'Intercom REST API 1.x operations as authenticated HTTP actions and queued bulk jobs. Errors share one shape (see the `Error` schema).',
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
-    tags: [...new Set(operations.map((op) => op.group))].map((name) => ({ name })),
+    tags: [...new Set([...operations.map((op) => op.group), 'bulk'])].map((name) => ({ name })),
     paths,
     components: {
-      schemas: { Error: errorSchema },
+      schemas: { Error: errorSchema, ...BULK_SCHEMAS },
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },

@@ -2,7 +2,7 @@
  * The HTTP routing table, derived from the catalog: the local server and the CDK app both read it,
  * so `npm start` routes exactly as API Gateway will.
  */
-import { GROUPS, type Group, operations } from '../catalog/index.ts';
+import { GROUPS, type Group, type Operation, operations } from '../catalog/index.ts';
 
 /** Each operation group is one Lambda; `bulk` takes and reports bulk jobs; `meta` serves health, the OpenAPI document and unknown routes. */
 export type FunctionName = Group | 'bulk' | 'meta';
@@ -20,11 +20,20 @@ export interface Route {
 export const ACTION_PREFIX = '/actions/';
 export const BULK_PREFIX = '/bulk/';
 
+/**
+ * Every operation but the scrolls runs in bulk: Intercom allows one open scroll per app, so a job of
+ * scrolls would only trade `scroll_exists` errors.
+ */
+export function isBulkOperation(op: Operation): boolean {
+  return op.pagination !== 'scroll';
+}
 export const routes: readonly Route[] = [
   ...operations.map(
     (op): Route => ({ method: 'POST', path: `${ACTION_PREFIX}${op.name}`, target: op.group }),
   ),
-  ...operations.map((op): Route => ({ method: 'POST', path: `${BULK_PREFIX}${op.name}`, target: 'bulk' })),
+  ...operations
+    .filter(isBulkOperation)
+    .map((op): Route => ({ method: 'POST', path: `${BULK_PREFIX}${op.name}`, target: 'bulk' })),
   { method: 'GET', path: '/bulk/jobs/{jobId}', target: 'bulk' },
   { method: 'GET', path: '/bulk/jobs/{jobId}/failures', target: 'bulk' },
   { method: 'POST', path: '/bulk/jobs/{jobId}/retry-failed', target: 'bulk' },

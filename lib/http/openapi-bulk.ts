@@ -1,0 +1,207 @@
+/** The bulk endpoints of the OpenAPI document: one `POST /bulk/{operation}` per bulk operation, and the job endpoints. */
+import { inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
+import { isBulkOperation } from './routes.ts';
+
+const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+export const BULK_SCHEMAS: Record<string, JsonSchema> = {
+  BulkRejection: {
+    type: 'object',
+    required: ['index', 'error'],
+    properties: {
+      index: { type: 'integer', description: "The item's index in the whole job (offset + position)" },
+      error: {
+        type: 'object',
+        properties: {
+          code: { const: 'validation_failed' },
+          message: { type: 'string' },
+          details: { type: 'array' },
+        },
+      },
+    },
+  },
+  BulkAccepted: {
+    type: 'object',
+    required: ['jobId', 'operation', 'total', 'accepted', 'rejected', 'offset', 'final', 'requestId'],
+    properties: {
+      jobId: { type: 'string' },
+      operation: { type: 'string' },
+      total: { type: 'integer', description: 'Items in this request' },
+      accepted: { type: 'integer' },
+      rejected: { type: 'array', items: ref('BulkRejection') },
+      offset: { type: 'integer' },
+      final: { type: 'boolean' },
+      requestId: { type: 'string' },
+    },
+  },
+  BulkDryRun: {
+    type: 'object',
+    required: ['dryRun', 'operation', 'total', 'accepted', 'rejected', 'estimate'],
+    properties: {
+      dryRun: { const: true },
+      operation: { type: 'string' },
+      total: { type: 'integer' },
+      accepted: { type: 'integer' },
+      rejected: { type: 'array', items: ref('BulkRejection') },
+      estimate: {
+        type: 'object',
+        properties: {
+          requests: { type: 'integer' },
+          seconds: { type: 'integer' },
+          minutes: { type: 'number' },
+          ratePerWindow: { type: 'integer' },
+          windowSeconds: { type: 'integer' },
+        },
+      },
+    },
+  },
+  BulkJob: {
+    type: 'object',
+    required: ['jobId', 'operation', 'status', 'total', 'succeeded', 'failed', 'pending'],
+    properties: {
+      jobId: { type: 'string' },
+      operation: { type: 'string' },
+      status: { enum: ['queued', 'running', 'completed', 'completed_with_errors'] },
+      total: { type: 'integer' },
+      succeeded: { type: 'integer' },
+      failed: { type: 'integer' },
+      pending: { type: 'integer' },
+      attempt: { type: 'integer' },
+      final: { type: 'boolean' },
+      createdAt: { type: 'string', format: 'date-time' },
+      updatedAt: { type: 'string', format: 'date-time' },
+      rateLimit: { type: 'object', description: "The workspace's rate budget as the workers see it" },
+      requestId: { type: 'string' },
+    },
+  },
+  BulkFailures: {
+    type: 'object',
+    required: ['failures', 'next'],
+    properties: {
+      failures: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['index', 'attempt', 'error', 'input'],
+          properties: {
+            index: { type: 'integer' },
+            attempt: { type: 'integer' },
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                status: { type: 'integer' },
+                code: {
+                  type: 'string',
+                  description: "The contract error code, Intercom's own, or `outcome_unknown`",
+                },
+                message: { type: 'string' },
+                intercomRequestId: { type: 'string' },
+              },
+            },
+            input: { type: 'object' },
+          },
+        },
+      },
+      next: { type: ['string', 'null'] },
+      requestId: { type: 'string' },
+    },
+  },
+};
+
+const jobIdParameter = { name: 'jobId', in: 'path', required: true, schema: { type: 'string' } };
+
+export function bulkPaths(errorResponses: () => Record<string, unknown>): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const op of operations.filter(isBulkOperation)) {
+    const { $id: _id, ...item } = inputSchemaOf(op);
+    paths[`/bulk/${op.name}`] = {
+      post: {
+        operationId: `bulk_${op.name}`,
+        tags: ['bulk'],
+        summary: `Queue many ${op.name} calls as one job`,
+        description: `Scopes: \`bulk\` and \`${op.scope}\`. Each item is one ${op.name} call. Optional header \`Idempotency-Key\`: the same key returns the same job.`,
+        'x-scope': ['bulk', op.scope],
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['items'],
+            additionalProperties: false,
+            properties: {
+              items: { type: 'array', minItems: 1, items: item },
+              dryRun: { type: 'boolean' },
+              jobId: { type: 'string', description: 'Append this chunk to an open job' },
+              offset: {
+                type: 'integer',
+                minimum: 0,
+                description: "Index of the chunk's first item in the job",
+              },
+              final: { type: 'boolean', description: 'false keeps the job open for more chunks' },
+            },
+          }),
+        },
+        responses: {
+          '202': { description: 'Queued', ...json(ref('BulkAccepted')) },
+          '200': {
+            description: 'Dry run: validated and estimated, nothing queued',
+            ...json(ref('BulkDryRun')),
+          },
+          '409': { description: '`offset_mismatch`, `job_closed` or `job_conflict`', ...json(ref('Error')) },
+          '503': { description: '`queue_unavailable`: repeat the same request', ...json(ref('Error')) },
+          ...errorResponses(),
+        },
+      },
+    };
+  }
+  paths['/bulk/jobs/{jobId}'] = {
+    get: {
+      operationId: 'bulk_job',
+      tags: ['bulk'],
+      parameters: [jobIdParameter],
+      responses: { '200': { description: 'The job', ...json(ref('BulkJob')) }, ...errorResponses() },
+    },
+  };
+  paths['/bulk/jobs/{jobId}/failures'] = {
+    get: {
+      operationId: 'bulk_job_failures',
+      tags: ['bulk'],
+      parameters: [
+        jobIdParameter,
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        { name: 'next', in: 'query', schema: { type: 'string' } },
+      ],
+      responses: {
+        '200': { description: 'Failed items, in index order', ...json(ref('BulkFailures')) },
+        ...errorResponses(),
+      },
+    },
+  };
+  paths['/bulk/jobs/{jobId}/retry-failed'] = {
+    post: {
+      operationId: 'bulk_job_retry_failed',
+      tags: ['bulk'],
+      parameters: [jobIdParameter],
+      responses: {
+        '202': {
+          description: 'The failed items are queued again as a new attempt',
+          ...json({
+            type: 'object',
+            properties: {
+              jobId: { type: 'string' },
+              attempt: { type: 'integer' },
+              requeued: { type: 'integer' },
+            },
+          }),
+        },
+        '409': {
+          description: '`job_not_retryable`: the job is not completed with errors',
+          ...json(ref('Error')),
+        },
+        ...errorResponses(),
+      },
+    },
+  };
+  return paths;
+}

@@ -1,0 +1,196 @@
+/** Every bad input to the bulk endpoints: exact status and error code, through the local stack. */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
+
+const NO_BULK = 'key-without-bulk-scope-0001';
+const WRITE_ONLY = 'key-with-bulk-write-only-0002';
+const OTHER = 'key-of-another-team-000000003';
+
+let t: BulkTestStack;
+let doneJob: string;
+beforeAll(async () => {
+  t = await startBulkTestStack(
+    { bulk: { workerTimeoutMs: 15_000 } },
+    {
+      BULK_MAX_ITEMS: '25',
+      BULK_MAX_BODY_BYTES: '20000',
+      API_KEYS_JSON: JSON.stringify({
+        keys: [
+          { name: 'no-bulk', key: NO_BULK, scopes: ['read', 'write', 'delete'] },
+          { name: 'write-only', key: WRITE_ONLY, scopes: ['bulk', 'write'] },
+          { name: 'other', key: OTHER },
+        ],
+      }),
+    },
+  );
+  const submitted = await t.request('POST', '/bulk/create_tag', {
+    items: [{ body: { name: 'errors-tag' } }],
+  });
+  doneJob = (await t.waitForJob(submitted.json.jobId)).jobId;
+}, 30_000);
+afterAll(async () => t?.close());
+
+const as = (key: string | null) =>
+  key === null ? { authorization: '' } : { authorization: `Bearer ${key}` };
+const tag = { items: [{ body: { name: 'x' } }] };
+
+describe('bulk errors', () => {
+  it.each([
+    ['no key', 'POST', '/bulk/create_tag', tag, as(null), 401, 'unauthorized'],
+    [
+      'unknown key',
+      'GET',
+      '/bulk/jobs/job_abcdefgh12345',
+      undefined,
+      as('not-a-key-at-all-000'),
+      401,
+      'unauthorized',
+    ],
+    ['no bulk scope', 'POST', '/bulk/create_tag', tag, as(NO_BULK), 403, 'forbidden'],
+    ['no bulk scope, job', 'GET', '/bulk/jobs/job_abcdefgh12345', undefined, as(NO_BULK), 403, 'forbidden'],
+    [
+      'no operation scope',
+      'POST',
+      '/bulk/delete_tag',
+      { items: [{ id: '1' }] },
+      as(WRITE_ONLY),
+      403,
+      'forbidden',
+    ],
+    ['unknown operation', 'POST', '/bulk/make_coffee', tag, {}, 404, 'unknown_operation'],
+    ['a scroll in bulk', 'POST', '/bulk/scroll_users', { items: [{}] }, {}, 404, 'unknown_operation'],
+    ['unknown job', 'GET', '/bulk/jobs/job_doesnotexist0000', undefined, {}, 404, 'not_found'],
+    ['malformed job id', 'GET', '/bulk/jobs/..%2F..', undefined, {}, 404, 'not_found'],
+    ['invalid JSON', 'POST', '/bulk/create_tag', '{"items": [', {}, 400, 'invalid_json'],
+    [
+      'not JSON',
+      'POST',
+      '/bulk/create_tag',
+      'items=1',
+      { 'content-type': 'text/plain' },
+      415,
+      'unsupported_media_type',
+    ],
+    ['no items', 'POST', '/bulk/create_tag', {}, {}, 400, 'validation_failed'],
+    ['empty items', 'POST', '/bulk/create_tag', { items: [] }, {}, 400, 'validation_failed'],
+    ['items not an array', 'POST', '/bulk/create_tag', { items: { a: 1 } }, {}, 400, 'validation_failed'],
+    ['unknown field', 'POST', '/bulk/create_tag', { ...tag, priority: 'high' }, {}, 400, 'validation_failed'],
+    [
+      'dryRun not boolean',
+      'POST',
+      '/bulk/create_tag',
+      { ...tag, dryRun: 'yes' },
+      {},
+      400,
+      'validation_failed',
+    ],
+    ['offset without jobId', 'POST', '/bulk/create_tag', { ...tag, offset: 5 }, {}, 400, 'validation_failed'],
+    [
+      'jobId without offset',
+      'POST',
+      '/bulk/create_tag',
+      { ...tag, jobId: 'job_abcdefgh12345' },
+      {},
+      400,
+      'validation_failed',
+    ],
+    [
+      'negative offset',
+      'POST',
+      '/bulk/create_tag',
+      { ...tag, jobId: 'job_abcdefgh12345', offset: -1 },
+      {},
+      400,
+      'validation_failed',
+    ],
+    [
+      'bad jobId',
+      'POST',
+      '/bulk/create_tag',
+      { ...tag, jobId: '../x', offset: 1 },
+      {},
+      400,
+      'validation_failed',
+    ],
+    [
+      'chunk of a missing job',
+      'POST',
+      '/bulk/create_tag',
+      { ...tag, jobId: 'job_missing000000', offset: 1 },
+      {},
+      404,
+      'not_found',
+    ],
+    [
+      'too many items',
+      'POST',
+      '/bulk/create_tag',
+      { items: Array.from({ length: 26 }, () => ({ body: { name: 'x' } })) },
+      {},
+      413,
+      'payload_too_large',
+    ],
+    [
+      'body too large',
+      'POST',
+      '/bulk/create_tag',
+      { items: [{ body: { name: 'x'.repeat(30_000) } }] },
+      {},
+      413,
+      'payload_too_large',
+    ],
+    [
+      'empty Idempotency-Key',
+      'POST',
+      '/bulk/create_tag',
+      tag,
+      { 'idempotency-key': '' },
+      400,
+      'validation_failed',
+    ],
+    [
+      'long Idempotency-Key',
+      'POST',
+      '/bulk/create_tag',
+      tag,
+      { 'idempotency-key': 'k'.repeat(256) },
+      400,
+      'validation_failed',
+    ],
+  ])('%s: %s %s', async (_name, method, path, body, headers, status, code) => {
+    const res = await t.request(method as string, path as string, body, headers as Record<string, string>);
+    expect(res.status).toBe(status);
+    expect(res.json.error).toMatchObject({ status, code });
+    expect(typeof res.json.error.requestId).toBe('string');
+  });
+
+  it("hides another key's job as not_found", async () => {
+    for (const path of [`/bulk/jobs/${doneJob}`, `/bulk/jobs/${doneJob}/failures`]) {
+      const res = await t.request('GET', path, undefined, as(OTHER));
+      expect([res.status, res.json.error.code]).toEqual([404, 'not_found']);
+    }
+    const chunk = await t.request(
+      'POST',
+      '/bulk/create_tag',
+      { ...tag, jobId: doneJob, offset: 1 },
+      as(OTHER),
+    );
+    expect([chunk.status, chunk.json.error.code]).toEqual([404, 'not_found']);
+  });
+
+  it('refuses to retry a job without failures', async () => {
+    const res = await t.request('POST', `/bulk/jobs/${doneJob}/retry-failed`);
+    expect([res.status, res.json.error.code]).toEqual([409, 'job_not_retryable']);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=1001', 'limit'],
+    ['limit=abc', 'limit'],
+    ['next=not-a-cursor', 'next'],
+  ])('failures?%s -> 400 validation_failed on /%s', async (query, field) => {
+    const res = await t.request('GET', `/bulk/jobs/${doneJob}/failures?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatchObject({ code: 'validation_failed', details: [{ path: `/${field}` }] });
+  });
+});
