@@ -41,7 +41,9 @@ describe('rate governor', () => {
       expect(offsets.length).toBeLessThanOrEqual(20);
       // Even spending: never more than the share of the window elapsed (plus the 250 ms lead).
       offsets.sort((a, b) => a - b);
-      offsets.forEach((ms, n) => expect(n + 1).toBeLessThanOrEqual(Math.ceil((20 * (ms + 250)) / 1000) + 1));
+      for (const [n, ms] of offsets.entries()) {
+        expect(n + 1).toBeLessThanOrEqual(Math.ceil((20 * (ms + 250)) / 1000) + 1);
+      }
     }
     // Full windows in the middle are spent completely.
     const full = [...perWindow.values()].slice(1, -1);
