@@ -1,5 +1,6 @@
 /** Deployment settings, from CDK context (`-c stage=prod`, cdk.json) with sane defaults. */
 import type { Node } from 'constructs';
+import { type BulkDeploymentSettings, bulkDeploymentSettings } from './bulk-config.ts';
 
 export interface DeploymentSettings {
   /** Names resources and the stack (`IntercomActions-<stage>`). */
@@ -15,6 +16,9 @@ export interface DeploymentSettings {
   alarmEmail?: string;
   /** CloudWatch Logs retention, days. */
   logRetentionDays: number;
+  /** Keep the data tables when the stack is deleted or they are replaced: only for the `prod` stage. */
+  retainData: boolean;
+  bulk: BulkDeploymentSettings;
 }
 
 function text(node: Node, key: string): string | undefined {
@@ -48,6 +52,8 @@ export function deploymentSettings(node: Node): DeploymentSettings {
       burstLimit: Number(text(node, 'throttleBurst') ?? 200),
     },
     logRetentionDays: Number(text(node, 'logRetentionDays') ?? 30),
+    retainData: stage === 'prod',
+    bulk: bulkDeploymentSettings(node),
   };
   const email = text(node, 'alarmEmail');
   if (email) settings.alarmEmail = email;

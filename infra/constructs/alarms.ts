@@ -32,6 +32,8 @@ export interface AlarmsProps {
 export class Alarms extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+  readonly #action: SnsAction;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -40,12 +42,8 @@ export class Alarms extends Construct {
       enforceSSL: true,
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const action = new SnsAction(this.topic);
-    const add = (alarm: Alarm) => {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-      this.alarms.push(alarm);
-    };
+    this.#action = new SnsAction(this.topic);
+    const add = (alarm: Alarm) => this.watch(alarm);
     const period = Duration.minutes(5);
 
     const serverErrorRate = new MathExpression({
@@ -124,7 +122,7 @@ export class Alarms extends Construct {
         statistic,
         period: Duration.minutes(1),
       });
-    new Dashboard(this, 'Dashboard', {
+    this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `intercom-actions-${props.stage}`,
       widgets: [
         [
@@ -159,5 +157,12 @@ export class Alarms extends Construct {
         ],
       ],
     });
+  }
+
+  /** Notifies the topic when `alarm` fires and when it clears. */
+  watch(alarm: Alarm): void {
+    alarm.addAlarmAction(this.#action);
+    alarm.addOkAction(this.#action);
+    this.alarms.push(alarm);
   }
 }

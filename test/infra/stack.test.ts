@@ -1,28 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { deploymentSettings } from '../../infra/config.ts';
-import { IntercomActionsStack } from '../../infra/stack.ts';
-import { operations } from '../../lib/catalog/index.ts';
-import { FUNCTION_NAMES } from '../../lib/http/routes.ts';
+import { FUNCTION_NAMES, routeKey, routes } from '../../lib/http/routes.ts';
+import { synth } from './synth-stack.ts';
 
-function synth(context: Record<string, unknown> = {}) {
-  // Bundling is skipped here (it runs for real in synth.test.ts).
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
-  const stack = new IntercomActionsStack(app, 'Test', deploymentSettings(app.node));
-  return { app, stack, template: Template.fromStack(stack) };
-}
-
-const { app, stack, template } = synth();
-type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
-const resources = template.toJSON().Resources as Resources;
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const logicalId = (name: string) =>
-  stack.getLogicalId(stack.functions[name as 'users'].fn.node.defaultChild as never);
+const { app, stack, template, resources, ofType, logicalId: idOf, statementsOf } = synth();
+const logicalId = (name: string) => idOf(stack.functions[name as 'users'].fn);
+const workerId = idOf(stack.bulk.worker.service.fn);
 
 describe('the CDK app', () => {
-  it('routes every operation to its group function, with one explicit route each', () => {
+  it('routes every entry of the routing table to its function, with one explicit route each', () => {
     const integrationTarget = new Map<string, string>();
     for (const [id, integration] of ofType('AWS::ApiGatewayV2::Integration')) {
       integrationTarget.set(id, integration.Properties.IntegrationUri['Fn::GetAtt'][0]);
@@ -32,30 +20,36 @@ describe('the CDK app', () => {
       const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
       routeTargets.set(route.Properties.RouteKey, integrationTarget.get(integrationId)!);
     }
-    expect(routeTargets.size).toBe(57 + 2 + 1);
-    for (const op of operations)
-      expect(routeTargets.get(`POST /actions/${op.name}`)).toBe(logicalId(op.group));
-    expect(routeTargets.get('GET /health')).toBe(logicalId('meta'));
-    expect(routeTargets.get('GET /openapi.json')).toBe(logicalId('meta'));
+    expect(routeTargets.size).toBe(routes.length + 1);
+    for (const route of routes)
+      expect([routeKey(route), routeTargets.get(routeKey(route))]).toEqual([
+        routeKey(route),
+        logicalId(route.target),
+      ]);
+    expect(routeTargets.get('GET /bulk/jobs/{jobId}/failures')).toBe(logicalId('bulk'));
     expect(routeTargets.get('$default')).toBe(logicalId('meta'));
+    // The worker is fed by the queue only.
+    expect([...routeTargets.values()]).not.toContain(workerId);
   });
 
   it('runs every function on nodejs24.x, arm64, with its own log group', () => {
     const functions = ofType('AWS::Lambda::Function').filter(
       ([, f]) => f.Properties.Handler === 'index.handler',
     );
-    expect(functions).toHaveLength(FUNCTION_NAMES.length);
-    for (const [, fn] of functions) {
+    // The API's functions and the bulk worker.
+    expect(functions).toHaveLength(FUNCTION_NAMES.length + 1);
+    for (const [id, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         MemorySize: 512,
-        Timeout: 29,
+        Timeout: id === workerId ? 60 : 29,
       });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
       expect(fn.Properties.Layers).toHaveLength(1);
     }
-    template.resourceCountIs('AWS::Logs::LogGroup', FUNCTION_NAMES.length + 1);
+    // One per function, and the API's access logs.
+    template.resourceCountIs('AWS::Logs::LogGroup', functions.length + 1);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -68,20 +62,21 @@ describe('the CDK app', () => {
       const env = resources[logicalId(name)]!.Properties.Environment.Variables;
       for (const value of Object.values(env)) expect(JSON.stringify(value)).not.toMatch(/accessToken|sha256/);
       expect(env.API_KEYS_SECRET_ARN).toBeDefined();
-      expect(env.WORKSPACES_SECRET_ARN === undefined).toBe(name === 'meta');
+      const callsIntercom = name !== 'meta' && name !== 'bulk';
+      expect([name, env.WORKSPACES_SECRET_ARN !== undefined]).toEqual([name, callsIntercom]);
+      expect([name, JSON.stringify(statementsOf(logicalId(name))).includes(workspacesSecret)]).toEqual([
+        name,
+        callsIntercom,
+      ]);
     }
-    const metaRole = resources[logicalId('meta')]!.Properties.Role['Fn::GetAtt'][0];
-    const metaPolicies = ofType('AWS::IAM::Policy').filter(([, p]) =>
-      p.Properties.Roles.some((r: { Ref: string }) => r.Ref === metaRole),
-    );
-    expect(JSON.stringify(metaPolicies)).not.toContain(workspacesSecret);
   });
 
   it('grants no wildcard IAM actions or resources', () => {
     for (const [id, policy] of ofType('AWS::IAM::Policy')) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         for (const action of [statement.Action].flat()) expect(`${id}: ${action}`).not.toMatch(/\*/);
-        for (const resource of [statement.Resource].flat()) expect(resource).not.toBe('*');
+        for (const resource of [statement.Resource].flat())
+          expect(JSON.stringify(resource)).not.toMatch(/\*/);
       }
     }
     for (const [, role] of ofType('AWS::IAM::Role'))
@@ -102,8 +97,9 @@ describe('the CDK app', () => {
     });
   });
 
-  it('alarms on 5xx rate, Intercom 429s, and errors and throttles per function, into one topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * FUNCTION_NAMES.length);
+  it('alarms on 5xx rate, Intercom 429s, errors and throttles per function, and bulk, into one topic', () => {
+    const bulkAlarms = 4;
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * FUNCTION_NAMES.length + bulkAlarms);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -131,7 +127,14 @@ describe('the CDK app', () => {
     expect(() => synth({ logLevel: 'LOUD' })).toThrow('context "logLevel"');
   });
 
-  it('outputs the API URL', () => {
-    template.hasOutput('ApiUrl', {});
+  it('outputs the API URL, the bulk queues and tables', () => {
+    for (const output of [
+      'ApiUrl',
+      'BulkQueueUrl',
+      'BulkDeadLetterQueueUrl',
+      'BulkJobsTableName',
+      'RateTableName',
+    ])
+      template.hasOutput(output, {});
   });
 });

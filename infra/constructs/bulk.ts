@@ -1,0 +1,63 @@
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { type BulkDeploymentSettings, bulkEnvironment } from '../bulk-config.ts';
+import { BulkQueue } from './bulk-queue.ts';
+import { BulkTables } from './bulk-tables.ts';
+import { BulkWorker, workerVisibilityTimeout } from './bulk-worker.ts';
+
+export interface BulkJobsProps {
+  settings: BulkDeploymentSettings;
+  retainData: boolean;
+  /** Powertools and Intercom settings every function gets; no secret ARNs. */
+  baseEnvironment: Record<string, string>;
+  workspacesSecret: ISecret;
+  logRetentionDays: number;
+}
+
+/**
+ * Queued bulk operations: the jobs and rate tables, the work queue with its dead-letter queue, and the
+ * worker it feeds. The `bulk` HTTP function that takes jobs is one of the API's functions; it gets
+ * `environment` and `grantApi`.
+ */
+export class BulkJobs extends Construct {
+  readonly tables: BulkTables;
+  readonly queue: BulkQueue;
+  readonly worker: BulkWorker;
+  /** Where the bulk code finds its tables and queue, and its settings: the same for both functions. */
+  readonly environment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: BulkJobsProps) {
+    super(scope, id);
+    const { settings } = props;
+    this.tables = new BulkTables(this, 'Tables', { retainData: props.retainData });
+    this.queue = new BulkQueue(this, 'Queue', {
+      // One value for the redrive policy and the worker's BULK_MAX_RECEIVE_COUNT (bulkEnvironment).
+      maxReceiveCount: settings.maxReceiveCount,
+      visibilityTimeout: workerVisibilityTimeout(),
+    });
+    this.environment = {
+      ...bulkEnvironment(settings),
+      BULK_JOBS_TABLE: this.tables.jobs.tableName,
+      RATE_TABLE: this.tables.rate.tableName,
+      BULK_QUEUE_URL: this.queue.queue.queueUrl,
+    };
+    this.worker = new BulkWorker(this, 'Worker', {
+      queue: this.queue.queue,
+      tables: this.tables,
+      workspacesSecret: props.workspacesSecret,
+      environment: { ...props.baseEnvironment, ...this.environment },
+      maxConcurrency: settings.maxConcurrency,
+      logRetentionDays: props.logRetentionDays,
+    });
+  }
+
+  /** What the `bulk` HTTP function needs: records jobs, reads the governor for estimates, enqueues items. */
+  grantApi(fn: IFunction): void {
+    const { tables } = this;
+    tables.grant(fn, tables.jobs, ['GetItem', 'PutItem', 'UpdateItem', 'Query'], { index: true });
+    tables.grant(fn, tables.rate, ['GetItem', 'Query']);
+    // SendMessageBatch is authorized as sqs:SendMessage.
+    this.queue.queue.grant(fn, 'sqs:SendMessage');
+  }
+}
