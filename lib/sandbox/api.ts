@@ -1,7 +1,8 @@
 /**
  * One Intercom API request, in Intercom's order: authentication, version, rate limit, then (sandbox
  * only) an injected fault, all before the request has any effect; then routing, the JSON body and the
- * route's handler. Every response carries `x-request-id` and the `X-RateLimit-*` headers.
+ * route's handler. Every response carries `x-request-id` and the `X-RateLimit-*` headers. The changes a
+ * successful handler made are queued as webhook notifications before the response is written.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, resolveVersion } from './auth.ts';
@@ -85,16 +86,19 @@ function dispatch(state: SandboxState, match: RouteMatch, ctx: Incoming): Reply 
     );
   const parsed = ctx.body;
   if (!parsed.ok) throw new SandboxHttpError(400, 'invalid_document', 'The request body is not valid JSON');
-  return match.route.handler({
-    ws: state.ws,
-    method: ctx.method,
-    path: ctx.path,
-    params: match.params,
-    query: ctx.query,
-    body: parsed.value,
-    version: ctx.version,
-    baseUrl: ctx.baseUrl,
-  });
+  const ws = state.ws;
+  return state.webhooks.record(ws, () =>
+    match.route.handler({
+      ws,
+      method: ctx.method,
+      path: ctx.path,
+      params: match.params,
+      query: ctx.query,
+      body: parsed.value,
+      version: ctx.version,
+      baseUrl: ctx.baseUrl,
+    }),
+  );
 }
 
 export async function handleApi(state: SandboxState, req: IncomingMessage, res: ServerResponse, url: URL) {

@@ -3,6 +3,7 @@ import { readCustomAttributes, registerCustomAttributes } from './attributes.ts'
 import { type Json, optInteger, optNumber, optString, reqString } from './input.ts';
 import type { Company } from './model.ts';
 import type { Workspace } from './store.ts';
+import { renderCompany } from './views.ts';
 
 export function companyByCompanyId(ws: Workspace, companyId: string): Company | undefined {
   for (const c of ws.companies.values()) if (c.company_id === companyId) return c;
@@ -42,6 +43,9 @@ export function upsertCompany(ws: Workspace, body: Json): Company {
       seq: ws.nextSeq(),
     };
     ws.companies.set(company.id, company);
+    const created = company;
+    // Also when a user or lead update names a new company, which creates it.
+    ws.notify('company.created', () => renderCompany(ws, created));
   }
   if (name !== undefined) company.name = name;
   if (remoteCreatedAt !== undefined) company.remote_created_at = remoteCreatedAt;

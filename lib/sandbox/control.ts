@@ -1,7 +1,7 @@
 /**
  * The control API under `/__sandbox/` (no token, no rate limit, no faults, not logged as API requests):
- * health, reset, config, stats, the recorded requests, and visitors (which only Intercom's Messenger
- * creates, so tests need another way to make them).
+ * health, reset, config, stats, the recorded requests, visitors (which only Intercom's Messenger
+ * creates, so tests need another way to make them) and webhook subscriptions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mergeConfig, SandboxConfigError } from './config.ts';
@@ -12,6 +12,7 @@ import { isObject, objectBody } from './input.ts';
 import { applyConfig, resetState, type SandboxState } from './state.ts';
 import type { SandboxStats } from './types.ts';
 import { renderCustomer } from './views.ts';
+import { readSubscription } from './webhooks/input.ts';
 
 export function objectCounts(state: SandboxState): SandboxStats['objects'] {
   const { ws } = state;
@@ -39,6 +40,7 @@ export function statsOf(state: SandboxState): SandboxStats {
     responses: { ...recorder.responses },
     faults: { ...recorder.faults },
     objects: objectCounts(state),
+    webhooks: state.webhooks.totals(),
   };
 }
 
@@ -67,6 +69,14 @@ function createVisitor(state: SandboxState, body: unknown): Outcome {
     if (error instanceof SandboxHttpError) return invalidControl(error.message);
     throw error;
   }
+}
+
+/** `POST /__sandbox/webhooks`: 201 with the subscription, which is pinged first. */
+function subscribe(state: SandboxState, body: unknown): Outcome {
+  const input = readSubscription(body);
+  if (!input.ok)
+    return invalidControl(`Invalid webhook subscription: ${input.problems.join('; ')}`, input.problems);
+  return { status: 201, body: state.webhooks.register(input.value) };
 }
 
 function route(state: SandboxState, method: string, path: string, body: unknown): Outcome {
@@ -98,8 +108,17 @@ function route(state: SandboxState, method: string, path: string, body: unknown)
       return { status: 200, body: { requests: state.recorder.log() } };
     case 'POST /__sandbox/visitors':
       return createVisitor(state, body);
+    case 'POST /__sandbox/webhooks':
+      return subscribe(state, body);
+    case 'GET /__sandbox/webhooks':
+      return {
+        status: 200,
+        body: { subscriptions: state.webhooks.list(), pending: state.webhooks.pending() },
+      };
+    case 'DELETE /__sandbox/webhooks':
+      return { status: 200, body: { removed: state.webhooks.clear() } };
   }
-  const known = ['health', 'reset', 'config', 'stats', 'requests', 'visitors'].some(
+  const known = ['health', 'reset', 'config', 'stats', 'requests', 'visitors', 'webhooks'].some(
     (name) => path === `/__sandbox/${name}`,
   );
   return {

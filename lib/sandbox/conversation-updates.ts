@@ -2,8 +2,10 @@
 import { createCustomer } from './customer-updates.ts';
 import { invalid, missing, notFound, SandboxHttpError, typeMismatch } from './errors.ts';
 import { type Json, optArray, optId, optInteger, optString } from './input.ts';
-import type { Assignee, AuthorRef, Conversation, Customer, PartType } from './model.ts';
+import type { Assignee, AuthorRef, Conversation, ConversationPart, Customer, PartType } from './model.ts';
 import type { Workspace } from './store.ts';
+import { conversationItem } from './webhooks/items.ts';
+import type { Topic } from './webhooks/topics.ts';
 
 export const PART_TYPES: readonly PartType[] = ['comment', 'note', 'assignment', 'open', 'close', 'snoozed'];
 
@@ -47,7 +49,31 @@ export function startConversation(
     seq: ws.nextSeq(),
   };
   ws.conversations.set(conversation.id, conversation);
+  ws.notify(fromCustomer ? 'conversation.user.created' : 'conversation.admin.single.created', () =>
+    conversationItem(ws, conversation, []),
+  );
   return conversation;
+}
+
+/**
+ * The topic of a reply. Reopening a snoozed conversation is how an admin unsnoozes it through the 1.x
+ * API, so that is `conversation.admin.unsnoozed` rather than `.opened`.
+ */
+function replyTopic(part: ConversationPart, before: Conversation['state']): Topic {
+  switch (part.part_type) {
+    case 'comment':
+      return part.author.type === 'admin' ? 'conversation.admin.replied' : 'conversation.user.replied';
+    case 'note':
+      return 'conversation.admin.noted';
+    case 'assignment':
+      return 'conversation.admin.assigned';
+    case 'open':
+      return before === 'snoozed' ? 'conversation.admin.unsnoozed' : 'conversation.admin.opened';
+    case 'close':
+      return 'conversation.admin.closed';
+    case 'snoozed':
+      return 'conversation.admin.snoozed';
+  }
 }
 
 /** `admin_id` or `assignee_id` as an assignee: an admin, a team, or "0" for nobody. */
@@ -119,7 +145,7 @@ export function reply(ws: Workspace, conversation: Conversation, body: Json): vo
     if (snoozedUntil <= now) throw invalid('snoozed_until', 'snoozed_until must be in the future');
   }
 
-  conversation.parts.push({
+  const part: ConversationPart = {
     id: ws.ids.numeric('part'),
     part_type: partType,
     body: text,
@@ -127,7 +153,10 @@ export function reply(ws: Workspace, conversation: Conversation, body: Json): vo
     author,
     assigned_to: assignee,
     attachment_urls: attachments,
-  });
+  };
+  const before = conversation.state;
+  conversation.parts.push(part);
+  ws.notify(replyTopic(part, before), () => conversationItem(ws, conversation, [part]));
   conversation.updated_at = now;
   const setState = (state: Conversation['state']) => {
     conversation.state = state;

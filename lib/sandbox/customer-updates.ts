@@ -6,6 +6,7 @@ import { isObject, type Json, optArray, optBoolean, optId, optInteger, optString
 import type { Customer, CustomerKind } from './model.ts';
 import { uuid } from './random.ts';
 import type { Workspace } from './store.ts';
+import { renderCustomer } from './views.ts';
 
 const UTM = ['utm_campaign', 'utm_content', 'utm_medium', 'utm_source', 'utm_term'] as const;
 
@@ -48,7 +49,29 @@ export function createCustomer(
   const customer = newCustomer(ws, kind, fields);
   applyAttributes(ws, customer, body);
   ws.customers.set(customer.id, customer);
+  // Visitors come from the Messenger; 1.x has no topic for their creation.
+  if (kind !== 'visitor')
+    ws.notify(kind === 'user' ? 'user.created' : 'contact.created', () => renderCustomer(ws, customer));
   return customer;
+}
+
+/**
+ * Applies an update body to a user or lead and reports what Intercom notifies: a user's email change
+ * (`user.email.updated`) or unsubscription from emails (`user.unsubscribed`); a lead's first email
+ * (`contact.added_email`) and any lead update (`contact.updated`, a 1.0 topic).
+ */
+export function updateCustomer(ws: Workspace, c: Customer, body: Json): void {
+  const email = c.email;
+  const unsubscribed = c.unsubscribed_from_emails;
+  applyAttributes(ws, c, body);
+  const item = () => renderCustomer(ws, c);
+  if (c.kind === 'user') {
+    if (c.email !== email) ws.notify('user.email.updated', item);
+    if (c.unsubscribed_from_emails && !unsubscribed) ws.notify('user.unsubscribed', item);
+  } else if (c.kind === 'contact') {
+    if (!email && c.email) ws.notify('contact.added_email', item);
+    ws.notify('contact.updated', item);
+  }
 }
 
 /**

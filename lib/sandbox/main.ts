@@ -28,7 +28,7 @@ console.log('Try:');
 console.log(
   `  curl -s -H 'Authorization: Bearer ${token ?? 'any-token'}' -H 'Intercom-Version: 1.4' -H 'Accept: application/json' ${sandbox.url}/me`,
 );
-console.log(`Control API: ${sandbox.url}/__sandbox/health | reset | config | stats | requests`);
+console.log(`Control API: ${sandbox.url}/__sandbox/health | reset | config | stats | requests | webhooks`);
 
 let stopping = false;
 async function stop(signal: string) {

@@ -1,6 +1,7 @@
 /**
  * The Intercom 1.x sandbox: an in-memory Intercom REST API (1.0-1.4) on a loopback port, with a
- * control API under `/__sandbox/` for resets, rate-limit and fault configuration, and counters.
+ * control API under `/__sandbox/` for resets, rate-limit and fault configuration, counters and
+ * webhook subscriptions (signed notifications of the changes made through the API).
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -10,6 +11,7 @@ import { DEFAULT_RATE_LIMIT, mergeConfig } from './config.ts';
 import { handleControl, statsOf } from './control.ts';
 import { applyConfig, createState, resetState } from './state.ts';
 import type { Sandbox, SandboxConfigInput, SandboxOptions } from './types.ts';
+import { checkWebhookOptions } from './webhooks/input.ts';
 
 export { SandboxConfigError } from './config.ts';
 export type * from './types.ts';
@@ -30,6 +32,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     now,
     quiet: options.quiet ?? false,
     seed: options.seed ?? true,
+    webhooks: checkWebhookOptions(options.webhooks),
   });
 
   const server = createServer((req, res) => {
@@ -53,6 +56,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     async close() {
       for (const timer of state.stalls) clearTimeout(timer);
       state.stalls.clear();
+      state.webhooks.clear();
       const closed = once(server, 'close');
       server.close();
       server.closeAllConnections();
@@ -66,5 +70,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     stats: () => statsOf(state),
     requests: () => state.recorder.log(),
+    webhooks: {
+      list: () => state.webhooks.list(),
+      pending: () => state.webhooks.pending(),
+      idle: () => state.webhooks.idle(),
+    },
   };
 }

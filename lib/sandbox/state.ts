@@ -6,7 +6,8 @@ import { apiRoutes } from './routes/index.ts';
 import { seedDemoData, seedOrganisation } from './seed.ts';
 import { Recorder } from './stats.ts';
 import { Workspace } from './store.ts';
-import type { SandboxConfig } from './types.ts';
+import type { SandboxConfig, WebhookOptions } from './types.ts';
+import { WebhookHub } from './webhooks/hub.ts';
 
 export interface SandboxState {
   ws: Workspace;
@@ -20,6 +21,7 @@ export interface SandboxState {
   readonly quiet: boolean;
   /** Pending `stall` timers, cleared on close. */
   readonly stalls: Set<NodeJS.Timeout>;
+  readonly webhooks: WebhookHub;
 }
 
 export function freshWorkspace(now: () => number, seed: boolean): Workspace {
@@ -35,10 +37,11 @@ export function createState(init: {
   now: () => number;
   quiet: boolean;
   seed: boolean;
+  webhooks?: WebhookOptions | undefined;
 }): SandboxState {
   const faults = new FaultInjector();
   faults.configure(init.config.faults);
-  return {
+  const state: SandboxState = {
     ws: freshWorkspace(init.now, init.seed),
     config: init.config,
     limiter: new FixedWindowLimiter(init.config.rateLimit),
@@ -49,11 +52,21 @@ export function createState(init: {
     now: init.now,
     quiet: init.quiet,
     stalls: new Set(),
+    webhooks: new WebhookHub({
+      now: init.now,
+      appId: () => state.ws.app.id_code,
+      ...(init.webhooks ? { options: init.webhooks } : {}),
+    }),
   };
+  return state;
 }
 
-/** A fresh workspace; counters, the request log, rate windows and the fault PRNG start over too. */
+/**
+ * A fresh workspace; counters, the request log, rate windows and the fault PRNG start over too, and
+ * webhook subscriptions are removed.
+ */
 export function resetState(state: SandboxState, seed: boolean): void {
+  state.webhooks.clear();
   state.ws = freshWorkspace(state.now, seed);
   state.recorder.clear();
   state.limiter.clear();

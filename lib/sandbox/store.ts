@@ -18,6 +18,7 @@ import type {
   Team,
 } from './model.ts';
 import { type Random, seededRandom } from './random.ts';
+import { type ChangeListener, ignoreChanges } from './webhooks/topics.ts';
 
 export class Workspace {
   readonly ids = new IdSource();
@@ -40,6 +41,8 @@ export class Workspace {
   readonly dataAttributes: DataAttribute[] = [];
   /** Intercom allows one open scroll per app. */
   scroll: ScrollState | null = null;
+  /** Where changes are reported for webhooks; set only while an API request is handled. */
+  notify: ChangeListener = ignoreChanges;
   #seq = 0;
 
   constructor(clock: () => number) {

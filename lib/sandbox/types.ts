@@ -56,6 +56,40 @@ export interface SandboxOptions {
   now?: () => number;
   /** No log line per request. */
   quiet?: boolean;
+  /** Webhook delivery; the defaults suit tests (Intercom itself retries after minutes). */
+  webhooks?: WebhookOptions;
+}
+
+export interface WebhookOptions {
+  /** Waits before each retry; its length is the number of retries. Default [250, 1000]. */
+  retryDelaysMs?: number[];
+  /** How long a receiver has to answer. Default 5000, as Intercom. */
+  timeoutMs?: number;
+}
+
+/** A subscription as `/__sandbox/webhooks` shows it (the secret is never shown). */
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  /** `["*"]` for every topic; `ping` is always subscribed to. */
+  topics: string[];
+  /** False once the receiver answered 410 Gone, as Intercom then disables the subscription. */
+  active: boolean;
+  deliveries: WebhookDeliveries & { pending: number };
+}
+
+export interface WebhookDeliveries {
+  /** Notifications answered with a 2xx. */
+  sent: number;
+  /** Notifications given up on after their last attempt (or on a 410). */
+  failed: number;
+  /** Notifications discarded because the queue was full (or after a 410). */
+  dropped: number;
+  /** HTTP attempts, retries included. */
+  attempts: number;
+  /** Status of the last attempt; 0 when there was no HTTP answer. */
+  lastStatus: number | null;
+  lastError: string | null;
 }
 
 export interface RecordedRequest {
@@ -79,6 +113,8 @@ export interface SandboxStats {
   /** Injected faults by kind. */
   faults: Record<string, number>;
   objects: Record<ObjectKind, number>;
+  /** Totals over the current subscriptions. */
+  webhooks: { subscriptions: number; pending: number; sent: number; failed: number; dropped: number };
 }
 
 export type ObjectKind =
@@ -106,4 +142,11 @@ export interface Sandbox {
   stats(): SandboxStats;
   /** The last 1,000 Intercom-API requests, oldest first. */
   requests(): RecordedRequest[];
+  webhooks: {
+    list(): WebhookSubscription[];
+    /** Notifications queued or in flight. */
+    pending(): number;
+    /** Resolves once nothing is queued or in flight (retries are bounded, so it always does). */
+    idle(): Promise<void>;
+  };
 }

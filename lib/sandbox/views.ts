@@ -182,7 +182,7 @@ function renderAssignee(a: Assignee) {
   return a.type === 'nobody_admin' ? { type: 'nobody_admin', id: null } : { type: a.type, id: a.id };
 }
 
-function renderPart(part: ConversationPart, text: (s: string | null) => string | null) {
+export function renderPart(part: ConversationPart, text: (s: string | null) => string | null = (s) => s) {
   return {
     type: 'conversation_part',
     id: part.id,

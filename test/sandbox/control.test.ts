@@ -198,7 +198,7 @@ describe('control API', () => {
 
   it('answers unknown control routes with 404 and wrong methods with 405', async () => {
     expect((await control('GET', 'nothing')).status).toBe(404);
-    expect((await control('POST', 'webhooks', { url: 'http://x' })).status).toBe(404);
+    expect((await control('PUT', 'webhooks', { url: 'http://x' })).status).toBe(405);
     expect((await control('DELETE', 'stats')).status).toBe(405);
   });
 });

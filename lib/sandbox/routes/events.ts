@@ -38,14 +38,16 @@ function createEvent(ctx: ApiContext) {
   const customer = ws.findUserRef(ref, true);
   if (!customer) throw notFound('User Not Found');
   const metadata = optObject(body, 'metadata') ?? {};
-  ws.events.push({
+  const event: EventRecord = {
     id: ws.ids.numeric('event'),
     event_name: name,
     created_at: body.created_at,
     customerId: customer.id,
     metadata,
     key: eventKey(ws, customer.id, body.created_at),
-  });
+  };
+  ws.events.push(event);
+  ws.notify('event.created', () => renderEvent(ws, event));
   return { status: 202 };
 }
 

@@ -1,11 +1,11 @@
 /** Leads (`/contacts`, type `contact`): create or update, find, list, delete, convert and scroll. */
 import { type ApiContext, ok, type Route } from '../context.ts';
 import {
-  applyAttributes,
   changeKind,
   createCustomer,
   findUserForUpsert,
   mergeCustomer,
+  updateCustomer,
 } from '../customer-updates.ts';
 import { missing, notFound } from '../errors.ts';
 import { identifiers, type Json, objectBody, optObject, queryEnum } from '../input.ts';
@@ -14,6 +14,7 @@ import { pagedList, sortBy } from '../pagination.ts';
 import { scrollPage } from '../scroll.ts';
 import type { Workspace } from '../store.ts';
 import { renderCustomer } from '../views.ts';
+import { deletedCustomerItem } from '../webhooks/items.ts';
 
 const NOT_FOUND: Record<CustomerKind, string> = {
   user: 'User Not Found',
@@ -60,7 +61,7 @@ function upsertLead(ctx: ApiContext) {
   const ref = identifiers(body);
   if (!ref.id && !ref.user_id) return ok(renderCustomer(ws, createCustomer(ws, 'contact', body)));
   const lead = findByRef(ws, 'contact', ref, '');
-  applyAttributes(ws, lead, body);
+  updateCustomer(ws, lead, body);
   return ok(renderCustomer(ws, lead));
 }
 
@@ -78,6 +79,8 @@ function listLeads(ctx: ApiContext) {
 function remove(ws: Workspace, lead: Customer) {
   const rendered = renderCustomer(ws, lead);
   ws.removeCustomer(lead.id);
+  // Like user.deleted, only the identifiers.
+  ws.notify('contact.deleted', () => deletedCustomerItem(lead));
   return ok(rendered);
 }
 
@@ -87,7 +90,10 @@ function convertLead(ctx: ApiContext) {
   const contact = optObject(body, 'contact');
   if (!contact) throw missing('contact');
   const lead = findByRef(ws, 'contact', identifiers(contact), 'contact.');
-  return ok(renderCustomer(ws, convertToUser(ws, lead, optObject(body, 'user'))));
+  const user = convertToUser(ws, lead, optObject(body, 'user'));
+  // Intercom's item is the resulting user, whether the lead became it or was merged into it.
+  ws.notify('contact.signed_up', () => renderCustomer(ws, user));
+  return ok(renderCustomer(ws, user));
 }
 
 export const leadRoutes: Route[] = [

@@ -10,6 +10,7 @@ import { identifiers, isObject, type Json, objectBody, optArray, optId, optStrin
 import type { Company, Customer, Tag } from '../model.ts';
 import type { Workspace } from '../store.ts';
 import { renderTag } from '../views.ts';
+import { taggingItem } from '../webhooks/items.ts';
 
 interface Tagging<T> {
   target: T;
@@ -87,11 +88,25 @@ function postTag(ctx: ApiContext) {
   const userTaggings = users ? userTargets(ws, users) : [];
   const companyTaggings = companies ? companyTargets(ws, companies) : [];
   const tag = createOrRename(ws, id, name);
-  for (const { target, untag } of [...userTaggings, ...companyTaggings]) {
+  for (const { target, untag } of companyTaggings) {
     if (untag) target.tagIds.delete(tag.id);
     else target.tagIds.add(tag.id);
   }
+  // Intercom: "Bulk user tagging operations do not trigger webhooks and only single user tag
+  // operations will result in a webhook being sent". Read here as: a request naming several people
+  // notifies no *.tag.created; untagging is notified either way.
+  const single = userTaggings.length === 1;
+  for (const { target, untag } of userTaggings) {
+    const changed = untag ? target.tagIds.delete(tag.id) : !target.tagIds.has(tag.id);
+    if (!untag) target.tagIds.add(tag.id);
+    if (changed && (untag || single)) notifyTagging(ws, tag, target, untag);
+  }
   return ok(renderTag(tag));
+}
+
+function notifyTagging(ws: Workspace, tag: Tag, person: Customer, untag: boolean): void {
+  const kind = person.kind === 'contact' ? 'contact' : 'user';
+  ws.notify(`${kind}.tag.${untag ? 'deleted' : 'created'}`, () => taggingItem(ws, tag, person));
 }
 
 function deleteTag(ctx: ApiContext) {

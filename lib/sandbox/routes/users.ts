@@ -1,6 +1,6 @@
 /** Users: upsert, find, list, archive and scroll. */
 import { type ApiContext, ok, type Route } from '../context.ts';
-import { applyAttributes, createCustomer, findUserForUpsert } from '../customer-updates.ts';
+import { createCustomer, findUserForUpsert, updateCustomer } from '../customer-updates.ts';
 import { missing, notFound } from '../errors.ts';
 import { identifiers, objectBody, queryEnum, queryInteger } from '../input.ts';
 import type { Customer } from '../model.ts';
@@ -9,6 +9,7 @@ import { scrollPage } from '../scroll.ts';
 import { inSegment } from '../segments.ts';
 import type { Workspace } from '../store.ts';
 import { renderCustomer } from '../views.ts';
+import { deletedCustomerItem } from '../webhooks/items.ts';
 
 const SORTS = ['created_at', 'last_request_at', 'signed_up_at', 'updated_at'] as const;
 
@@ -26,7 +27,7 @@ function upsertUser(ctx: ApiContext) {
   const user = findUserForUpsert(ws, ref);
   if (!user)
     return ok(renderCustomer(ws, createCustomer(ws, 'user', body, { user_id: ref.user_id ?? null })));
-  applyAttributes(ws, user, body);
+  updateCustomer(ws, user, body);
   // Identified by id or email, a user may be given its user_id.
   if (ref.user_id && (ref.id || !user.user_id)) user.user_id = ref.user_id;
   return ok(renderCustomer(ws, user));
@@ -71,9 +72,11 @@ function listUsers(ctx: ApiContext) {
   return ok(pagedList(ctx, 'user.list', 'users', filteredUsers(ctx), render));
 }
 
+/** Archiving notifies `user.deleted` (Intercom: not for bulk archiving, which the sandbox lacks). */
 function archive(ws: Workspace, user: Customer) {
   const rendered = renderCustomer(ws, user);
   ws.removeCustomer(user.id);
+  ws.notify('user.deleted', () => deletedCustomerItem(user));
   return ok(rendered);
 }
 

@@ -40,7 +40,13 @@ function convertVisitor(ctx: ApiContext) {
   if (!type) throw missing('type');
   if (type !== 'user' && type !== 'lead') throw invalid('type', 'type must be user or lead');
   const visitor = findByRef(ws, 'visitor', identifiers(ref), 'visitor.');
-  if (type === 'user') return ok(renderCustomer(ws, convertToUser(ws, visitor, optObject(body, 'user'))));
+  if (type === 'user') {
+    const user = convertToUser(ws, visitor, optObject(body, 'user'));
+    // As for contact.signed_up, the item is the resulting user.
+    ws.notify('visitor.signed_up', () => renderCustomer(ws, user));
+    return ok(renderCustomer(ws, user));
+  }
+  // 1.x has no topic for a visitor becoming a lead.
   changeKind(ws, visitor, 'contact');
   return ok(renderCustomer(ws, visitor));
 }
