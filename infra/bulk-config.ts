@@ -1,5 +1,6 @@
 /** Bulk job settings from CDK context; the functions get them as environment (lib/bulk/settings.ts). */
 import type { Node } from 'constructs';
+import { numberFrom } from './context.ts';
 
 export interface BulkDeploymentSettings {
   /**
@@ -24,24 +25,6 @@ export interface BulkDeploymentSettings {
   queueAgeAlarmMinutes: number;
   /** The governor's budget until Intercom's `X-RateLimit-Limit` is seen, and the share kept for `/actions`. */
   rateLimit: { perWindow: number; windowSeconds: number; reserve: number };
-}
-
-function numberFrom(
-  node: Node,
-  key: string,
-  fallback: number,
-  min: number,
-  max: number,
-  integer = true,
-): number {
-  const raw = node.tryGetContext(key);
-  if (raw === undefined || raw === null || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value)))
-    throw new Error(
-      `context "${key}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}: ${raw}`,
-    );
-  return value;
 }
 
 export function bulkDeploymentSettings(node: Node): BulkDeploymentSettings {
@@ -72,8 +55,15 @@ export function bulkEnvironment(settings: BulkDeploymentSettings): Record<string
     BULK_MAX_ATTEMPTS: String(settings.maxAttempts),
     BULK_MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
     BULK_RETENTION_DAYS: String(settings.retentionDays),
-    RATE_LIMIT_DEFAULT_PER_WINDOW: String(settings.rateLimit.perWindow),
-    RATE_LIMIT_WINDOW_SECONDS: String(settings.rateLimit.windowSeconds),
-    RATE_LIMIT_RESERVE: String(settings.rateLimit.reserve),
+    ...rateLimitEnvironment(settings.rateLimit),
+  };
+}
+
+/** The rate governor's budget: bulk jobs and automations spend one budget, so they read the same values. */
+export function rateLimitEnvironment(rateLimit: BulkDeploymentSettings['rateLimit']): Record<string, string> {
+  return {
+    RATE_LIMIT_DEFAULT_PER_WINDOW: String(rateLimit.perWindow),
+    RATE_LIMIT_WINDOW_SECONDS: String(rateLimit.windowSeconds),
+    RATE_LIMIT_RESERVE: String(rateLimit.reserve),
   };
 }

@@ -1,6 +1,8 @@
 /** Deployment settings, from CDK context (`-c stage=prod`, cdk.json) with sane defaults. */
 import type { Node } from 'constructs';
+import { type AutomationsDeploymentSettings, automationsDeploymentSettings } from './automations-config.ts';
 import { type BulkDeploymentSettings, bulkDeploymentSettings } from './bulk-config.ts';
+import { textFrom } from './context.ts';
 
 export interface DeploymentSettings {
   /** Names resources and the stack (`IntercomActions-<stage>`). */
@@ -19,24 +21,21 @@ export interface DeploymentSettings {
   /** Keep the data tables when the stack is deleted or they are replaced: only for the `prod` stage. */
   retainData: boolean;
   bulk: BulkDeploymentSettings;
+  automations: AutomationsDeploymentSettings;
 }
 
-function text(node: Node, key: string): string | undefined {
-  const value = node.tryGetContext(key);
-  return value === undefined || value === null || value === '' ? undefined : String(value);
-}
-
-export function deploymentSettings(node: Node): DeploymentSettings {
-  const stage = text(node, 'stage') ?? 'dev';
+/** `defaults.rulesFile` is for tests, which must not pick up a developer's own `automations.yaml`. */
+export function deploymentSettings(node: Node, defaults: { rulesFile?: string } = {}): DeploymentSettings {
+  const stage = textFrom(node, 'stage') ?? 'dev';
   if (!/^[a-z][a-z0-9-]{0,20}$/.test(stage))
     throw new Error(`context "stage" must be lower-case letters, digits and dashes: ${stage}`);
-  const apiVersion = text(node, 'apiVersion') ?? '1.4';
+  const apiVersion = textFrom(node, 'apiVersion') ?? '1.4';
   if (!['1.0', '1.1', '1.2', '1.3', '1.4'].includes(apiVersion))
     throw new Error(`context "apiVersion" must be 1.0-1.4: ${apiVersion}`);
-  const logLevel = (text(node, 'logLevel') ?? 'INFO').toUpperCase();
+  const logLevel = (textFrom(node, 'logLevel') ?? 'INFO').toUpperCase();
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel))
     throw new Error(`context "logLevel" must be DEBUG, INFO, WARN or ERROR`);
-  const origins = text(node, 'allowedOrigins');
+  const origins = textFrom(node, 'allowedOrigins');
   const settings: DeploymentSettings = {
     stage,
     apiVersion,
@@ -48,14 +47,15 @@ export function deploymentSettings(node: Node): DeploymentSettings {
       : [],
     logLevel: logLevel as DeploymentSettings['logLevel'],
     throttle: {
-      rateLimit: Number(text(node, 'throttleRate') ?? 100),
-      burstLimit: Number(text(node, 'throttleBurst') ?? 200),
+      rateLimit: Number(textFrom(node, 'throttleRate') ?? 100),
+      burstLimit: Number(textFrom(node, 'throttleBurst') ?? 200),
     },
-    logRetentionDays: Number(text(node, 'logRetentionDays') ?? 30),
+    logRetentionDays: Number(textFrom(node, 'logRetentionDays') ?? 30),
     retainData: stage === 'prod',
     bulk: bulkDeploymentSettings(node),
+    automations: automationsDeploymentSettings(node, defaults.rulesFile),
   };
-  const email = text(node, 'alarmEmail');
+  const email = textFrom(node, 'alarmEmail');
   if (email) settings.alarmEmail = email;
   return settings;
 }

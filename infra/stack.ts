@@ -1,8 +1,10 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { FUNCTION_NAMES, type FunctionName } from '../lib/http/routes.ts';
+import { FUNCTION_NAMES, type FunctionName, routes } from '../lib/http/routes.ts';
 import type { DeploymentSettings } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
+import { WEBHOOK_TIMEOUT, WebhookAutomations } from './constructs/automations.ts';
+import { AutomationsAlarms } from './constructs/automations-alarms.ts';
 import { BulkJobs } from './constructs/bulk.ts';
 import { BulkAlarms } from './constructs/bulk-alarms.ts';
 import { ServiceFunction } from './constructs/function.ts';
@@ -15,14 +17,34 @@ export const SERVICE_NAME = 'intercom-actions';
 
 const DESCRIPTIONS: Partial<Record<FunctionName, string>> = {
   bulk: 'intercom-actions bulk jobs: takes, reports and retries them',
+  webhooks: 'intercom-actions webhook intake: verifies and queues Intercom notifications',
+  automations: 'intercom-actions automation run log',
   meta: 'intercom-actions health, OpenAPI and unknown routes',
 };
 
-/** What `npm start` runs locally, on AWS: the action API, its functions, bulk jobs, secrets and alarms. */
+type SecretName = 'apiKeys' | 'workspaces';
+
+/** The secrets an API function reads; the operation groups call Intercom and read both. */
+const FUNCTION_SECRETS: Partial<Record<FunctionName, readonly SecretName[]>> = {
+  // Authenticate callers but never call Intercom.
+  meta: ['apiKeys'],
+  bulk: ['apiKeys'],
+  automations: ['apiKeys'],
+  // Intercom signs instead of sending an API key: the webhook secrets and app ids, never our keys.
+  webhooks: ['workspaces'],
+};
+
+const TIMEOUTS: Partial<Record<FunctionName, Duration>> = { webhooks: WEBHOOK_TIMEOUT };
+
+/** The route Intercom delivers to: the one the `webhooks` function serves. */
+const WEBHOOK_PATH = routes.find((route) => route.target === 'webhooks')!.path;
+
+/** What `npm start` runs locally, on AWS: the action API, its functions, bulk jobs, automations, secrets and alarms. */
 export class IntercomActionsStack extends Stack {
   readonly functions: Record<FunctionName, ServiceFunction>;
   readonly secrets: ConfigSecrets;
   readonly bulk: BulkJobs;
+  readonly automations: WebhookAutomations;
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
     super(scope, id, {
@@ -43,30 +65,58 @@ export class IntercomActionsStack extends Stack {
       workspacesSecret: this.secrets.workspaces,
       logRetentionDays: settings.logRetentionDays,
     });
-    const shared = { ...base, API_KEYS_SECRET_ARN: this.secrets.apiKeys.secretArn };
+    this.automations = new WebhookAutomations(this, 'Automations', {
+      stage: settings.stage,
+      settings: settings.automations,
+      retainData: settings.retainData,
+      baseEnvironment: base,
+      workspacesSecret: this.secrets.workspaces,
+      bulk: this.bulk,
+      logRetentionDays: settings.logRetentionDays,
+    });
+    const secrets = { apiKeys: this.secrets.apiKeys, workspaces: this.secrets.workspaces };
+    const secretEnvironment = {
+      apiKeys: 'API_KEYS_SECRET_ARN',
+      workspaces: 'WORKSPACES_SECRET_ARN',
+    } as const;
+    const extraEnvironment: Partial<Record<FunctionName, Record<string, string>>> = {
+      bulk: this.bulk.environment,
+      webhooks: this.automations.intakeEnvironment,
+      automations: this.automations.runLogEnvironment,
+    };
     const functions = {} as Record<FunctionName, ServiceFunction>;
     for (const name of FUNCTION_NAMES) {
-      // `meta` and `bulk` authenticate but never call Intercom: they cannot read the tokens.
-      const callsIntercom = name !== 'meta' && name !== 'bulk';
+      const reads = FUNCTION_SECRETS[name] ?? (['apiKeys', 'workspaces'] as const);
+      const timeout = TIMEOUTS[name];
       functions[name] = new ServiceFunction(this, `${name}Function`, {
         entry: new URL(`../functions/${name}.ts`, import.meta.url).pathname,
         description: DESCRIPTIONS[name] ?? `intercom-actions ${name} operations`,
         environment: {
-          ...shared,
-          ...(callsIntercom ? { WORKSPACES_SECRET_ARN: this.secrets.workspaces.secretArn } : {}),
-          ...(name === 'bulk' ? this.bulk.environment : {}),
+          ...base,
+          ...Object.fromEntries(
+            reads.map((secret) => [secretEnvironment[secret], secrets[secret].secretArn]),
+          ),
+          ...extraEnvironment[name],
         },
-        secrets: callsIntercom ? [this.secrets.workspaces, this.secrets.apiKeys] : [this.secrets.apiKeys],
+        secrets: reads.map((secret) => secrets[secret]),
+        ...(timeout ? { timeout } : {}),
         logRetentionDays: settings.logRetentionDays,
       });
     }
     this.functions = functions;
     this.bulk.grantApi(functions.bulk.fn);
+    this.automations.grantIntake(functions.webhooks.fn);
+    this.automations.grantRunLog(functions.automations.fn);
     const fns = Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.fn])) as Record<
       FunctionName,
       ServiceFunction['fn']
     >;
     const http = new ActionHttpApi(this, 'Http', { functions: fns, settings });
+    new CfnOutput(this, 'WebhookUrl', {
+      // The $default stage's URL ends with a slash.
+      value: `${http.stage.url}${WEBHOOK_PATH.slice(1)}`,
+      description: "Intercom webhook endpoint: paste it into your Developer Hub app's Webhooks page",
+    });
     const alarms = new Alarms(this, 'Alarms', {
       stage: settings.stage,
       api: http.api,
@@ -81,6 +131,15 @@ export class IntercomActionsStack extends Stack {
       deadLetterQueue: this.bulk.queue.deadLetterQueue,
       worker: this.bulk.worker.service.fn,
       queueAgeAlarmMinutes: settings.bulk.queueAgeAlarmMinutes,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+    });
+    new AutomationsAlarms(this, 'AutomationsAlarms', {
+      alarms,
+      queue: this.automations.queue.queue,
+      deadLetterQueue: this.automations.queue.deadLetterQueue,
+      worker: this.automations.worker.service.fn,
+      queueAgeAlarmMinutes: settings.automations.queueAgeAlarmMinutes,
       metricsNamespace: METRICS_NAMESPACE,
       serviceName: SERVICE_NAME,
     });

@@ -1,7 +1,7 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { type BulkDeploymentSettings, bulkEnvironment } from '../bulk-config.ts';
+import { type BulkDeploymentSettings, bulkEnvironment, rateLimitEnvironment } from '../bulk-config.ts';
 import { BulkQueue } from './bulk-queue.ts';
 import { BulkTables } from './bulk-tables.ts';
 import { BulkWorker, workerVisibilityTimeout } from './bulk-worker.ts';
@@ -26,6 +26,8 @@ export class BulkJobs extends Construct {
   readonly worker: BulkWorker;
   /** Where the bulk code finds its tables and queue, and its settings: the same for both functions. */
   readonly environment: Record<string, string>;
+  /** The rate governor's table and budget, for other functions that spend the same budget. */
+  readonly rateEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: BulkJobsProps) {
     super(scope, id);
@@ -36,6 +38,10 @@ export class BulkJobs extends Construct {
       maxReceiveCount: settings.maxReceiveCount,
       visibilityTimeout: workerVisibilityTimeout(),
     });
+    this.rateEnvironment = {
+      ...rateLimitEnvironment(settings.rateLimit),
+      RATE_TABLE: this.tables.rate.tableName,
+    };
     this.environment = {
       ...bulkEnvironment(settings),
       BULK_JOBS_TABLE: this.tables.jobs.tableName,
@@ -59,5 +65,10 @@ export class BulkJobs extends Construct {
     tables.grant(fn, tables.rate, ['GetItem', 'Query']);
     // SendMessageBatch is authorized as sqs:SendMessage.
     this.queue.queue.grant(fn, 'sqs:SendMessage');
+  }
+
+  /** What another worker needs to spend the same rate budget: the governor reads, claims and updates windows. */
+  grantRateGovernor(fn: IFunction): void {
+    this.tables.grant(fn, this.tables.rate, ['GetItem', 'PutItem', 'UpdateItem']);
   }
 }

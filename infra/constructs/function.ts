@@ -11,7 +11,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLE } from '../bundling.ts';
+import { copyIntoBundle, LAMBDA_BUNDLE } from '../bundling.ts';
 
 export interface ServiceFunctionProps {
   /** The handler file under functions/. */
@@ -29,6 +29,8 @@ export interface ServiceFunctionProps {
   /** API Gateway gives up at 29-30 s; our calls stop at 20-25 s, so 29 s is never the bottleneck. */
   timeout?: Duration;
   logRetentionDays: number;
+  /** Files shipped next to the code (name in the bundle -> path on disk); Lambda's cwd is the bundle root. */
+  bundledFiles?: Readonly<Record<string, string>>;
 }
 
 const RETENTION: Record<number, RetentionDays> = {
@@ -89,6 +91,7 @@ export class ServiceFunction extends Construct {
         banner: LAMBDA_BUNDLE.banner,
         // Bundled, not taken from the runtime: a smaller, pinned, faster-loading artifact.
         bundleAwsSDK: true,
+        ...(props.bundledFiles ? { commandHooks: copyIntoBundle(props.bundledFiles) } : {}),
       },
     });
     for (const secret of props.secrets) secret.grantRead(this.fn);

@@ -4,20 +4,24 @@ import { documentClient, sqsClient } from './aws.ts';
 import { RateGovernor } from './governor.ts';
 import { JobStore } from './job-store.ts';
 import { WorkQueue } from './queue.ts';
-import type { BulkSettings } from './settings.ts';
+import type { BulkSettings, RateSettings } from './settings.ts';
 
-export { bulkSettings } from './settings.ts';
+export { bulkSettings, rateSettings } from './settings.ts';
+
+/** The workspace rate governor on the shared rate table. */
+export function rateGovernor(settings: RateSettings): RateGovernor {
+  return new RateGovernor(documentClient(), {
+    table: settings.rateTable,
+    defaultLimit: settings.defaultLimitPerWindow,
+    windowSeconds: settings.windowSeconds,
+    reserveFraction: settings.reserveFraction,
+  });
+}
 
 export function bulkParts(settings: BulkSettings) {
-  const db = documentClient();
   return {
-    store: new JobStore(db, settings.jobsTable, settings.retentionDays),
-    governor: new RateGovernor(db, {
-      table: settings.rateTable,
-      defaultLimit: settings.defaultLimitPerWindow,
-      windowSeconds: settings.windowSeconds,
-      reserveFraction: settings.reserveFraction,
-    }),
+    store: new JobStore(documentClient(), settings.jobsTable, settings.retentionDays),
+    governor: rateGovernor(settings),
     queue: new WorkQueue(sqsClient(), settings.queueUrl ?? ''),
   };
 }

@@ -4,6 +4,7 @@ import {
   ChangeMessageVisibilityCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 
@@ -98,6 +99,18 @@ export class WorkQueue {
         pending.map((m) => m.id),
         lastError,
       );
+  }
+
+  /** One message to a FIFO queue: in order within `groupId`, sent once per `deduplicationId` (5 minutes). */
+  async sendOrdered(body: string, groupId: string, deduplicationId: string): Promise<void> {
+    await this.#sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.#url,
+        MessageBody: body,
+        MessageGroupId: groupId,
+        MessageDeduplicationId: deduplicationId,
+      }),
+    );
   }
 
   /** Makes a received message visible again after `seconds` (a retry delay; 0 = now). */

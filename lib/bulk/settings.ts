@@ -1,11 +1,9 @@
 /** Bulk settings from the environment, read once per container; defaults documented in the README. */
 import { ConfigError } from '../config/parse.ts';
 
-export interface BulkSettings {
+export interface BulkSettings extends RateSettings {
   /** Jobs, chunks and item outcomes. */
   jobsTable: string;
-  /** The rate governor's windows and per-workspace state. */
-  rateTable: string;
   /** The work queue (absent in the worker, which only reads it through its event source). */
   queueUrl: string | undefined;
   /** Items per `POST /bulk/{operation}` request. */
@@ -14,11 +12,6 @@ export interface BulkSettings {
   maxAttempts: number;
   /** The queue's `maxReceiveCount`: on the last receive an item is recorded before SQS dead-letters it. */
   maxReceiveCount: number;
-  /** Budget per window until Intercom's `X-RateLimit-Limit` is seen. */
-  defaultLimitPerWindow: number;
-  windowSeconds: number;
-  /** Share of each window left to interactive `/actions` calls. */
-  reserveFraction: number;
   /** How long job and item records are kept (DynamoDB TTL). */
   retentionDays: number;
 }
@@ -35,6 +28,24 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   return value;
 }
 
+export interface RateSettings {
+  rateTable: string;
+  defaultLimitPerWindow: number;
+  windowSeconds: number;
+  reserveFraction: number;
+}
+
+/** The rate governor's settings: what bulk jobs and automations share. */
+export function rateSettings(env: Env = process.env): RateSettings {
+  if (!env.RATE_TABLE) throw new ConfigError('The rate governor needs RATE_TABLE');
+  return {
+    rateTable: env.RATE_TABLE,
+    defaultLimitPerWindow: number(env, 'RATE_LIMIT_DEFAULT_PER_WINDOW', 166, 1, 100_000),
+    windowSeconds: number(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
+    reserveFraction: number(env, 'RATE_LIMIT_RESERVE', 0.1, 0, 0.9),
+  };
+}
+
 export function bulkSettings(
   env: Env = process.env,
   options: { needsQueue: boolean } = { needsQueue: true },
@@ -49,15 +60,12 @@ export function bulkSettings(
   ].filter(Boolean);
   if (missing.length > 0) throw new ConfigError(`Bulk operations need ${missing.join(', ')}`);
   return {
+    ...rateSettings(env),
     jobsTable: jobsTable!,
-    rateTable: rateTable!,
     queueUrl,
     maxItemsPerRequest: number(env, 'BULK_MAX_ITEMS', 1000, 1, 10_000),
     maxAttempts: number(env, 'BULK_MAX_ATTEMPTS', 5, 1, 50),
     maxReceiveCount: number(env, 'BULK_MAX_RECEIVE_COUNT', 20, 1, 1000),
-    defaultLimitPerWindow: number(env, 'RATE_LIMIT_DEFAULT_PER_WINDOW', 166, 1, 100_000),
-    windowSeconds: number(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
-    reserveFraction: number(env, 'RATE_LIMIT_RESERVE', 0.1, 0, 0.9),
     retentionDays: number(env, 'BULK_RETENTION_DAYS', 14, 1, 365),
   };
 }

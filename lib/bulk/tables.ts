@@ -11,7 +11,7 @@ export const FAILURES_INDEX = 'failures';
 
 export interface TableDefinition {
   /** Logical name (CDK construct id, local table name suffix). */
-  id: 'Jobs' | 'Rate';
+  id: 'Jobs' | 'Rate' | 'Automations';
   partitionKey: string;
   sortKey: string;
   index?: {

@@ -174,6 +174,7 @@ export function createBulkWorker(deps: WorkerDeps) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const remaining = context.getRemainingTimeInMillis?.() ?? 60_000;
     const deadline = now() + remaining - END_MARGIN_MS;
+    metrics().addMetric('BulkMessages', MetricUnit.Count, event.Records.length);
     // One record per message id (an emulated long poll may repeat one) and per item attempt.
     const byItem = new Map<string, SQSRecord>();
     const duplicates: SQSRecord[] = [];

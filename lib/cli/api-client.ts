@@ -177,6 +177,11 @@ export class BulkApiClient {
     });
   }
 
+  /** Any read-only endpoint (a path relative to the base URL), retried like the job reads. */
+  async getJson<T>(path: string): Promise<T> {
+    return this.#call('GET', path, { retry: 'transient' });
+  }
+
   async #call<T>(method: string, path: string, options: CallOptions): Promise<T> {
     const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = {

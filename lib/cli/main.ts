@@ -12,7 +12,9 @@ import { errorBody, HttpError, toHttpError } from '../http/errors.ts';
 import { IntercomClient } from '../intercom/client.ts';
 import { awsSecretStore, type SecretStore } from '../secrets/store.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
+import { ApiError } from './api-client.ts';
 import { parseCallArguments, UsageError } from './arguments.ts';
+import { automationsCommand } from './automations.ts';
 import { type BulkIo, bulkCommand } from './bulk.ts';
 import { keysCommand, workspaceCommand } from './secrets.ts';
 
@@ -36,6 +38,7 @@ Usage:
   intercom-actions bulk <operation> --file items.jsonl|items.csv [--dry-run] ...
                                                        run a file of items as a bulk job through the HTTP API
   intercom-actions bulk status|failures|retry <jobId>  a bulk job's progress, failed items, retry (see bulk --help)
+  intercom-actions automations validate|log ...        check a rules file; the automation run log (see automations --help)
   intercom-actions --help
 
 Configuration (environment): INTERCOM_ACCESS_TOKEN (required), INTERCOM_REGION (us|eu|au),
@@ -166,6 +169,8 @@ export async function runCli(argv: readonly string[], io: CliIo | BulkIo): Promi
         });
       case 'bulk':
         return await bulkCommand(rest, io);
+      case 'automations':
+        return await automationsCommand(rest, io);
       default:
         io.err(`Unknown command "${command}"\n\n${HELP}`);
         return 2;
@@ -174,6 +179,11 @@ export async function runCli(argv: readonly string[], io: CliIo | BulkIo): Promi
     if (error instanceof UsageError || error instanceof ConfigError) {
       io.err(`${error instanceof ConfigError ? 'configuration error' : 'usage'}: ${error.message}`);
       return 2;
+    }
+    if (error instanceof ApiError) {
+      // The API's own error JSON, as it answered.
+      io.err(JSON.stringify(error.body, null, 2));
+      return 1;
     }
     const httpError = toHttpError(error);
     io.err(JSON.stringify(errorBody(httpError, 'cli'), null, 2));

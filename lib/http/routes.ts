@@ -4,9 +4,13 @@
  */
 import { GROUPS, type Group, type Operation, operations } from '../catalog/index.ts';
 
-/** Each operation group is one Lambda; `bulk` takes and reports bulk jobs; `meta` serves health, the OpenAPI document and unknown routes. */
-export type FunctionName = Group | 'bulk' | 'meta';
-export const FUNCTION_NAMES: readonly FunctionName[] = [...GROUPS, 'bulk', 'meta'];
+/**
+ * Each operation group is one Lambda; `bulk` takes and reports bulk jobs; `webhooks` takes Intercom's
+ * notifications; `automations` serves the automation run log; `meta` serves health, the OpenAPI
+ * document and unknown routes.
+ */
+export type FunctionName = Group | 'bulk' | 'webhooks' | 'automations' | 'meta';
+export const FUNCTION_NAMES: readonly FunctionName[] = [...GROUPS, 'bulk', 'webhooks', 'automations', 'meta'];
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -37,6 +41,10 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/bulk/jobs/{jobId}', target: 'bulk' },
   { method: 'GET', path: '/bulk/jobs/{jobId}/failures', target: 'bulk' },
   { method: 'POST', path: '/bulk/jobs/{jobId}/retry-failed', target: 'bulk' },
+  // Intercom signs its notifications instead of sending an API key.
+  { method: 'POST', path: '/webhooks/intercom', target: 'webhooks', public: true },
+  { method: 'GET', path: '/automations/runs', target: 'automations' },
+  { method: 'GET', path: '/automations/runs/{notificationId}', target: 'automations' },
   { method: 'GET', path: '/health', target: 'meta', public: true },
   { method: 'GET', path: '/openapi.json', target: 'meta', public: true },
 ];

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { generateApiKey } from '../auth/api-keys.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../http/routes.ts';
 import { type Sandbox, startSandbox } from '../sandbox/server.ts';
+import { type LocalAutomations, type LocalAutomationsOptions, startLocalAutomations } from './automations.ts';
 import { type LocalBulk, type LocalBulkOptions, startLocalBulk } from './bulk.ts';
 import { type HttpHandler, type RequestLogLine, startLocalServer } from './http-server.ts';
 
@@ -18,6 +19,8 @@ export interface LocalStackOptions {
   env?: NodeJS.ProcessEnv;
   /** The queue, tables and worker of bulk jobs. */
   bulk?: LocalBulkOptions;
+  /** The webhook queue, table and automation worker. */
+  automations?: LocalAutomationsOptions;
 }
 
 export interface LocalStack {
@@ -29,6 +32,7 @@ export interface LocalStack {
   intercomUrl: string;
   webhookSecret: string;
   bulk: LocalBulk;
+  automations: LocalAutomations;
   generated: { apiKey: boolean; webhookSecret: boolean };
   close(): Promise<void>;
 }
@@ -41,6 +45,15 @@ async function loadHandlers(): Promise<Record<FunctionName, HttpHandler>> {
     }),
   );
   return Object.fromEntries(entries) as Record<FunctionName, HttpHandler>;
+}
+
+/** The sandbox admin the token acts as: the automations' own writes come from it (the loop guard's bot). */
+async function sandboxAdminId(sandboxUrl: string, token: string): Promise<string> {
+  const res = await fetch(`${sandboxUrl}/me`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+  });
+  const me = (await res.json()) as { id?: unknown };
+  return String(me.id ?? '');
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -70,14 +83,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const bulk = await startLocalBulk(env, options.bulk);
     closers.unshift(() => bulk.close());
+    const automations = await startLocalAutomations(env, bulk.emulators, options.automations);
+    closers.unshift(() => automations.close());
+    if (sandbox)
+      env.AUTOMATIONS_BOT_ADMIN_IDS ??= await sandboxAdminId(sandbox.url, env.INTERCOM_ACCESS_TOKEN!);
     const handlers = await loadHandlers();
     await bulk.startWorker();
+    await automations.startWorker();
     const server = await startLocalServer({
       handlers,
       port: options.port ?? Number(env.PORT ?? 3000),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     closers.unshift(() => server.close());
+    if (sandbox) {
+      const secret = env.INTERCOM_WEBHOOK_SECRET.split(',')[0]!;
+      await automations.subscribeSandbox(sandbox.url, `${server.url}/webhooks/intercom`, secret);
+    }
     return {
       url: server.url,
       apiKey: env.API_KEY,
@@ -85,6 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       intercomUrl: env.INTERCOM_BASE_URL ?? `Intercom (${env.INTERCOM_REGION || 'us'} region)`,
       webhookSecret: env.INTERCOM_WEBHOOK_SECRET,
       bulk,
+      automations,
       generated,
       close: async () => {
         for (const close of closers) await close();

@@ -1,4 +1,5 @@
 /** `npm start`: the local stack until Ctrl-C. */
+import { RuleValidationError } from '../automations/index.ts';
 import { ConfigError } from '../config/parse.ts';
 import { startLocalStack } from './stack.ts';
 
@@ -17,10 +18,14 @@ try {
     ...(stack.generated.webhookSecret
       ? [`Webhook secret (generated; set INTERCOM_WEBHOOK_SECRET): ${stack.webhookSecret}`]
       : []),
+    `Webhooks: ${stack.url}/webhooks/intercom (the sandbox sends its notifications there); rules: ${stack.automations.rulesFile ?? 'none (set AUTOMATIONS_FILE)'}`,
     '',
     'Try:',
     `  curl -s -X POST ${stack.url}/actions/list_users -H 'Authorization: Bearer ${stack.apiKey}' \\`,
     `    -H 'content-type: application/json' -d '{"resultsPath": "users", "limit": 5}'`,
+    `  curl -s -X POST ${stack.url}/bulk/create_tag -H 'Authorization: Bearer ${stack.apiKey}' \\`,
+    `    -H 'content-type: application/json' -d '{"items": [{"body": {"name": "Gold"}}, {"body": {"name": "Silver"}}]}'`,
+    `  curl -s ${stack.url}/automations/runs -H 'Authorization: Bearer ${stack.apiKey}'`,
     '',
     `API description: ${stack.url}/openapi.json   Stop: Ctrl-C`,
     '',
@@ -38,6 +43,7 @@ try {
   process.on('SIGTERM', stop);
 } catch (error) {
   if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
+  else if (error instanceof RuleValidationError) console.error(error.message);
   else if ((error as { code?: string }).code === 'EADDRINUSE')
     console.error(`port in use: ${(error as Error).message} (set PORT / SANDBOX_PORT)`);
   else console.error(error);

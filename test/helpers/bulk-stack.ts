@@ -30,7 +30,13 @@ export async function startBulkTestStack(
   for (const key of RESET_KEYS) delete process.env[key];
   Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' }, env);
   const { startLocalStack } = await import('../../lib/local/stack.ts');
-  const stack = await startLocalStack({ port: 0, sandboxPort: 0, ...options });
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({ port: 0, sandboxPort: 0, ...options });
+  } catch (error) {
+    process.env = saved;
+    throw error;
+  }
   const request: BulkTestStack['request'] = async (method, path, body, headers = {}) => {
     const res = await fetch(`${stack.url}${path}`, {
       method,

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { bulkSettings } from '../../lib/bulk/settings.ts';
 import { JOBS_TABLE, TABLES, TTL_ATTRIBUTE } from '../../lib/bulk/tables.ts';
-import { type Resource, type Statement, synth } from './synth-stack.ts';
+import { grants, synth } from './synth-stack.ts';
 
-const { stack, template, resources, ofType, logicalId, statementsOf } = synth();
+const { stack, template, resources, ofType, logicalId, statementsOf, statementsOfOthers, environmentOf } =
+  synth();
 const { bulk } = stack;
 const ids = {
   jobs: logicalId(bulk.tables.jobs),
@@ -15,28 +16,11 @@ const ids = {
   apiKeys: logicalId(stack.secrets.apiKeys),
   workspaces: logicalId(stack.secrets.workspaces),
 };
-const environmentOf = (id: string) =>
-  resources[id]!.Properties.Environment.Variables as Record<string, unknown>;
-
-/** action -> the logical ids it is granted on (`<table>/index/<name>` for an index). */
-function grants(statements: Statement[]): Record<string, string[]> {
-  const granted: Record<string, string[]> = {};
-  const target = (resource: any): string =>
-    resource['Fn::GetAtt']?.[0] ??
-    resource.Ref ??
-    resource['Fn::Join'][1].map((part: unknown) => (typeof part === 'string' ? part : target(part))).join('');
-  for (const statement of statements) {
-    for (const action of [statement.Action].flat()) {
-      if (!/^(dynamodb|sqs):/.test(action)) continue;
-      granted[action] = [...(granted[action] ?? []), ...[statement.Resource].flat().map(target)].sort();
-    }
-  }
-  return granted;
-}
 
 describe('bulk jobs on AWS', () => {
   it('creates both tables from the shared definitions: on-demand, TTL, PITR, encrypted, the failures index', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', TABLES.length);
+    // And the automations table.
+    template.resourceCountIs('AWS::DynamoDB::Table', TABLES.length + 1);
     for (const [id, definition] of [
       [ids.jobs, JOBS_TABLE],
       [ids.rate, TABLES.find((t) => t.id === 'Rate')!],
@@ -101,7 +85,9 @@ describe('bulk jobs on AWS', () => {
     expect(queue.MessageRetentionPeriod).toBe(4 * 24 * 3600);
     expect(deadLetters.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     const worker = resources[ids.worker]!.Properties;
-    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]![1].Properties;
+    const [, { Properties: mapping }] = ofType('AWS::Lambda::EventSourceMapping').find(
+      ([, m]) => m.Properties.FunctionName.Ref === ids.worker,
+    )!;
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(
       6 * worker.Timeout + mapping.MaximumBatchingWindowInSeconds,
     );
@@ -117,7 +103,8 @@ describe('bulk jobs on AWS', () => {
   });
 
   it('feeds the worker in batches of 10 with a 1 s window, capped concurrency and partial batch responses', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // And the automation worker's.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
       FunctionName: { Ref: ids.worker },
@@ -197,14 +184,24 @@ describe('bulk jobs on AWS', () => {
       'sqs:ChangeMessageVisibility': [ids.queue],
       'sqs:GetQueueAttributes': [ids.queue],
     });
-    // Nothing else touches the tables or the queues (the dead-letter queue is for operators).
-    const others = ofType('AWS::IAM::Policy').filter(
-      ([, p]: [string, Resource]) =>
-        !p.Properties.Roles.some((r: { Ref: string }) =>
-          [ids.api, ids.worker].some((fn) => resources[fn]!.Properties.Role['Fn::GetAtt'][0] === r.Ref),
-        ),
-    );
-    expect(grants(others.flatMap(([, p]) => p.Properties.PolicyDocument.Statement))).toEqual({});
+    // Nothing else touches the tables or the queues (the dead-letter queue is for operators), but the
+    // automation worker, which spends the same rate budget.
+    const automationWorker = logicalId(stack.automations.worker.service.fn);
+    const bulkResources = new Set([ids.jobs, ids.rate, ids.queue, ids.deadLetters]);
+    const onBulkResources = (statements: Parameters<typeof grants>[0]) => {
+      const granted: Record<string, string[]> = {};
+      for (const [action, targets] of Object.entries(grants(statements))) {
+        const onBulk = targets.filter((target) => bulkResources.has(target.split('/')[0]!));
+        if (onBulk.length > 0) granted[action] = onBulk;
+      }
+      return granted;
+    };
+    expect(onBulkResources(statementsOf(automationWorker))).toEqual({
+      'dynamodb:GetItem': [ids.rate],
+      'dynamodb:PutItem': [ids.rate],
+      'dynamodb:UpdateItem': [ids.rate],
+    });
+    expect(onBulkResources(statementsOfOthers([ids.api, ids.worker, automationWorker]))).toEqual({});
   });
 
   it('alarms on dead letters, queue age, worker errors and throttles, and charts them', () => {

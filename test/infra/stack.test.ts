@@ -7,7 +7,7 @@ import { synth } from './synth-stack.ts';
 
 const { app, stack, template, resources, ofType, logicalId: idOf, statementsOf } = synth();
 const logicalId = (name: string) => idOf(stack.functions[name as 'users'].fn);
-const workerId = idOf(stack.bulk.worker.service.fn);
+const workerIds = [idOf(stack.bulk.worker.service.fn), idOf(stack.automations.worker.service.fn)];
 
 describe('the CDK app', () => {
   it('routes every entry of the routing table to its function, with one explicit route each', () => {
@@ -27,23 +27,27 @@ describe('the CDK app', () => {
         logicalId(route.target),
       ]);
     expect(routeTargets.get('GET /bulk/jobs/{jobId}/failures')).toBe(logicalId('bulk'));
+    expect(routeTargets.get('POST /webhooks/intercom')).toBe(logicalId('webhooks'));
+    expect(routeTargets.get('GET /automations/runs/{notificationId}')).toBe(logicalId('automations'));
     expect(routeTargets.get('$default')).toBe(logicalId('meta'));
-    // The worker is fed by the queue only.
-    expect([...routeTargets.values()]).not.toContain(workerId);
+    // The workers are fed by their queues only.
+    for (const workerId of workerIds) expect([...routeTargets.values()]).not.toContain(workerId);
   });
 
   it('runs every function on nodejs24.x, arm64, with its own log group', () => {
     const functions = ofType('AWS::Lambda::Function').filter(
       ([, f]) => f.Properties.Handler === 'index.handler',
     );
-    // The API's functions and the bulk worker.
-    expect(functions).toHaveLength(FUNCTION_NAMES.length + 1);
+    // The API's functions and the two workers.
+    expect(functions).toHaveLength(FUNCTION_NAMES.length + workerIds.length);
+    // The webhook intake only verifies and queues.
+    const timeout = (id: string) => (workerIds.includes(id) ? 60 : id === logicalId('webhooks') ? 10 : 29);
     for (const [id, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         MemorySize: 512,
-        Timeout: id === workerId ? 60 : 29,
+        Timeout: timeout(id),
       });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
       expect(fn.Properties.Layers).toHaveLength(1);
@@ -57,17 +61,31 @@ describe('the CDK app', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     for (const [, secret] of ofType('AWS::SecretsManager::Secret'))
       expect(secret.Properties.SecretString).toBeUndefined();
-    const workspacesSecret = stack.getLogicalId(stack.secrets.workspaces.node.defaultChild as never);
+    const secretIds = {
+      API_KEYS_SECRET_ARN: stack.getLogicalId(stack.secrets.apiKeys.node.defaultChild as never),
+      WORKSPACES_SECRET_ARN: stack.getLogicalId(stack.secrets.workspaces.node.defaultChild as never),
+    };
+    // Those that never call Intercom read only the API keys; the webhook intake (Intercom signs) only
+    // the workspaces, for their webhook secrets; the operation groups both.
+    const reads = (name: string) =>
+      ['meta', 'bulk', 'automations'].includes(name)
+        ? ['API_KEYS_SECRET_ARN']
+        : name === 'webhooks'
+          ? ['WORKSPACES_SECRET_ARN']
+          : ['API_KEYS_SECRET_ARN', 'WORKSPACES_SECRET_ARN'];
     for (const name of FUNCTION_NAMES) {
       const env = resources[logicalId(name)]!.Properties.Environment.Variables;
       for (const value of Object.values(env)) expect(JSON.stringify(value)).not.toMatch(/accessToken|sha256/);
-      expect(env.API_KEYS_SECRET_ARN).toBeDefined();
-      const callsIntercom = name !== 'meta' && name !== 'bulk';
-      expect([name, env.WORKSPACES_SECRET_ARN !== undefined]).toEqual([name, callsIntercom]);
-      expect([name, JSON.stringify(statementsOf(logicalId(name))).includes(workspacesSecret)]).toEqual([
-        name,
-        callsIntercom,
-      ]);
+      const statements = JSON.stringify(statementsOf(logicalId(name)));
+      for (const [variable, secretId] of Object.entries(secretIds)) {
+        const expected = reads(name).includes(variable);
+        expect([name, variable, env[variable]]).toEqual([
+          name,
+          variable,
+          expected ? { Ref: secretId } : undefined,
+        ]);
+        expect([name, variable, statements.includes(secretId)]).toEqual([name, variable, expected]);
+      }
     }
   });
 
@@ -97,9 +115,13 @@ describe('the CDK app', () => {
     });
   });
 
-  it('alarms on 5xx rate, Intercom 429s, errors and throttles per function, and bulk, into one topic', () => {
+  it('alarms on 5xx rate, Intercom 429s, errors and throttles per function, bulk and automations, into one topic', () => {
     const bulkAlarms = 4;
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * FUNCTION_NAMES.length + bulkAlarms);
+    const automationsAlarms = 5;
+    template.resourceCountIs(
+      'AWS::CloudWatch::Alarm',
+      2 + 2 * FUNCTION_NAMES.length + bulkAlarms + automationsAlarms,
+    );
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -127,13 +149,17 @@ describe('the CDK app', () => {
     expect(() => synth({ logLevel: 'LOUD' })).toThrow('context "logLevel"');
   });
 
-  it('outputs the API URL, the bulk queues and tables', () => {
+  it('outputs the API and webhook URLs, the bulk and automations queues and tables', () => {
     for (const output of [
       'ApiUrl',
+      'WebhookUrl',
       'BulkQueueUrl',
       'BulkDeadLetterQueueUrl',
       'BulkJobsTableName',
       'RateTableName',
+      'AutomationsQueueUrl',
+      'AutomationsDeadLetterQueueUrl',
+      'AutomationsTableName',
     ])
       template.hasOutput(output, {});
   });

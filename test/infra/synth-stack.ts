@@ -18,9 +18,29 @@ export interface Statement {
   Effect: string;
 }
 
+/** Where no rules file is: the stack under test never picks up a developer's own `automations.yaml`. */
+export const NO_DEFAULT_RULES = '/nonexistent/automations.yaml';
+
+/** action -> the logical ids it is granted on (`<table>/index/<name>` for an index). */
+export function grants(statements: Statement[]): Record<string, string[]> {
+  const granted: Record<string, string[]> = {};
+  const target = (resource: any): string =>
+    resource['Fn::GetAtt']?.[0] ??
+    resource.Ref ??
+    resource['Fn::Join'][1].map((part: unknown) => (typeof part === 'string' ? part : target(part))).join('');
+  for (const statement of statements) {
+    for (const action of [statement.Action].flat()) {
+      if (!/^(dynamodb|sqs):/.test(action)) continue;
+      granted[action] = [...(granted[action] ?? []), ...[statement.Resource].flat().map(target)].sort();
+    }
+  }
+  return granted;
+}
+
 export function synth(context: Record<string, unknown> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
-  const stack = new IntercomActionsStack(app, 'Test', deploymentSettings(app.node));
+  const settings = deploymentSettings(app.node, { rulesFile: NO_DEFAULT_RULES });
+  const stack = new IntercomActionsStack(app, 'Test', settings);
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<string, Resource>;
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -32,5 +52,24 @@ export function synth(context: Record<string, unknown> = {}) {
       .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
   };
-  return { app, stack, template, resources, ofType, logicalId, statementsOf };
+  /** The statements of every policy not attached to the roles of these functions. */
+  const statementsOfOthers = (functionIds: readonly string[]): Statement[] => {
+    const roles = functionIds.map((id) => resources[id]!.Properties.Role['Fn::GetAtt'][0]);
+    return ofType('AWS::IAM::Policy')
+      .filter(([, p]) => !p.Properties.Roles.some((r: { Ref: string }) => roles.includes(r.Ref)))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+  };
+  const environmentOf = (functionId: string) =>
+    resources[functionId]!.Properties.Environment.Variables as Record<string, unknown>;
+  return {
+    app,
+    stack,
+    template,
+    resources,
+    ofType,
+    logicalId,
+    statementsOf,
+    statementsOfOthers,
+    environmentOf,
+  };
 }

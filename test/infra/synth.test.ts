@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +8,21 @@ import { httpEvent, testContext } from '../helpers/events.ts';
 
 const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), 'cdk-out-'));
+const rulesDir = mkdtempSync(join(tmpdir(), 'cdk-rules-'));
+/** A valid rules file from outside the project, as `-c automationsFile=...` may name. */
+const RULES = `version: 1
+rules:
+  - name: tag-new-users
+    topics: [user.created]
+    actions:
+      - operation: create_tag
+        params:
+          body:
+            name: new-user
+            users:
+              - id: "{{data.item.id}}"
+`;
+const rulesFile = join(rulesDir, 'rules.yaml');
 let template: { Resources: Record<string, { Type: string; Properties: any; Metadata?: any }> };
 
 beforeAll(async () => {
@@ -19,39 +34,59 @@ beforeAll(async () => {
     AWS_PROFILE: '',
     CDK_DEFAULT_ACCOUNT: '',
   };
-  await run('npx', ['cdk', 'synth', '--quiet', '--output', out, '-c', 'stage=ci'], {
+  writeFileSync(rulesFile, RULES);
+  const context = ['-c', 'stage=ci', '-c', `automationsFile=${rulesFile}`];
+  await run('npx', ['cdk', 'synth', '--quiet', '--output', out, ...context], {
     env,
     cwd: new URL('../..', import.meta.url).pathname,
   });
   template = JSON.parse(readFileSync(join(out, 'IntercomActions-ci.template.json'), 'utf8'));
 }, 120_000);
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => {
+  for (const dir of [out, rulesDir]) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The function whose logical id starts with `prefix`. */
+function functionOf(prefix: string) {
+  return Object.entries(template.Resources).find(
+    ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix),
+  )![1];
+}
 
 /** The bundle directory of the function whose logical id starts with `prefix`. */
 function assetOf(prefix: string): string {
-  const [, fn] = Object.entries(template.Resources).find(
-    ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix),
-  )!;
-  return join(out, fn.Metadata['aws:asset:path']);
+  return join(out, functionOf(prefix).Metadata['aws:asset:path']);
 }
 
 describe('npx cdk synth', () => {
   it('bundles each function as minified ESM with source maps and the require banner', () => {
     // The bulk functions also bundle the DynamoDB and SQS clients (the action bundles use no AWS SDK).
+    // So do the webhook and automation functions; the automation worker also the rules engine.
     const budgets = {
       usersFunction: 1024 * 1024,
       bulkFunction: 2 * 1024 * 1024,
       BulkWorkerFunction: 2 * 1024 * 1024,
+      webhooksFunction: 2 * 1024 * 1024,
+      automationsFunction: 2 * 1024 * 1024,
+      AutomationsWorkerFunction: 3 * 1024 * 1024,
     };
     for (const [prefix, budget] of Object.entries(budgets)) {
       const dir = assetOf(prefix);
-      expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      const files = prefix === 'AutomationsWorkerFunction' ? ['automations.yaml'] : [];
+      expect([prefix, readdirSync(dir).sort()]).toEqual([prefix, [...files, 'index.mjs', 'index.mjs.map']]);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       expect(code.startsWith("import { createRequire as __createRequire } from 'node:module'")).toBe(true);
       // Minified: a few very long lines.
       expect(code.length / code.split('\n').length).toBeGreaterThan(5_000);
       expect([prefix, statSync(join(dir, 'index.mjs')).size < budget]).toEqual([prefix, true]);
     }
+  });
+
+  it('ships the rules file validated at synth with the automation worker, where its environment points', () => {
+    const worker = functionOf('AutomationsWorkerFunction');
+    const bundled = worker.Properties.Environment.Variables.AUTOMATIONS_FILE;
+    expect(bundled).toBe('automations.yaml');
+    expect(readFileSync(join(assetOf('AutomationsWorkerFunction'), bundled), 'utf8')).toBe(RULES);
   });
 
   it('produces a bundle that runs: the meta function answers /health', async () => {

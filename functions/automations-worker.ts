@@ -1,0 +1,39 @@
+// The FIFO-fed automation worker: runs the rules matching each Intercom notification, in order per object.
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { workspaceClients } from '../lib/actions/clients.ts';
+import { createRuleEngine, loadRulesFile } from '../lib/automations/index.ts';
+import { documentClient, sqsClient } from '../lib/bulk/aws.ts';
+import { workerClientFactory } from '../lib/bulk/clients.ts';
+import { rateGovernor, rateSettings } from '../lib/bulk/index.ts';
+import { WorkQueue } from '../lib/bulk/queue.ts';
+import { loadConfig } from '../lib/config/index.ts';
+import { protectConfigSecrets } from '../lib/config/secrets.ts';
+import { metrics } from '../lib/observability/metrics.ts';
+import * as validators from '../lib/validation/generated/index.ts';
+import { automationSettings } from '../lib/webhooks/settings.ts';
+import { NotificationStore } from '../lib/webhooks/store.ts';
+import { createAutomationWorker } from '../lib/webhooks/worker.ts';
+
+const settings = automationSettings();
+const config = await loadConfig(process.env, { requireApiKeys: false });
+protectConfigSecrets(config);
+// Rules are validated here too: a bad file fails the cold start, loudly, not a notification.
+const rules = loadRulesFile(settings.rulesFile);
+const db = documentClient();
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(logMetrics(metrics()))
+  .handler(
+    createAutomationWorker({
+      rules: createRuleEngine(rules, { botAdminIds: settings.botAdminIds }),
+      store: new NotificationStore(db, settings.table, settings.retentionDays),
+      // The same governor as bulk jobs: automations and bulk share the workspace's budget.
+      governor: rateGovernor(rateSettings()),
+      queue: new WorkQueue(sqsClient(), settings.queueUrl),
+      validators,
+      clientFor: workspaceClients(config, workerClientFactory),
+      maxReceiveCount: settings.maxReceiveCount,
+    }),
+  );

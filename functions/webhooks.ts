@@ -1,0 +1,21 @@
+// POST /webhooks/intercom: public, signature-verified; queues each notification for the automation worker.
+import { documentClient, sqsClient } from '../lib/bulk/aws.ts';
+import { WorkQueue } from '../lib/bulk/queue.ts';
+import { loadConfig } from '../lib/config/index.ts';
+import { protectConfigSecrets } from '../lib/config/secrets.ts';
+import { createWebhookHandler, DEFAULT_WEBHOOK_BODY_BYTES } from '../lib/http/webhook-handler.ts';
+import { automationSettings } from '../lib/webhooks/settings.ts';
+import { NotificationStore } from '../lib/webhooks/store.ts';
+
+const settings = automationSettings();
+const config = await loadConfig(process.env, { requireApiKeys: false });
+protectConfigSecrets(config);
+
+export const handler = createWebhookHandler(
+  {
+    config,
+    store: new NotificationStore(documentClient(), settings.table, settings.retentionDays),
+    queue: new WorkQueue(sqsClient(), settings.queueUrl),
+  },
+  Number(process.env.WEBHOOK_MAX_BODY_BYTES) || DEFAULT_WEBHOOK_BODY_BYTES,
+);

@@ -1,0 +1,99 @@
+/** The shapes of webhook automations: notifications in, rules (as written and as validated) out. */
+import type { Topic } from './topics.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * Intercom's `notification_event` (reference A.6). Only `topic` and `data.item` drive the rules; the
+ * rest is there for templates and conditions.
+ */
+export interface Notification {
+  type: 'notification_event';
+  id: string;
+  topic: string;
+  app_id?: string;
+  created_at?: number;
+  data: { type?: string; item: Record<string, unknown> };
+  delivery_status?: string | null;
+  delivery_attempts?: number;
+  delivered_at?: number;
+  first_sent_at?: number;
+  [key: string]: unknown;
+}
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Working hours in one time zone; `to` before `from` means the window runs past midnight. */
+export interface OfficeHours {
+  /** IANA name, e.g. `Europe/Paris`. */
+  timezone: string;
+  days: Weekday[];
+  /** `HH:MM`, 24-hour, inclusive. */
+  from: string;
+  /** `HH:MM` (or `24:00`), exclusive. */
+  to: string;
+}
+
+export type ConditionOperator = 'equals' | 'in' | 'exists' | 'contains' | 'outsideHours' | 'withinHours';
+
+/** A test on one value of the notification, at a dot path such as `data.item.email`. */
+export type PathCondition = { path: string; not?: boolean } & (
+  | { equals: Json }
+  | { in: Json[] }
+  | { exists: boolean }
+  | { contains: Json }
+);
+
+/** A test on the notification's `created_at` against working hours. */
+export type HoursCondition = { not?: boolean } & (
+  | { outsideHours: OfficeHours }
+  | { withinHours: OfficeHours }
+);
+
+export type Condition = PathCondition | HoursCondition;
+
+export interface Action {
+  /** An operation of the catalog, e.g. `create_tag`. */
+  operation: string;
+  /** The operation's input; strings may hold `{{path | filter}}` templates. */
+  params: { [key: string]: Json };
+  /** Run the rule's next actions even when this one fails (default false: a failure ends the rule). */
+  continueOnError: boolean;
+}
+
+export interface RunCap {
+  count: number;
+  windowSeconds: number;
+}
+
+/** A rule once validated: wildcards expanded, defaults applied. */
+export interface Rule {
+  name: string;
+  topics: readonly Topic[];
+  /** All must hold; empty when the file has none. */
+  when: readonly Condition[];
+  actions: readonly Action[];
+  ignoreBotAuthors: boolean;
+  maxRunsPerObject: RunCap;
+}
+
+export interface RuleSet {
+  /** Where the rules came from (a file path), for messages. */
+  source: string;
+  rules: readonly Rule[];
+}
+
+export interface RuleIssue {
+  /** The rule's name, or null for the document itself and for rules without a usable name. */
+  rule: string | null;
+  /** JSON Pointer into the rules document (`/rules/0/actions/1/params/body/name`). */
+  path: string;
+  message: string;
+}
+
+/** Who made the change a notification reports, when the item says so. */
+export interface Author {
+  type: string;
+  id: string;
+}

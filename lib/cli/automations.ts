@@ -1,0 +1,78 @@
+/** `intercom-actions automations validate|log`: check a rules file; read the automation run log of a stack. */
+import { loadRulesFile, RuleValidationError } from '../automations/index.ts';
+import type { NotificationRun } from '../webhooks/records.ts';
+import { DEFAULT_RULES_FILE } from '../webhooks/settings.ts';
+import { apiTarget, BulkApiClient } from './api-client.ts';
+import { UsageError } from './arguments.ts';
+import { integerFlag, parseWords, stringFlag } from './bulk/flags.ts';
+
+export const AUTOMATIONS_HELP = `intercom-actions automations validate [--file automations.yaml]
+    Checks a rules file as the stack and \`cdk synth\` do (default: $AUTOMATIONS_FILE or ${DEFAULT_RULES_FILE}).
+intercom-actions automations log [--limit 50] [--notification <id>] [--json] [--url URL] [--key KEY]
+    The newest automation runs of the key's workspace: which rules ran for each notification and how
+    each action ended. --notification shows one run. URL and key as for bulk (INTERCOM_ACTIONS_URL,
+    INTERCOM_ACTIONS_KEY or API_KEY; a key with the read scope).`;
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+function describeRun(run: NotificationRun): string {
+  const rules = run.rules.length
+    ? run.rules
+        .map((rule) =>
+          rule.status === 'skipped'
+            ? `${rule.rule}: skipped (${rule.reason})`
+            : `${rule.rule}: ${rule.actions.map((a) => `${a.operation} ${a.status}${a.error ? ` (${a.error.code})` : ''}`).join(', ') || 'no actions'}`,
+        )
+        .join('; ')
+    : 'no rule matched';
+  return `${new Date(run.finishedAt).toISOString()}  ${run.topic}  ${run.objectKey}  ${run.notificationId}  ${rules}`;
+}
+
+export async function automationsCommand(words: readonly string[], io: Io): Promise<number> {
+  const [sub, ...rest] = words;
+  const parsed = parseWords(rest, {
+    values: ['file', 'limit', 'notification', 'url', 'key'],
+    switches: ['json'],
+  });
+  if (sub === undefined || sub === '--help' || sub === '-h' || parsed.flags.has('help')) {
+    io.out(AUTOMATIONS_HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub === 'validate') {
+    const file = stringFlag(parsed, 'file') ?? io.env.AUTOMATIONS_FILE ?? DEFAULT_RULES_FILE;
+    try {
+      const rules = loadRulesFile(file);
+      io.out(`${file}: ${rules.rules.length} rule(s), valid`);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof RuleValidationError)) throw error;
+      io.err(error.message);
+      return 1;
+    }
+  }
+  if (sub === 'log') {
+    const client = new BulkApiClient(
+      apiTarget({ url: stringFlag(parsed, 'url'), key: stringFlag(parsed, 'key') }, io.env),
+    );
+    const json = parsed.flags.has('json');
+    const id = stringFlag(parsed, 'notification');
+    if (id !== undefined) {
+      const { run } = await client.getJson<{ run: NotificationRun }>(
+        `automations/runs/${encodeURIComponent(id)}`,
+      );
+      io.out(json ? JSON.stringify(run, null, 2) : describeRun(run));
+      return 0;
+    }
+    const limit = integerFlag(parsed, 'limit', 50, 1, 200);
+    const { runs } = await client.getJson<{ runs: NotificationRun[] }>(`automations/runs?limit=${limit}`);
+    io.out(
+      json ? JSON.stringify(runs, null, 2) : runs.map(describeRun).join('\n') || 'no automation runs yet',
+    );
+    return 0;
+  }
+  throw new UsageError(`Unknown automations command "${sub}" (validate, log)`);
+}

@@ -1,0 +1,58 @@
+/**
+ * The `webhooks` function: `POST /webhooks/intercom`, public (Intercom signs instead of sending an API
+ * key). Same request id, logging and error shape as every endpoint; the body is read as raw bytes,
+ * because the signature covers the exact bytes Intercom sent.
+ */
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import { logger } from '../observability/logger.ts';
+import { MetricUnit, metrics } from '../observability/metrics.ts';
+import { type IntakeDeps, receiveWebhook } from '../webhooks/intake.ts';
+import { HttpError } from './errors.ts';
+import { errorResponse } from './middleware/error-response.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { jsonResponse } from './response.ts';
+import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
+
+/** Intercom notifications are a few KB; SQS takes 256 KiB per message with our envelope. */
+export const DEFAULT_WEBHOOK_BODY_BYTES = 200 * 1024;
+
+export function createWebhookHandler(deps: IntakeDeps, maxBodyBytes = DEFAULT_WEBHOOK_BODY_BYTES) {
+  return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
+    .use(httpHeaderNormalizer())
+    .use(logMetrics(metrics()))
+    .use(requestContext())
+    .use(errorResponse())
+    .handler(async (event) => {
+      const raw = event.body ?? '';
+      // API Gateway base64-encodes bodies it does not take for text; the signature is over the bytes.
+      const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+      if (body.byteLength > maxBodyBytes) {
+        throw new HttpError(
+          413,
+          'payload_too_large',
+          `The body is ${body.byteLength} bytes; the limit is ${maxBodyBytes}`,
+        );
+      }
+      const outcome = await receiveWebhook(deps, body, {
+        hub: event.headers?.['x-hub-signature'],
+        body: event.headers?.['x-body-signature'],
+      });
+      if (outcome.kind === 'lifecycle') return jsonResponse(200, { received: true });
+      metrics().addMetric(
+        outcome.kind === 'duplicate' ? 'WebhooksDuplicate' : 'WebhooksReceived',
+        MetricUnit.Count,
+        1,
+      );
+      logger().info('webhook', {
+        notificationId: outcome.notificationId,
+        topic: outcome.topic,
+        outcome: outcome.kind,
+      });
+      return jsonResponse(200, {
+        received: true,
+        ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}),
+      });
+    });
+}

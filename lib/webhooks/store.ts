@@ -1,0 +1,245 @@
+/**
+ * Notification records in DynamoDB: the intake's de-duplication, the worker's claim (one run per
+ * notification, whatever SQS and Intercom redeliver), each action's outcome (a retried notification
+ * skips what already ran), the run log, and the loop guard's counters.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type ActionResult, type NotificationRun, notificationKey } from './records.ts';
+
+export type NotificationClaim =
+  | { kind: 'claimed'; done: Record<string, ActionResult> }
+  | { kind: 'done' }
+  | { kind: 'busy'; leaseUntil: number };
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string }).name === 'ConditionalCheckFailedException'
+  );
+}
+
+const DAY_MS = 86_400_000;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export class NotificationStore {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #retentionSeconds: number;
+
+  constructor(db: DynamoDBDocumentClient, table: string, retentionDays: number) {
+    this.#db = db;
+    this.#table = table;
+    this.#retentionSeconds = retentionDays * 86_400;
+  }
+
+  #expiresAt(now: number): number {
+    return Math.floor(now / 1000) + this.#retentionSeconds;
+  }
+
+  /** Whether this notification id was received before (a redelivery). */
+  async isKnown(id: string): Promise<boolean> {
+    const { Item } = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: notificationKey(id),
+        ConsistentRead: true,
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return Item !== undefined;
+  }
+
+  /** Marks the notification received (after it is queued); never touches the worker's state. */
+  async markReceived(id: string, topic: string, workspace: string, now: number): Promise<void> {
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: notificationKey(id),
+        UpdateExpression:
+          'SET #receivedAt = if_not_exists(#receivedAt, :now), #topic = :topic, #workspace = :ws, #expiresAt = :exp',
+        ExpressionAttributeNames: {
+          '#receivedAt': 'receivedAt',
+          '#topic': 'topic',
+          '#workspace': 'workspace',
+          '#expiresAt': 'expiresAt',
+        },
+        ExpressionAttributeValues: {
+          ':now': now,
+          ':topic': topic,
+          ':ws': workspace,
+          ':exp': this.#expiresAt(now),
+        },
+      }),
+    );
+  }
+
+  async claim(id: string, leaseUntil: number, now: number): Promise<NotificationClaim> {
+    try {
+      const { Attributes } = await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: notificationKey(id),
+          UpdateExpression:
+            'SET #state = :inProgress, #lease = :lease, #done = if_not_exists(#done, :empty), #expiresAt = :exp, #receivedAt = if_not_exists(#receivedAt, :now)',
+          ConditionExpression: 'attribute_not_exists(#state) OR (#state = :inProgress AND #lease < :now)',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#lease': 'leaseUntil',
+            '#done': 'actions',
+            '#expiresAt': 'expiresAt',
+            '#receivedAt': 'receivedAt',
+          },
+          ExpressionAttributeValues: {
+            ':inProgress': 'in_progress',
+            ':lease': leaseUntil,
+            ':empty': {},
+            ':now': now,
+            ':exp': this.#expiresAt(now),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { kind: 'claimed', done: (Attributes?.actions ?? {}) as Record<string, ActionResult> };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: notificationKey(id), ConsistentRead: true }),
+    );
+    if (Item?.state === 'done') return { kind: 'done' };
+    return { kind: 'busy', leaseUntil: Number(Item?.leaseUntil ?? now) };
+  }
+
+  /** Records one action's outcome, so a retry of the notification does not run it again. */
+  async recordAction(id: string, key: string, result: ActionResult): Promise<void> {
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: notificationKey(id),
+        UpdateExpression: 'SET #actions.#key = :result',
+        ExpressionAttributeNames: { '#actions': 'actions', '#key': key },
+        ExpressionAttributeValues: { ':result': result },
+      }),
+    );
+  }
+
+  /** Lets the next delivery take the notification at once (a retryable failure). */
+  async release(id: string): Promise<void> {
+    await this.#db
+      .send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: notificationKey(id),
+          UpdateExpression: 'SET #lease = :zero',
+          ConditionExpression: '#state = :inProgress',
+          ExpressionAttributeNames: { '#lease': 'leaseUntil', '#state': 'state' },
+          ExpressionAttributeValues: { ':zero': 0, ':inProgress': 'in_progress' },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
+  async finish(run: NotificationRun): Promise<void> {
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: notificationKey(run.notificationId),
+        UpdateExpression: 'SET #state = :done, #run = :run REMOVE #lease',
+        ExpressionAttributeNames: { '#state': 'state', '#run': 'run', '#lease': 'leaseUntil' },
+        ExpressionAttributeValues: { ':done': 'done', ':run': run },
+      }),
+    );
+    await this.#db.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: {
+          pk: `log#${run.workspace}#${day(run.finishedAt)}`,
+          sk: `${String(run.finishedAt).padStart(15, '0')}#${run.notificationId}`,
+          ...run,
+          expiresAt: this.#expiresAt(run.finishedAt),
+        },
+      }),
+    );
+  }
+
+  async getRun(id: string): Promise<NotificationRun | undefined> {
+    const { Item } = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: notificationKey(id) }),
+    );
+    return Item?.run as NotificationRun | undefined;
+  }
+
+  /** Newest runs first, day partition by day back over the retention period. */
+  async listRuns(
+    workspace: string,
+    limit: number,
+    cursor: { day: string; sk?: string } | undefined,
+    now: number,
+  ): Promise<{ runs: NotificationRun[]; next: { day: string; sk?: string } | undefined }> {
+    const runs: NotificationRun[] = [];
+    const oldest = now - this.#retentionSeconds * 1000;
+    let current = cursor ? Date.parse(`${cursor.day}T00:00:00Z`) : now;
+    let after = cursor?.sk;
+    while (runs.length < limit && current >= oldest - DAY_MS) {
+      const page = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: after ? '#pk = :pk AND #sk < :after' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'pk', ...(after ? { '#sk': 'sk' } : {}) },
+          ExpressionAttributeValues: {
+            ':pk': `log#${workspace}#${day(current)}`,
+            ...(after ? { ':after': after } : {}),
+          },
+          ScanIndexForward: false,
+          Limit: limit - runs.length,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { pk: _pk, sk: _sk, expiresAt: _e, ...run } = item;
+        runs.push(run as NotificationRun);
+      }
+      if (page.LastEvaluatedKey)
+        return { runs, next: { day: day(current), sk: String(page.LastEvaluatedKey.sk) } };
+      current -= DAY_MS;
+      after = undefined;
+    }
+    return { runs, next: current >= oldest - DAY_MS ? { day: day(current) } : undefined };
+  }
+
+  /** Counts a run of `rule` on `objectKey` in the current window; false once `max` is reached. */
+  async takeRun(
+    workspace: string,
+    rule: string,
+    objectKey: string,
+    max: number,
+    windowSeconds: number,
+    now: number,
+  ): Promise<boolean> {
+    const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: `guard#${workspace}#${rule}#${objectKey}`, sk: `w#${windowStart}` },
+          UpdateExpression: 'ADD #count :one SET #expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
+          ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':one': 1, ':max': max, ':exp': windowStart + windowSeconds + 3600 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

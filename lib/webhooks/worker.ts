@@ -1,0 +1,217 @@
+/**
+ * The automation worker: takes queued notifications from the FIFO queue (in order per object), runs
+ * the matching rules' actions through the shared client within the workspace's rate budget, and
+ * records one run per notification. Every action's outcome is recorded as it happens, so a retried
+ * notification (429, 5xx, a crash) resumes after the last finished action instead of repeating it.
+ */
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { RuleEngine } from '../automations/engine.ts';
+import type { Action } from '../automations/types.ts';
+import type { RateGovernor } from '../bulk/governor.ts';
+import { itemError, judge } from '../bulk/outcomes.ts';
+import type { WorkQueue } from '../bulk/queue.ts';
+import { findOperation } from '../catalog/index.ts';
+import type { IntercomClient } from '../intercom/client.ts';
+import { IntercomError } from '../intercom/errors.ts';
+import { logger } from '../observability/logger.ts';
+import { MetricUnit, metrics } from '../observability/metrics.ts';
+import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
+import { objectKey, type QueuedNotification } from './intake.ts';
+import type { ActionResult, RuleRun } from './records.ts';
+import type { NotificationStore } from './store.ts';
+
+export interface AutomationWorkerDeps {
+  rules: RuleEngine;
+  store: NotificationStore;
+  governor: RateGovernor;
+  queue: WorkQueue;
+  validators: ValidatorMap;
+  clientFor: (workspace: string) => IntercomClient;
+  maxReceiveCount: number;
+  now?: () => number;
+}
+
+class RetryLater extends Error {
+  readonly at: number;
+  constructor(at: number, cause?: unknown) {
+    super('retry later', { cause });
+    this.at = at;
+  }
+}
+
+const END_MARGIN_MS = 3_000;
+const MIN_CALL_MS = 5_000;
+
+export function createAutomationWorker(deps: AutomationWorkerDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function runAction(
+    m: QueuedNotification,
+    action: Action,
+    deadline: number,
+    lastReceive: boolean,
+  ): Promise<ActionResult> {
+    let rendered: { operation: string; input: Record<string, unknown> };
+    try {
+      rendered = deps.rules.render(action, m.notification);
+    } catch (error) {
+      return {
+        operation: action.operation,
+        status: 'failed',
+        error: { code: 'template_failed', message: (error as Error).message },
+      };
+    }
+    const op = findOperation(rendered.operation);
+    const validator = deps.validators[rendered.operation];
+    if (!op || !validator) {
+      return {
+        operation: rendered.operation,
+        status: 'failed',
+        error: { code: 'unknown_operation', message: `Unknown operation ${rendered.operation}` },
+      };
+    }
+    const input = normalizeInput(rendered.input);
+    const issues = validateInput(validator, input);
+    if (issues.length > 0) {
+      // The rule was valid against samples; this notification lacked what the templates needed.
+      return {
+        operation: op.name,
+        status: 'failed',
+        error: { code: 'validation_failed', message: issues.map((i) => `${i.path} ${i.message}`).join('; ') },
+      };
+    }
+    const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS);
+    if (!slot.ok) {
+      if (lastReceive)
+        return {
+          operation: op.name,
+          status: 'failed',
+          error: { code: 'rate_limited', message: 'No rate budget before the last delivery' },
+        };
+      throw new RetryLater(slot.retryAt);
+    }
+    const client = deps.clientFor(m.workspace);
+    try {
+      const result = await client.call(op, input, {
+        timeoutMs: Math.min(20_000, deadline - now()),
+        requestId: `${m.notification.id}`,
+      });
+      if (result.rateLimit) await deps.governor.observe(m.workspace, result.rateLimit);
+      return { operation: op.name, status: 'succeeded' };
+    } catch (error) {
+      if (!(error instanceof IntercomError)) throw error;
+      if (client.rateLimit) await deps.governor.observe(m.workspace, client.rateLimit);
+      const verdict = judge(error, op, 1, now(), deps.governor.windowMs);
+      if (verdict.kind === 'retry') {
+        if (verdict.rateLimited) await deps.governor.pause(m.workspace, verdict.retryAt);
+        if (!lastReceive) throw new RetryLater(verdict.retryAt, error);
+        return { operation: op.name, status: 'failed', error: itemError(error) };
+      }
+      return {
+        operation: op.name,
+        status: verdict.kind === 'unknown' ? 'outcome_unknown' : 'failed',
+        error: verdict.error,
+      };
+    }
+  }
+
+  async function processRecord(record: SQSRecord, deadline: number): Promise<void> {
+    const m = JSON.parse(record.body) as QueuedNotification;
+    const n = m.notification;
+    const lastReceive = Number(record.attributes.ApproximateReceiveCount) >= deps.maxReceiveCount;
+    const claim = await deps.store.claim(n.id, deadline + END_MARGIN_MS, now());
+    if (claim.kind === 'done') return;
+    if (claim.kind === 'busy') throw new RetryLater(claim.leaseUntil);
+    const done = claim.done;
+    const record_ = async (key: string, result: ActionResult) => {
+      done[key] = result;
+      await deps.store.recordAction(n.id, key, result);
+    };
+    const runs: RuleRun[] = [];
+    const key = objectKey(n);
+    try {
+      for (const [r, rule] of deps.rules.match(n).entries()) {
+        if (rule.ignoreBotAuthors && deps.rules.isOwnWrite(n)) {
+          runs.push({ rule: rule.name, status: 'skipped', reason: 'own_write', actions: [] });
+          continue;
+        }
+        const guardKey = `${r}_guard`;
+        if (done[guardKey] === undefined) {
+          const { count, windowSeconds } = rule.maxRunsPerObject;
+          const allowed = await deps.store.takeRun(m.workspace, rule.name, key, count, windowSeconds, now());
+          await record_(guardKey, { operation: '', status: allowed ? 'succeeded' : 'failed' });
+        }
+        if (done[guardKey]?.status === 'failed') {
+          runs.push({ rule: rule.name, status: 'skipped', reason: 'run_cap', actions: [] });
+          continue;
+        }
+        const actions: ActionResult[] = [];
+        for (const [a, action] of rule.actions.entries()) {
+          const actionKey = `${r}_${a}`;
+          const result = done[actionKey] ?? (await runAction(m, action, deadline, lastReceive));
+          if (!done[actionKey]) await record_(actionKey, result);
+          actions.push(result);
+          metrics().addMetric(
+            result.status === 'succeeded' ? 'AutomationActionsSucceeded' : 'AutomationActionsFailed',
+            MetricUnit.Count,
+            1,
+          );
+          // A rule's later actions often depend on earlier ones: a failure ends the rule unless it says otherwise.
+          if (result.status !== 'succeeded' && !action.continueOnError) break;
+        }
+        runs.push({ rule: rule.name, status: 'ran', actions });
+      }
+    } catch (error) {
+      await deps.store.release(n.id);
+      throw error;
+    }
+    await deps.store.finish({
+      notificationId: n.id,
+      topic: n.topic,
+      workspace: m.workspace,
+      objectKey: key,
+      receivedAt: m.receivedAt,
+      finishedAt: now(),
+      rules: runs,
+    });
+  }
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const deadline = now() + (context.getRemainingTimeInMillis?.() ?? 60_000) - END_MARGIN_MS;
+    metrics().addMetric('AutomationNotifications', MetricUnit.Count, event.Records.length);
+    // FIFO: records of one message group run one after another; once one fails, the rest of its
+    // group in this batch is handed back too, so SQS redelivers them in order.
+    const groups = new Map<string, SQSRecord[]>();
+    const seen = new Set<string>();
+    for (const record of event.Records) {
+      if (seen.has(record.messageId)) continue;
+      seen.add(record.messageId);
+      const group = record.attributes.MessageGroupId ?? record.messageId;
+      groups.set(group, [...(groups.get(group) ?? []), record]);
+    }
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    await Promise.all(
+      [...groups.values()].map(async (records) => {
+        for (const [i, record] of records.entries()) {
+          try {
+            await processRecord(record, deadline);
+          } catch (error) {
+            if (error instanceof RetryLater) {
+              await deps.queue
+                .delay(record.receiptHandle, Math.max(0, error.at - now()) / 1000)
+                .catch(() => undefined);
+            } else {
+              logger().error('Notification could not be processed', {
+                messageId: record.messageId,
+                error: error as Error,
+              });
+            }
+            for (const rest of records.slice(i)) failures.push({ itemIdentifier: rest.messageId });
+            return;
+          }
+        }
+      }),
+    );
+    return { batchItemFailures: failures };
+  };
+}
