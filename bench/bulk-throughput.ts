@@ -131,6 +131,8 @@ export async function run(): Promise<BenchResult> {
   try {
     const sandbox = stack.sandbox!;
     sandbox.configure({ rateLimit: { perWindow: PER_WINDOW, windowSeconds: WINDOW_SECONDS } });
+    // Only the bulk job may spend the budget here: no webhook automations reacting to the new users.
+    await fetch(`${stack.sandboxUrl}/__sandbox/webhooks`, { method: 'DELETE' });
     const runs = [
       await bulkRun(stack.url, stack.apiKey, sandbox),
       await naiveRun(stack.sandboxUrl!, process.env.INTERCOM_ACCESS_TOKEN!, sandbox),

@@ -8,9 +8,9 @@
  * of the workspace until the reset.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitState } from '../intercom/rate-limit.ts';
+import { isConditionFailure } from './dynamo.ts';
 
 export interface GovernorOptions {
   table: string;
@@ -48,13 +48,6 @@ export interface Headroom {
 }
 
 export type Acquired = { ok: true } | { ok: false; retryAt: number };
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string }).name === 'ConditionalCheckFailedException'
-  );
-}
 
 export class RateGovernor {
   readonly #db: DynamoDBDocumentClient;

@@ -4,7 +4,6 @@
  * DynamoDB Local stand-ins have no transactions, so counters and item states are two writes; the
  * `counted` field on each item makes the counter update repeatable (see `settle`).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -12,6 +11,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './dynamo.ts';
 import {
   type Counted,
   ITEM_PREFIX,
@@ -54,13 +54,6 @@ export type Claim =
   | { kind: 'busy'; leaseUntil: number }
   /** A newer attempt of this item exists (after `retry-failed`). */
   | { kind: 'stale' };
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string }).name === 'ConditionalCheckFailedException'
-  );
-}
 
 export class JobStore {
   readonly #db: DynamoDBDocumentClient;

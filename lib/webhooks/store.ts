@@ -3,7 +3,6 @@
  * notification, whatever SQS and Intercom redeliver), each action's outcome (a retried notification
  * skips what already ran), the run log, and the loop guard's counters.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -11,19 +10,13 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../bulk/dynamo.ts';
 import { type ActionResult, type NotificationRun, notificationKey } from './records.ts';
 
 export type NotificationClaim =
   | { kind: 'claimed'; done: Record<string, ActionResult> }
   | { kind: 'done' }
   | { kind: 'busy'; leaseUntil: number };
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string }).name === 'ConditionalCheckFailedException'
-  );
-}
 
 const DAY_MS = 86_400_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);

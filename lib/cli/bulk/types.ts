@@ -38,22 +38,11 @@ export interface DryRunResponse {
   estimate: Estimate;
 }
 
-export type JobStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors';
+import type { JobView } from '../../bulk/service.ts';
 
-export interface BulkJob {
-  jobId: string;
-  operation: string;
-  status: JobStatus;
-  total: number;
-  succeeded: number;
-  failed: number;
-  pending: number;
-  attempt: number;
-  final: boolean;
-  createdAt: string | number;
-  updatedAt: string | number;
-  rateLimit: { limit: number; remaining: number; resetAt: number } | null;
-}
+// The job as the server describes it (lib/bulk/service.ts), one declaration for both sides.
+export type { JobStatus } from '../../bulk/service.ts';
+export type BulkJob = JobView;
 
 export interface ItemFailure {
   index: number;
