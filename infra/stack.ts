@@ -131,8 +131,6 @@ export class IntercomActionsStack extends Stack {
       deadLetterQueue: this.bulk.queue.deadLetterQueue,
       worker: this.bulk.worker.service.fn,
       queueAgeAlarmMinutes: settings.bulk.queueAgeAlarmMinutes,
-      metricsNamespace: METRICS_NAMESPACE,
-      serviceName: SERVICE_NAME,
     });
     new AutomationsAlarms(this, 'AutomationsAlarms', {
       alarms,
@@ -140,8 +138,6 @@ export class IntercomActionsStack extends Stack {
       deadLetterQueue: this.automations.queue.deadLetterQueue,
       worker: this.automations.worker.service.fn,
       queueAgeAlarmMinutes: settings.automations.queueAgeAlarmMinutes,
-      metricsNamespace: METRICS_NAMESPACE,
-      serviceName: SERVICE_NAME,
     });
     acknowledgeNagFindings(this);
   }

@@ -34,9 +34,13 @@ export class Alarms extends Construct {
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
   readonly #action: SnsAction;
+  readonly #metricsNamespace: string;
+  readonly #serviceName: string;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
+    this.#metricsNamespace = props.metricsNamespace;
+    this.#serviceName = props.serviceName;
     this.topic = new Topic(this, 'Topic', {
       displayName: `intercom-actions ${props.stage} alarms`,
       enforceSSL: true,
@@ -114,14 +118,6 @@ export class Alarms extends Construct {
       );
     }
 
-    const metric = (metricName: string, statistic: string) =>
-      new Metric({
-        namespace: props.metricsNamespace,
-        metricName,
-        dimensionsMap: { service: props.serviceName },
-        statistic,
-        period: Duration.minutes(1),
-      });
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `intercom-actions-${props.stage}`,
       widgets: [
@@ -141,12 +137,15 @@ export class Alarms extends Construct {
         [
           new GraphWidget({
             title: 'Intercom latency (p50, p99)',
-            left: [metric('IntercomLatency', 'p50'), metric('IntercomLatency', 'p99')],
+            left: [
+              this.serviceMetric('IntercomLatency', 'p50'),
+              this.serviceMetric('IntercomLatency', 'p99'),
+            ],
           }),
           new GraphWidget({
             title: 'Intercom rate-limit headroom and 429s',
-            left: [metric('IntercomRateLimitRemaining', 'Minimum')],
-            right: [metric('IntercomRateLimited', 'Sum')],
+            left: [this.serviceMetric('IntercomRateLimitRemaining', 'Minimum')],
+            right: [this.serviceMetric('IntercomRateLimited')],
           }),
         ],
         [
@@ -156,6 +155,17 @@ export class Alarms extends Construct {
           }),
         ],
       ],
+    });
+  }
+
+  /** A metric the functions publish (EMF), per minute, for the dashboard. */
+  serviceMetric(metricName: string, statistic = 'Sum', dimensions: Record<string, string> = {}): Metric {
+    return new Metric({
+      namespace: this.#metricsNamespace,
+      metricName,
+      dimensionsMap: { service: this.#serviceName, ...dimensions },
+      statistic,
+      period: Duration.minutes(1),
     });
   }
 

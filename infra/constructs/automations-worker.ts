@@ -2,12 +2,8 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
-import { grantTable } from './data-table.ts';
-import { ServiceFunction } from './function.ts';
+import type { Construct } from 'constructs';
+import { QueueWorker, type QueueWorkerInputs } from './queue-worker.ts';
 
 /** 60 s, as the bulk worker: an Intercom call gets up to 20 s, after a wait for the rate budget. */
 export const AUTOMATIONS_WORKER_TIMEOUT = Duration.seconds(60);
@@ -22,59 +18,31 @@ export function bundledRulesName(rulesFile: string | undefined): string {
   return `automations${rulesFile ? extname(rulesFile).toLowerCase() : '.json'}`;
 }
 
-export interface AutomationsWorkerProps {
-  queue: Queue;
+export interface AutomationsWorkerProps extends QueueWorkerInputs {
   table: Table;
-  /** The Intercom tokens; the worker never reads the API keys. */
-  workspacesSecret: ISecret;
   /** Validated at synth (automations-config.ts); absent, no rules. */
   rulesFile: string | undefined;
   ruleCount: number;
-  environment: Record<string, string>;
-  maxConcurrency: number;
-  logRetentionDays: number;
 }
 
 /** The FIFO-fed worker that runs the rules on each notification; not behind the API. */
-export class AutomationsWorker extends Construct {
-  readonly service: ServiceFunction;
-  readonly mapping: EventSourceMapping;
-
+export class AutomationsWorker extends QueueWorker {
   constructor(scope: Construct, id: string, props: AutomationsWorkerProps) {
-    super(scope, id);
-    const { queue, table } = props;
     const rulesName = bundledRulesName(props.rulesFile);
-    this.service = new ServiceFunction(this, 'Function', {
+    super(scope, id, {
       entry: new URL('../../functions/automations-worker.ts', import.meta.url).pathname,
       description: `intercom-actions automation worker: ${props.ruleCount} rule(s) on Intercom notifications`,
-      environment: {
-        ...props.environment,
-        // Relative to Lambda's working directory, the bundle root.
-        AUTOMATIONS_FILE: rulesName,
-        WORKSPACES_SECRET_ARN: props.workspacesSecret.secretArn,
-      },
-      secrets: [props.workspacesSecret],
+      // Relative to Lambda's working directory, the bundle root.
+      environment: { ...props.environment, AUTOMATIONS_FILE: rulesName },
+      workspacesSecret: props.workspacesSecret,
       timeout: AUTOMATIONS_WORKER_TIMEOUT,
       logRetentionDays: props.logRetentionDays,
       bundledFiles: { [rulesName]: props.rulesFile ?? NO_RULES_FILE },
-    });
-    const fn = this.service.fn;
-    grantTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'Query']);
-    // ChangeMessageVisibility is the worker's own retry delay (rate budget, busy notification).
-    queue.grant(
-      fn,
-      'sqs:ReceiveMessage',
-      'sqs:DeleteMessage',
-      'sqs:ChangeMessageVisibility',
-      'sqs:GetQueueAttributes',
-    );
-    // No batching window: FIFO event sources take none.
-    this.mapping = new EventSourceMapping(this, 'Source', {
-      target: fn,
-      eventSourceArn: queue.queueArn,
+      tables: [{ table: props.table, actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'] }],
+      queue: props.queue,
+      // No batching window: FIFO event sources take none.
       batchSize: AUTOMATIONS_WORKER_BATCH_SIZE,
       maxConcurrency: props.maxConcurrency,
-      reportBatchItemFailures: true,
     });
   }
 }

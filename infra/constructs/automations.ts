@@ -5,10 +5,11 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AUTOMATIONS_TABLE } from '../../lib/webhooks/table.ts';
 import type { AutomationsDeploymentSettings } from '../automations-config.ts';
-import { AutomationsQueue } from './automations-queue.ts';
 import { AUTOMATIONS_WORKER_TIMEOUT, AutomationsWorker } from './automations-worker.ts';
 import type { BulkJobs } from './bulk.ts';
 import { dataTable, grantTable } from './data-table.ts';
+import { QueueWithDeadLetter } from './queue-with-dead-letter.ts';
+import { consumerVisibilityTimeout } from './queue-worker.ts';
 
 /**
  * 10 s for the webhook intake: it verifies a signature, reads one item, sends one message and writes
@@ -36,7 +37,7 @@ export interface WebhookAutomationsProps {
  */
 export class WebhookAutomations extends Construct {
   readonly table: Table;
-  readonly queue: AutomationsQueue;
+  readonly queue: QueueWithDeadLetter;
   readonly worker: AutomationsWorker;
   readonly intakeEnvironment: Record<string, string>;
   readonly runLogEnvironment: Record<string, string>;
@@ -45,11 +46,23 @@ export class WebhookAutomations extends Construct {
     super(scope, id);
     const { settings } = props;
     this.table = dataTable(this, AUTOMATIONS_TABLE, props.retainData);
-    this.queue = new AutomationsQueue(this, 'Queue', {
-      stage: props.stage,
+    // FIFO, and so its dead-letter queue (a FIFO queue can only dead-letter to one): one message group
+    // per Intercom object keeps its notifications in order. The intake sets the deduplication id (the
+    // notification id's hash): Intercom's redeliveries of one notification carry the same id, not
+    // necessarily the same bytes.
+    this.queue = new QueueWithDeadLetter(this, 'Queue', {
+      queueId: 'Notifications',
+      fifo: true,
+      name: `intercom-actions-${props.stage}-automations`,
       // One value for the redrive policy and the worker's AUTOMATIONS_MAX_RECEIVE_COUNT.
       maxReceiveCount: settings.maxReceiveCount,
-      visibilityTimeout: Duration.seconds(6 * AUTOMATIONS_WORKER_TIMEOUT.toSeconds()),
+      // FIFO has no batching window.
+      visibilityTimeout: consumerVisibilityTimeout(AUTOMATIONS_WORKER_TIMEOUT),
+      outputPrefix: 'Automations',
+      descriptions: {
+        queue: 'SQS FIFO queue of verified Intercom notifications',
+        deadLetterQueue: 'Dead-letter queue of Intercom notifications',
+      },
     });
     this.runLogEnvironment = {
       AUTOMATIONS_TABLE: this.table.tableName,

@@ -2,9 +2,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type BulkDeploymentSettings, bulkEnvironment, rateLimitEnvironment } from '../bulk-config.ts';
-import { BulkQueue } from './bulk-queue.ts';
-import { BulkTables } from './bulk-tables.ts';
-import { BulkWorker, workerVisibilityTimeout } from './bulk-worker.ts';
+import { BulkTables, RATE_GOVERNOR_ACTIONS } from './bulk-tables.ts';
+import { BulkWorker, WORKER_BATCHING_WINDOW, WORKER_TIMEOUT } from './bulk-worker.ts';
+import { QueueWithDeadLetter } from './queue-with-dead-letter.ts';
+import { consumerVisibilityTimeout } from './queue-worker.ts';
 
 export interface BulkJobsProps {
   settings: BulkDeploymentSettings;
@@ -22,7 +23,7 @@ export interface BulkJobsProps {
  */
 export class BulkJobs extends Construct {
   readonly tables: BulkTables;
-  readonly queue: BulkQueue;
+  readonly queue: QueueWithDeadLetter;
   readonly worker: BulkWorker;
   /** Where the bulk code finds its tables and queue, and its settings: the same for both functions. */
   readonly environment: Record<string, string>;
@@ -33,10 +34,14 @@ export class BulkJobs extends Construct {
     super(scope, id);
     const { settings } = props;
     this.tables = new BulkTables(this, 'Tables', { retainData: props.retainData });
-    this.queue = new BulkQueue(this, 'Queue', {
+    // One message per item; the messages hold item inputs, not credentials.
+    this.queue = new QueueWithDeadLetter(this, 'Queue', {
+      queueId: 'Work',
       // One value for the redrive policy and the worker's BULK_MAX_RECEIVE_COUNT (bulkEnvironment).
       maxReceiveCount: settings.maxReceiveCount,
-      visibilityTimeout: workerVisibilityTimeout(),
+      visibilityTimeout: consumerVisibilityTimeout(WORKER_TIMEOUT, WORKER_BATCHING_WINDOW),
+      outputPrefix: 'Bulk',
+      descriptions: { queue: 'SQS queue of bulk items', deadLetterQueue: 'Dead-letter queue of bulk items' },
     });
     this.rateEnvironment = {
       ...rateLimitEnvironment(settings.rateLimit),
@@ -67,8 +72,8 @@ export class BulkJobs extends Construct {
     this.queue.queue.grant(fn, 'sqs:SendMessage');
   }
 
-  /** What another worker needs to spend the same rate budget: the governor reads, claims and updates windows. */
+  /** What another worker needs to spend the same rate budget. */
   grantRateGovernor(fn: IFunction): void {
-    this.tables.grant(fn, this.tables.rate, ['GetItem', 'PutItem', 'UpdateItem']);
+    this.tables.grant(fn, this.tables.rate, RATE_GOVERNOR_ACTIONS);
   }
 }

@@ -8,42 +8,39 @@ import { automationsDeploymentSettings } from '../../infra/automations-config.ts
 import { copyIntoBundle } from '../../infra/bundling.ts';
 import { RuleValidationError } from '../../lib/automations/index.ts';
 import { rateSettings } from '../../lib/bulk/settings.ts';
-import { TTL_ATTRIBUTE } from '../../lib/bulk/tables.ts';
 import { routes } from '../../lib/http/routes.ts';
 import { automationSettings } from '../../lib/webhooks/settings.ts';
 import { AUTOMATIONS_TABLE } from '../../lib/webhooks/table.ts';
-import { grants, synth } from './synth-stack.ts';
+import {
+  alarmOn,
+  consumeGrants,
+  dashboardBody,
+  expectFedFromQueue,
+  expectQueuesEncryptedAndKept,
+  expectQueueWorkerAlarms,
+  expectRedrivenAfter,
+  queueWorkerIds,
+} from './queue-worker-assertions.ts';
+import { TAG_NEW_USERS_RULES as GOOD_RULES } from './sample-rules.ts';
+import { expectReadsOnly } from './secret-assertions.ts';
+import { environmentAsText, grants, synth } from './synth-stack.ts';
+import { expectDataTable } from './table-assertions.ts';
 
+const synthesized = synth();
 const { stack, template, resources, ofType, logicalId, statementsOf, statementsOfOthers, environmentOf } =
-  synth();
+  synthesized;
 const { automations } = stack;
+const queueWorker = queueWorkerIds(synthesized, automations);
 const ids = {
+  ...queueWorker,
   table: logicalId(automations.table),
-  queue: logicalId(automations.queue.queue),
-  deadLetters: logicalId(automations.queue.deadLetterQueue),
-  worker: logicalId(automations.worker.service.fn),
   webhooks: logicalId(stack.functions.webhooks.fn),
   runLog: logicalId(stack.functions.automations.fn),
   rate: logicalId(stack.bulk.tables.rate),
-  bulkWorker: logicalId(stack.bulk.worker.service.fn),
-  apiKeys: logicalId(stack.secrets.apiKeys),
-  workspaces: logicalId(stack.secrets.workspaces),
 };
 const dir = mkdtempSync(join(tmpdir(), 'automations-infra-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const GOOD_RULES = `version: 1
-rules:
-  - name: tag-new-users
-    topics: [user.created]
-    actions:
-      - operation: create_tag
-        params:
-          body:
-            name: new-user
-            users:
-              - id: "{{data.item.id}}"
-`;
 /** Two problems, both reported. */
 const BAD_RULES = GOOD_RULES.replace('[user.created]', '[user.createdd]').replace(
   'create_tag',
@@ -66,69 +63,25 @@ describe('webhook automations on AWS', () => {
     }
     // The intake sets the deduplication id.
     expect(queue.ContentBasedDeduplication).toBe(false);
-    expect(queue.RedrivePolicy).toEqual({
-      deadLetterTargetArn: { 'Fn::GetAtt': [ids.deadLetters, 'Arn'] },
-      maxReceiveCount: 10,
-    });
-    expect(environmentOf(ids.worker).AUTOMATIONS_MAX_RECEIVE_COUNT).toBe(
-      String(queue.RedrivePolicy.maxReceiveCount),
-    );
+    expectRedrivenAfter(synthesized, queueWorker, 10, 'AUTOMATIONS_MAX_RECEIVE_COUNT');
     const custom = synth({ automationsMaxReceiveCount: 7 });
-    const customQueue = custom.resources[custom.logicalId(custom.stack.automations.queue.queue)]!;
-    const customWorker = custom.environmentOf(custom.logicalId(custom.stack.automations.worker.service.fn));
-    expect(customQueue.Properties.RedrivePolicy.maxReceiveCount).toBe(7);
-    expect(customWorker.AUTOMATIONS_MAX_RECEIVE_COUNT).toBe('7');
+    const customIds = queueWorkerIds(custom, custom.stack.automations);
+    expectRedrivenAfter(custom, customIds, 7, 'AUTOMATIONS_MAX_RECEIVE_COUNT');
   });
 
   it('encrypts both queues, requires TLS, keeps messages 4 days (14 dead-lettered), hides them 6x the worker timeout', () => {
-    const queue = queueOf(ids.queue);
-    const deadLetters = queueOf(ids.deadLetters);
-    for (const properties of [queue, deadLetters]) expect(properties.SqsManagedSseEnabled).toBe(true);
-    expect(queue.MessageRetentionPeriod).toBe(4 * 24 * 3600);
-    expect(deadLetters.MessageRetentionPeriod).toBe(14 * 24 * 3600);
-    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * resources[ids.worker]!.Properties.Timeout);
-    const policies = ofType('AWS::SQS::QueuePolicy');
-    for (const id of [ids.queue, ids.deadLetters]) {
-      const [, policy] = policies.find(([, p]) =>
-        p.Properties.Queues.some((q: { Ref: string }) => q.Ref === id),
-      )!;
-      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
-        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      );
-    }
+    expectQueuesEncryptedAndKept(synthesized, queueWorker);
   });
 
   it('feeds the worker batches of 10 with partial batch responses, no batching window, capped concurrency', () => {
-    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(
-      ([, m]) => m.Properties.FunctionName.Ref === ids.worker,
-    )!;
-    expect(mapping.Properties).toEqual({
-      EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
-      FunctionName: { Ref: ids.worker },
-      BatchSize: 10,
-      ScalingConfig: { MaximumConcurrency: 2 },
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-    });
-    synth({ automationsMaxConcurrency: 20 }).template.hasResourceProperties(
-      'AWS::Lambda::EventSourceMapping',
-      {
-        BatchSize: 10,
-        ScalingConfig: { MaximumConcurrency: 20 },
-      },
-    );
+    expectFedFromQueue(synthesized, queueWorker, { BatchSize: 10, MaximumConcurrency: 2 });
+    const custom = synth({ automationsMaxConcurrency: 20 });
+    const customIds = queueWorkerIds(custom, custom.stack.automations);
+    expectFedFromQueue(custom, customIds, { BatchSize: 10, MaximumConcurrency: 20 });
   });
 
   it('creates the automations table from the shared definition: on-demand, TTL, PITR, encrypted; kept in prod', () => {
-    expect(resources[ids.table]!.Properties).toMatchObject({
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: AUTOMATIONS_TABLE.partitionKey, KeyType: 'HASH' },
-        { AttributeName: AUTOMATIONS_TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      SSESpecification: { SSEEnabled: true },
-    });
+    expectDataTable(resources[ids.table]!, AUTOMATIONS_TABLE);
     expect(resources[ids.table]!.DeletionPolicy).toBe('Delete');
     const prod = synth({ stage: 'prod' });
     const table = prod.resources[prod.logicalId(prod.stack.automations.table)]!;
@@ -153,18 +106,8 @@ describe('webhook automations on AWS', () => {
   });
 
   it('lets the intake and the worker read only the workspaces secret, and the run log only the API keys', () => {
-    for (const id of [ids.webhooks, ids.worker]) {
-      const env = environmentOf(id);
-      expect(env.WORKSPACES_SECRET_ARN).toEqual({ Ref: ids.workspaces });
-      expect(env.API_KEYS_SECRET_ARN).toBeUndefined();
-      const statements = JSON.stringify(statementsOf(id));
-      expect(statements).toContain(ids.workspaces);
-      expect(statements).not.toContain(ids.apiKeys);
-    }
-    const runLog = environmentOf(ids.runLog);
-    expect(runLog.API_KEYS_SECRET_ARN).toEqual({ Ref: ids.apiKeys });
-    expect(runLog.WORKSPACES_SECRET_ARN).toBeUndefined();
-    expect(JSON.stringify(statementsOf(ids.runLog))).not.toContain(ids.workspaces);
+    for (const id of [ids.webhooks, ids.worker]) expectReadsOnly(synthesized, id, 'workspaces');
+    expectReadsOnly(synthesized, ids.runLog, 'apiKeys');
   });
 
   it('grants each function exactly the table and queue actions its code uses', () => {
@@ -182,10 +125,7 @@ describe('webhook automations on AWS', () => {
       'dynamodb:PutItem': [ids.table, ids.rate].sort(),
       'dynamodb:UpdateItem': [ids.table, ids.rate].sort(),
       'dynamodb:Query': [ids.table],
-      'sqs:ReceiveMessage': [ids.queue],
-      'sqs:DeleteMessage': [ids.queue],
-      'sqs:ChangeMessageVisibility': [ids.queue],
-      'sqs:GetQueueAttributes': [ids.queue],
+      ...consumeGrants(ids.queue),
     });
     // Nothing else touches the automations table or queues (the dead-letter queue is for operators).
     const mine = new Set([ids.table, ids.queue, ids.deadLetters]);
@@ -204,13 +144,9 @@ describe('webhook automations on AWS', () => {
       rateLimitPerWindow: 1666,
       rateLimitReserve: 0.2,
     });
-    const asText = (env: Record<string, unknown>) =>
-      Object.fromEntries(
-        Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
-      );
     const envOf = (fn: { node: unknown }) => custom.environmentOf(custom.logicalId(fn as never));
     const worker = envOf(custom.stack.automations.worker.service.fn);
-    expect(automationSettings(asText(worker))).toMatchObject({
+    expect(automationSettings(environmentAsText(worker))).toMatchObject({
       rulesFile: 'automations.json',
       botAdminIds: ['814860', '42'],
       maxReceiveCount: 10,
@@ -222,10 +158,13 @@ describe('webhook automations on AWS', () => {
     });
     // The same governor table and budget as the bulk worker.
     const bulkWorker = envOf(custom.stack.bulk.worker.service.fn);
-    expect(rateSettings(asText(worker))).toEqual(rateSettings(asText(bulkWorker)));
-    expect(rateSettings(asText(worker))).toMatchObject({ defaultLimitPerWindow: 1666, reserveFraction: 0.2 });
+    expect(rateSettings(environmentAsText(worker))).toEqual(rateSettings(environmentAsText(bulkWorker)));
+    expect(rateSettings(environmentAsText(worker))).toMatchObject({
+      defaultLimitPerWindow: 1666,
+      reserveFraction: 0.2,
+    });
     const intake = envOf(custom.stack.functions.webhooks.fn);
-    expect(automationSettings(asText(intake))).toMatchObject({ retentionDays: 60 });
+    expect(automationSettings(environmentAsText(intake))).toMatchObject({ retentionDays: 60 });
     expect(intake.AUTOMATIONS_QUEUE_URL).toEqual(worker.AUTOMATIONS_QUEUE_URL);
     const runLog = envOf(custom.stack.functions.automations.fn);
     expect(runLog).toMatchObject({
@@ -294,27 +233,8 @@ describe('webhook automations on AWS', () => {
   });
 
   it('alarms on dead letters, queue age, worker errors and throttles, rejected signatures, and charts them', () => {
-    const alarmOn = (metricName: string, dimension: string) => {
-      const found = ofType('AWS::CloudWatch::Alarm').find(
-        ([, a]) =>
-          a.Properties.MetricName === metricName &&
-          JSON.stringify(a.Properties.Dimensions).includes(`"${dimension}"`),
-      );
-      expect([metricName, found !== undefined]).toEqual([metricName, true]);
-      return found![1].Properties;
-    };
-    expect(alarmOn('ApproximateNumberOfMessagesVisible', ids.deadLetters)).toMatchObject({
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Statistic: 'Maximum',
-    });
-    expect(alarmOn('ApproximateAgeOfOldestMessage', ids.queue)).toMatchObject({
-      Threshold: 15 * 60,
-      ComparisonOperator: 'GreaterThanThreshold',
-    });
-    expect(alarmOn('Errors', ids.worker)).toMatchObject({ Threshold: 1, Statistic: 'Sum' });
-    expect(alarmOn('Throttles', ids.worker)).toMatchObject({ Threshold: 1, Statistic: 'Sum' });
-    expect(alarmOn('Errors', 'invalid_signature')).toMatchObject({
+    expectQueueWorkerAlarms(synthesized, queueWorker, 15);
+    expect(alarmOn(synthesized, 'Errors', 'invalid_signature')).toMatchObject({
       Namespace: 'IntercomActions',
       Dimensions: expect.arrayContaining([
         { Name: 'service', Value: 'intercom-actions' },
@@ -325,26 +245,8 @@ describe('webhook automations on AWS', () => {
       Threshold: 10,
     });
     const custom = synth({ automationsQueueAgeAlarmMinutes: 60 });
-    const queueId = custom.logicalId(custom.stack.automations.queue.queue);
-    expect(
-      custom
-        .ofType('AWS::CloudWatch::Alarm')
-        .some(
-          ([, a]) =>
-            a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' &&
-            JSON.stringify(a.Properties.Dimensions).includes(queueId) &&
-            a.Properties.Threshold === 3600,
-        ),
-    ).toBe(true);
-    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0]!;
-    const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const text of [
-      'WebhooksReceived',
-      'AutomationActionsFailed',
-      ids.queue,
-      ids.deadLetters,
-      ids.worker,
-    ])
-      expect(body).toContain(text);
+    expectQueueWorkerAlarms(custom, queueWorkerIds(custom, custom.stack.automations), 60);
+    const body = dashboardBody(synthesized);
+    for (const text of ['WebhooksReceived', 'AutomationActionsFailed']) expect(body).toContain(text);
   });
 });

@@ -37,6 +37,15 @@ export function grants(statements: Statement[]): Record<string, string[]> {
   return granted;
 }
 
+/** A function's environment as the functions read it: every value a string (references as JSON). */
+export function environmentAsText(environment: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(environment).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
+}
+
+export type Synthesized = ReturnType<typeof synth>;
+
 export function synth(context: Record<string, unknown> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
   const settings = deploymentSettings(app.node, { rulesFile: NO_DEFAULT_RULES });

@@ -5,23 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { httpEvent, testContext } from '../helpers/events.ts';
+import { TAG_NEW_USERS_RULES } from './sample-rules.ts';
 
 const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), 'cdk-out-'));
 const rulesDir = mkdtempSync(join(tmpdir(), 'cdk-rules-'));
 /** A valid rules file from outside the project, as `-c automationsFile=...` may name. */
-const RULES = `version: 1
-rules:
-  - name: tag-new-users
-    topics: [user.created]
-    actions:
-      - operation: create_tag
-        params:
-          body:
-            name: new-user
-            users:
-              - id: "{{data.item.id}}"
-`;
+const RULES = TAG_NEW_USERS_RULES;
 const rulesFile = join(rulesDir, 'rules.yaml');
 let template: { Resources: Record<string, { Type: string; Properties: any; Metadata?: any }> };
 
