@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 description of the HTTP API, generated from the catalog (served at GET /openapi.json). */
 import { inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
+import { AUTOMATION_SCHEMAS, automationPaths } from './openapi-automations.ts';
 import { BULK_SCHEMAS, bulkPaths } from './openapi-bulk.ts';
 
 const ERROR_STATUSES: Record<string, string> = {
@@ -102,7 +103,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
     };
   }
-  Object.assign(paths, bulkPaths(errorResponses));
+  Object.assign(paths, bulkPaths(errorResponses), automationPaths(errorResponses));
   paths['/health'] = {
     get: {
       operationId: 'health',
@@ -135,14 +136,16 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'intercom-actions',
       version: '0.1.0',
       description:
-        'Intercom REST API 1.x operations as authenticated HTTP actions and queued bulk jobs. Errors share one shape (see the `Error` schema).',
+        'Intercom REST API 1.x operations as authenticated HTTP actions, queued bulk jobs and webhook automations. Errors share one shape (see the `Error` schema).',
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
-    tags: [...new Set([...operations.map((op) => op.group), 'bulk'])].map((name) => ({ name })),
+    tags: [...new Set([...operations.map((op) => op.group), 'bulk', 'automations'])].map((name) => ({
+      name,
+    })),
     paths,
     components: {
-      schemas: { Error: errorSchema, ...BULK_SCHEMAS },
+      schemas: { Error: errorSchema, ...BULK_SCHEMAS, ...AUTOMATION_SCHEMAS },
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { operations } from '../../lib/catalog/index.ts';
 import { openApiDocument } from '../../lib/http/openapi.ts';
+import { routes } from '../../lib/http/routes.ts';
 
 describe('GET /openapi.json document', () => {
   const document = openApiDocument();
@@ -27,5 +28,18 @@ describe('GET /openapi.json document', () => {
     }
     expect(paths['/health']?.get.security).toEqual([]);
     expect((document.components as any).securitySchemes.bearerAuth.scheme).toBe('bearer');
+  });
+
+  it('describes every route of the routing table, the public ones without security', () => {
+    const paths = document.paths as Record<string, Record<string, any>>;
+    for (const route of routes) {
+      const described = paths[route.path]?.[route.method.toLowerCase()];
+      expect({ route: `${route.method} ${route.path}`, described: described !== undefined }).toEqual({
+        route: `${route.method} ${route.path}`,
+        described: true,
+      });
+      if (route.public) expect(described.security).toEqual([]);
+    }
+    expect(Object.keys(paths)).toHaveLength(new Set(routes.map((r) => r.path)).size);
   });
 });

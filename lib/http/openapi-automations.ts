@@ -1,0 +1,124 @@
+/** The webhook intake and the automation run log in the OpenAPI document. */
+import type { JsonSchema } from '../catalog/index.ts';
+
+const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+export const AUTOMATION_SCHEMAS: Record<string, JsonSchema> = {
+  AutomationRun: {
+    type: 'object',
+    required: ['notificationId', 'topic', 'workspace', 'objectKey', 'receivedAt', 'finishedAt', 'rules'],
+    properties: {
+      notificationId: { type: 'string' },
+      topic: { type: 'string' },
+      workspace: { type: 'string' },
+      objectKey: {
+        type: 'string',
+        description: '`<item type>:<id>`: notifications of one object run in order',
+      },
+      receivedAt: { type: 'integer', description: 'epoch ms' },
+      finishedAt: { type: 'integer', description: 'epoch ms' },
+      rules: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['rule', 'status', 'actions'],
+          properties: {
+            rule: { type: 'string' },
+            status: { enum: ['ran', 'skipped'] },
+            reason: { enum: ['own_write', 'run_cap'] },
+            actions: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['operation', 'status'],
+                properties: {
+                  operation: { type: 'string' },
+                  status: { enum: ['succeeded', 'failed', 'outcome_unknown'] },
+                  error: { type: 'object' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+export function automationPaths(errorResponses: () => Record<string, unknown>): Record<string, unknown> {
+  return {
+    '/webhooks/intercom': {
+      post: {
+        operationId: 'intercom_webhook',
+        tags: ['automations'],
+        summary: "Intercom's webhook notifications (signed, no API key)",
+        description:
+          "Verified with `X-Hub-Signature: sha1=<HMAC-SHA1 of the raw body>` (or `X-Body-Signature` for uninstall and health checks) against the workspace's webhook secrets; 401 `invalid_signature` otherwise. Queued and acknowledged; a redelivery is acknowledged with `duplicate: true`.",
+        security: [],
+        parameters: [
+          {
+            name: 'X-Hub-Signature',
+            in: 'header',
+            schema: { type: 'string', pattern: '^sha1=[0-9a-f]{40}$' },
+          },
+          { name: 'X-Body-Signature', in: 'header', schema: { type: 'string' } },
+        ],
+        requestBody: {
+          required: true,
+          ...json({ type: 'object', description: "Intercom's notification_event" }),
+        },
+        responses: {
+          '200': {
+            description: 'Received',
+            ...json({
+              type: 'object',
+              properties: { received: { const: true }, duplicate: { type: 'boolean' } },
+            }),
+          },
+          ...errorResponses(),
+        },
+      },
+    },
+    '/automations/runs': {
+      get: {
+        operationId: 'automation_runs',
+        tags: ['automations'],
+        summary: "The newest automation runs of the key's workspace (scope read)",
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          { name: 'next', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'Runs, newest first',
+            ...json({
+              type: 'object',
+              required: ['runs', 'next'],
+              properties: {
+                runs: { type: 'array', items: ref('AutomationRun') },
+                next: { type: ['string', 'null'] },
+              },
+            }),
+          },
+          ...errorResponses(),
+        },
+      },
+    },
+    '/automations/runs/{notificationId}': {
+      get: {
+        operationId: 'automation_run',
+        tags: ['automations'],
+        summary: 'What the rules did with one notification (scope read)',
+        parameters: [{ name: 'notificationId', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': {
+            description: 'The run',
+            ...json({ type: 'object', properties: { run: ref('AutomationRun') } }),
+          },
+          ...errorResponses(),
+        },
+      },
+    },
+  };
+}
