@@ -202,7 +202,7 @@ export class JobStore {
           UpdateExpression:
             'SET #state = :inProgress, #attempt = :a, #lease = :lease, #index = :index, #updatedAt = :now, ' +
             '#expiresAt = :expiresAt, #counted = if_not_exists(#counted, :none), #operation = :op, #workspace = :ws ' +
-            'ADD #tries :one REMOVE #failedJob, #failedIndex',
+            'ADD #tries :one REMOVE #failedJob, #failedIndex, #verifySince',
           ConditionExpression:
             'attribute_not_exists(#state) OR #attempt < :a OR ' +
             '(#attempt = :a AND (#state = :queued OR (#state = :inProgress AND #lease < :now)))',
@@ -219,6 +219,7 @@ export class JobStore {
             '#tries': `tries_${attempt}`,
             '#failedJob': 'failedJob',
             '#failedIndex': 'failedIndex',
+            '#verifySince': 'verifySince',
           },
           ExpressionAttributeValues: {
             ':inProgress': 'in_progress',
@@ -305,30 +306,47 @@ export class JobStore {
     lastError: ItemError | undefined,
     ran: boolean,
     now: number,
+    /** The answer of a call made after this time was lost: the next delivery looks before running. */
+    verifySince?: number,
   ): Promise<void> {
+    const sets = ['#state = :queued', '#updatedAt = :now'];
+    const names: Record<string, string> = {
+      '#state': 'state',
+      '#attempt': 'attempt',
+      '#lease': 'leaseUntil',
+      '#updatedAt': 'updatedAt',
+    };
+    const values: Record<string, unknown> = {
+      ':queued': 'queued',
+      ':a': attempt,
+      ':inProgress': 'in_progress',
+      ':now': now,
+    };
+    if (lastError) {
+      sets.push('#lastError = :lastError');
+      names['#lastError'] = 'lastError';
+      values[':lastError'] = lastError;
+    }
+    if (verifySince !== undefined) {
+      sets.push('#verifySince = :verifySince');
+      names['#verifySince'] = 'verifySince';
+      values[':verifySince'] = verifySince;
+    }
+    let update = `SET ${sets.join(', ')} REMOVE #lease`;
+    if (!ran) {
+      update += ' ADD #tries :minusOne';
+      names['#tries'] = `tries_${attempt}`;
+      values[':minusOne'] = -1;
+    }
     try {
       await this.#db.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: itemKey(jobId, index),
-          UpdateExpression: `SET #state = :queued, #updatedAt = :now${lastError ? ', #lastError = :lastError' : ''} REMOVE #lease${ran ? '' : ' ADD #tries :minusOne'}`,
+          UpdateExpression: update,
           ConditionExpression: '#attempt = :a AND #state = :inProgress',
-          ExpressionAttributeNames: {
-            '#state': 'state',
-            '#attempt': 'attempt',
-            '#lease': 'leaseUntil',
-            '#updatedAt': 'updatedAt',
-            ...(lastError ? { '#lastError': 'lastError' } : {}),
-            ...(ran ? {} : { '#tries': `tries_${attempt}` }),
-          },
-          ExpressionAttributeValues: {
-            ':queued': 'queued',
-            ':a': attempt,
-            ':inProgress': 'in_progress',
-            ':now': now,
-            ...(lastError ? { ':lastError': lastError } : {}),
-            ...(ran ? {} : { ':minusOne': -1 }),
-          },
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {

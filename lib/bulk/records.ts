@@ -48,6 +48,10 @@ export interface ItemRecord {
   input?: Record<string, unknown>;
   operation?: string;
   workspace?: string;
+  /** When the record last changed (a claim sets it before Intercom is called). */
+  updatedAt?: number;
+  /** Set when an earlier try's answer was lost: before running again, look whether it happened (after this time). */
+  verifySince?: number;
   [tries: `tries_${number}`]: number | undefined;
 }
 

@@ -13,9 +13,10 @@ import { MetricUnit, metrics } from '../observability/metrics.ts';
 import type { RateGovernor } from './governor.ts';
 import type { JobStore } from './job-store.ts';
 import { decodeItemMessage, type ItemMessage } from './messages.ts';
-import { judge } from './outcomes.ts';
+import { backoffMs, judge } from './outcomes.ts';
 import type { WorkQueue } from './queue.ts';
 import type { Counted, ItemError } from './records.ts';
+import { canVerify, type Verification, verifyWrite } from './verify.ts';
 
 export interface WorkerDeps {
   store: JobStore;
@@ -57,8 +58,9 @@ export function createBulkWorker(deps: WorkerDeps) {
     at: number,
     error: ItemError | undefined,
     ran: boolean,
+    verifySince?: number,
   ): Promise<Result> {
-    await deps.store.release(m.jobId, m.index, m.attempt, error, ran, now());
+    await deps.store.release(m.jobId, m.index, m.attempt, error, ran, now(), verifySince);
     await deps.queue.delay(record.receiptHandle, Math.max(0, at - now()) / 1000);
     metrics().addMetric('BulkItemsRetried', MetricUnit.Count, 1);
     return 'retry';
@@ -96,16 +98,48 @@ export function createBulkWorker(deps: WorkerDeps) {
       await deps.store.settle(m.jobId, m.index, counted, 'none', now());
       counted = 'none';
     }
-    if (previous?.attempt === m.attempt && previous.state === 'in_progress' && !op.retrySafe) {
-      // The last holder's lease ran out mid-call (crash, timeout): Intercom may have applied it.
-      return finishFailed(
-        m,
-        {
-          code: 'outcome_unknown',
-          message: `A worker stopped while ${op.name} was in flight; it was not repeated to avoid a duplicate. Check, then retry it if needed.`,
-        },
-        counted,
-      );
+    // An earlier try of this attempt may have reached Intercom: its holder died mid-call (lease ran
+    // out), or its answer was lost. A non-idempotent write is only run again once a lookup shows it
+    // did not happen; where Intercom offers no lookup it is recorded as outcome_unknown.
+    const uncertainSince =
+      previous?.attempt === m.attempt
+        ? previous.state === 'in_progress'
+          ? (previous.updatedAt ?? 0)
+          : previous.verifySince
+        : undefined;
+    if (uncertainSince !== undefined && !op.retrySafe) {
+      let verdict: Verification = 'unknown';
+      if (canVerify(op.name)) {
+        const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS);
+        if (!slot.ok) return retryLater(record, m, slot.retryAt, undefined, false, uncertainSince);
+        verdict = await verifyWrite(
+          deps.clientFor(m.workspace),
+          op.name,
+          m.input,
+          uncertainSince,
+          Math.min(MAX_CALL_MS, deadline - now()),
+        );
+      }
+      if (verdict === 'applied') {
+        if (await deps.store.finish(m.jobId, m.index, m.attempt, { state: 'succeeded' }, now())) {
+          await deps.store.settle(m.jobId, m.index, counted, 'succeeded', now());
+          metrics().addMetric('BulkItemsSucceeded', MetricUnit.Count, 1);
+        }
+        return 'done';
+      }
+      if (verdict === 'retry' && !lastReceive) {
+        return retryLater(record, m, now() + backoffMs(claim.tries), undefined, false, uncertainSince);
+      }
+      if (verdict === 'unknown' || verdict === 'retry') {
+        return finishFailed(
+          m,
+          {
+            code: 'outcome_unknown',
+            message: `An earlier try of ${op.name} may have reached Intercom and it cannot be looked up; it was not repeated to avoid a duplicate. Check, then retry it if needed.`,
+          },
+          counted,
+        );
+      }
     }
     if (claim.tries > deps.maxAttempts) {
       const last = previous?.lastError;
@@ -130,6 +164,7 @@ export function createBulkWorker(deps: WorkerDeps) {
       return retryLater(record, m, slot.retryAt, undefined, false);
     }
     const client = deps.clientFor(m.workspace);
+    const calledAt = now();
     try {
       const result = await client.call(op, m.input, {
         timeoutMs: Math.min(MAX_CALL_MS, deadline - now()),
@@ -163,6 +198,15 @@ export function createBulkWorker(deps: WorkerDeps) {
           );
         }
         return retryLater(record, m, verdict.retryAt, verdict.error, true);
+      }
+      if (
+        verdict.kind === 'unknown' &&
+        canVerify(op.name) &&
+        claim.tries < deps.maxAttempts &&
+        !lastReceive
+      ) {
+        // Look it up at the next delivery, a little later, rather than now: a fresh write may not be listed yet.
+        return retryLater(record, m, now() + backoffMs(claim.tries), verdict.error, true, calledAt);
       }
       if (verdict.kind === 'failed' && error instanceof IntercomHttpError) {
         logger().warn('Bulk item failed', { jobId: m.jobId, index: m.index, code: verdict.error.code });

@@ -84,7 +84,7 @@ describe('a worker crash', () => {
     expect(posts('/users', (b) => b?.user_id === 'crash-up-4')).toBe(1);
   }, 60_000);
 
-  it('between the call and the record never repeats create_note: the item is failed as outcome_unknown', async () => {
+  it('between the call and the record never repeats create_note: it looks the note up and counts it done', async () => {
     crashAfterCall.add('create_note:2');
     await t.request('POST', '/actions/create_user', { body: { user_id: 'crash-note-user' } });
     const items = Array.from({ length: 5 }, (_, i) => ({
@@ -92,12 +92,25 @@ describe('a worker crash', () => {
     }));
     const submitted = await t.request('POST', '/bulk/create_note', { items });
     const job = await t.waitForJob(submitted.json.jobId, 40_000);
-    expect(job).toMatchObject({ status: 'completed_with_errors', total: 5, succeeded: 4, failed: 1 });
+    expect(job).toMatchObject({ status: 'completed', total: 5, succeeded: 5, failed: 0 });
+    expect(crashedOnce.has('create_note:2')).toBe(true);
+    for (let i = 0; i < 5; i++) expect(posts('/notes', (b) => b?.body === `crash-note-${i}`)).toBe(1);
+    // The lookup that found it:
+    const lookups = t.stack.sandbox!.requests().filter((r) => r.method === 'GET' && r.path === '/notes');
+    expect(lookups.length).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('between the call and the record never repeats a write it cannot look up: outcome_unknown', async () => {
+    crashAfterCall.add('create_lead:1');
+    const items = Array.from({ length: 3 }, (_, i) => ({ body: { name: `crash-lead-${i}` } }));
+    const submitted = await t.request('POST', '/bulk/create_lead', { items });
+    const job = await t.waitForJob(submitted.json.jobId, 40_000);
+    expect(job).toMatchObject({ status: 'completed_with_errors', total: 3, succeeded: 2, failed: 1 });
     const failures = await t.request('GET', `/bulk/jobs/${job.jobId}/failures`);
     expect(failures.json.failures).toEqual([
-      expect.objectContaining({ index: 2, error: expect.objectContaining({ code: 'outcome_unknown' }) }),
+      expect.objectContaining({ index: 1, error: expect.objectContaining({ code: 'outcome_unknown' }) }),
     ]);
-    for (let i = 0; i < 5; i++) expect(posts('/notes', (b) => b?.body === `crash-note-${i}`)).toBe(1);
+    for (let i = 0; i < 3; i++) expect(posts('/contacts', (b) => b?.name === `crash-lead-${i}`)).toBe(1);
   }, 60_000);
 
   it('after a whole batch runs nothing again when SQS redelivers it', async () => {

@@ -58,7 +58,7 @@ it('ends every create_note succeeded or failed with a reason, none lost, none du
   expect(created.size).toBe(job.succeeded);
   expect(stats.objects.notes - notesBefore).toBe(job.succeeded);
 
-  // Every failure carries a reason; a dropped connection on a non-idempotent write is outcome_unknown, not retried.
+  // Every failure (if any: an item out of attempts) carries a reason, and its note does not exist.
   const failures: any[] = [];
   let next: string | null = null;
   do {
@@ -75,5 +75,8 @@ it('ends every create_note succeeded or failed with a reason, none lost, none du
     expect(failure.error.message.length).toBeGreaterThan(0);
     expect(created.has(failure.input.body.body)).toBe(false);
   }
-  expect(failures.every((f) => f.error.code === 'outcome_unknown')).toBe(true);
+  // Dropped connections were looked up (GET /notes) instead of failing as outcome_unknown or running twice.
+  const lookups = t.stack.sandbox!.requests().filter((r) => r.method === 'GET' && r.path === '/notes');
+  expect(lookups.length).toBeGreaterThan(0);
+  expect(job.succeeded).toBeGreaterThanOrEqual(295);
 }, 180_000);
