@@ -4,14 +4,8 @@
  * DynamoDB Local stand-ins have no transactions, so counters and item states are two writes; the
  * `counted` field on each item makes the counter update repeatable (see `settle`).
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './dynamo.ts';
+import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, TableStore } from './dynamo.ts';
 import {
   type Counted,
   ITEM_PREFIX,
@@ -55,31 +49,17 @@ export type Claim =
   /** A newer attempt of this item exists (after `retry-failed`). */
   | { kind: 'stale' };
 
-export class JobStore {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
-  readonly #retentionSeconds: number;
-
-  constructor(db: DynamoDBDocumentClient, table: string, retentionDays: number) {
-    this.#db = db;
-    this.#table = table;
-    this.#retentionSeconds = retentionDays * 86_400;
-  }
-
-  expiresAt(now: number): number {
-    return Math.floor(now / 1000) + this.#retentionSeconds;
-  }
-
+export class JobStore extends TableStore {
   async getJob(jobId: string, consistent = true): Promise<JobRecord | undefined> {
-    const { Item } = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: jobKey(jobId), ConsistentRead: consistent }),
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: consistent }),
     );
     return Item as JobRecord | undefined;
   }
 
   async getItem(jobId: string, index: number): Promise<ItemRecord | undefined> {
-    const { Item } = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: itemKey(jobId, index), ConsistentRead: true }),
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: itemKey(jobId, index), ConsistentRead: true }),
     );
     return Item as ItemRecord | undefined;
   }
@@ -92,9 +72,9 @@ export class JobStore {
   async registerChunk(c: ChunkRegistration): Promise<ChunkOutcome> {
     const first = c.offset === 0;
     try {
-      const { Attributes } = await this.#db.send(
+      const { Attributes } = await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: jobKey(c.jobId),
           UpdateExpression:
             'SET #chunk = :accepted, #jobId = :jobId, #operation = if_not_exists(#operation, :op), ' +
@@ -155,9 +135,9 @@ export class JobStore {
 
   /** Every item of the chunk is on the queue: a replay need not send them again. */
   async markChunkQueued(jobId: string, offset: number): Promise<void> {
-    await this.#db.send(
+    await this.db.send(
       new UpdateCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Key: jobKey(jobId),
         UpdateExpression: 'SET #queued = :true',
         ExpressionAttributeNames: { '#queued': `queued_${offset}` },
@@ -168,9 +148,9 @@ export class JobStore {
 
   /** Starts a new attempt of the job (`retry-failed`); returns its number. */
   async nextAttempt(jobId: string, now: number): Promise<number> {
-    const { Attributes } = await this.#db.send(
+    const { Attributes } = await this.db.send(
       new UpdateCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Key: jobKey(jobId),
         UpdateExpression: 'ADD #attempt :one SET #updatedAt = :now',
         ConditionExpression: 'attribute_exists(#attempt)',
@@ -195,9 +175,9 @@ export class JobStore {
     context: { operation: string; workspace: string },
   ): Promise<Claim> {
     try {
-      const { Attributes } = await this.#db.send(
+      const { Attributes } = await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: itemKey(jobId, index),
           UpdateExpression:
             'SET #state = :inProgress, #attempt = :a, #lease = :lease, #index = :index, #updatedAt = :now, ' +
@@ -260,9 +240,9 @@ export class JobStore {
   ): Promise<boolean> {
     const failed = outcome.state === 'failed';
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: itemKey(jobId, index),
           UpdateExpression: failed
             ? 'SET #state = :state, #error = :error, #input = :input, #failedJob = :jobId, #failedIndex = :index, #updatedAt = :now REMOVE #lease'
@@ -339,9 +319,9 @@ export class JobStore {
       values[':minusOne'] = -1;
     }
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: itemKey(jobId, index),
           UpdateExpression: update,
           ConditionExpression: '#attempt = :a AND #state = :inProgress',
@@ -371,9 +351,9 @@ export class JobStore {
       adds.push(`#${from} :minus`);
       values[':minus'] = -1;
     }
-    await this.#db.send(
+    await this.db.send(
       new UpdateCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Key: jobKey(jobId),
         UpdateExpression: `SET #updatedAt = :now ADD ${adds.join(', ')}`,
         ExpressionAttributeNames: {
@@ -385,9 +365,9 @@ export class JobStore {
       }),
     );
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: itemKey(jobId, index),
           UpdateExpression: 'SET #counted = :to',
           ConditionExpression: '#counted = :from',
@@ -407,7 +387,7 @@ export class JobStore {
     after?: number,
   ): Promise<{ items: ItemRecord[]; last: number | undefined }> {
     const input: QueryCommandInput = {
-      TableName: this.#table,
+      TableName: this.table,
       IndexName: FAILURES_INDEX,
       KeyConditionExpression: after === undefined ? '#job = :job' : '#job = :job AND #index > :after',
       ExpressionAttributeNames: {
@@ -417,7 +397,7 @@ export class JobStore {
       ExpressionAttributeValues: { ':job': jobId, ...(after === undefined ? {} : { ':after': after }) },
       Limit: limit,
     };
-    const { Items = [], LastEvaluatedKey } = await this.#db.send(new QueryCommand(input));
+    const { Items = [], LastEvaluatedKey } = await this.db.send(new QueryCommand(input));
     const items = Items as ItemRecord[];
     return { items, last: LastEvaluatedKey ? items.at(-1)?.index : undefined };
   }
@@ -427,9 +407,9 @@ export class JobStore {
     const counts: Record<ItemState, number> = { queued: 0, in_progress: 0, succeeded: 0, failed: 0 };
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.#db.send(
+      const page = await this.db.send(
         new QueryCommand({
-          TableName: this.#table,
+          TableName: this.table,
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
           ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#state': 'state' },
           ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':prefix': ITEM_PREFIX },
@@ -452,10 +432,10 @@ export class JobStore {
     failed: number,
     now: number,
   ): Promise<void> {
-    await this.#db
+    await this.db
       .send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: jobKey(jobId),
           UpdateExpression: 'SET #succeeded = :s, #failed = :f, #reconciled = :a, #updatedAt = :now',
           ConditionExpression: '#attempt = :a',

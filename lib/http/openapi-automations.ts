@@ -1,8 +1,6 @@
 /** The webhook intake and the automation run log in the OpenAPI document. */
 import type { JsonSchema } from '../catalog/index.ts';
-
-const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+import { json, ref } from './openapi-bulk.ts';
 
 export const AUTOMATION_SCHEMAS: Record<string, JsonSchema> = {
   AutomationRun: {

@@ -2,8 +2,8 @@
 import { inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
 import { isBulkOperation } from './routes.ts';
 
-const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+export const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 export const BULK_SCHEMAS: Record<string, JsonSchema> = {
   BulkRejection: {

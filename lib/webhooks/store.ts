@@ -3,14 +3,8 @@
  * notification, whatever SQS and Intercom redeliver), each action's outcome (a retried notification
  * skips what already ran), the run log, and the loop guard's counters.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../bulk/dynamo.ts';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, TableStore } from '../bulk/dynamo.ts';
 import { type ActionResult, type NotificationRun, notificationKey } from './records.ts';
 
 export type NotificationClaim =
@@ -21,26 +15,12 @@ export type NotificationClaim =
 const DAY_MS = 86_400_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-export class NotificationStore {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
-  readonly #retentionSeconds: number;
-
-  constructor(db: DynamoDBDocumentClient, table: string, retentionDays: number) {
-    this.#db = db;
-    this.#table = table;
-    this.#retentionSeconds = retentionDays * 86_400;
-  }
-
-  #expiresAt(now: number): number {
-    return Math.floor(now / 1000) + this.#retentionSeconds;
-  }
-
+export class NotificationStore extends TableStore {
   /** Whether this notification id was received before (a redelivery). */
   async isKnown(id: string): Promise<boolean> {
-    const { Item } = await this.#db.send(
+    const { Item } = await this.db.send(
       new GetCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Key: notificationKey(id),
         ConsistentRead: true,
         ProjectionExpression: 'pk',
@@ -51,9 +31,9 @@ export class NotificationStore {
 
   /** Marks the notification received (after it is queued); never touches the worker's state. */
   async markReceived(id: string, topic: string, workspace: string, now: number): Promise<void> {
-    await this.#db.send(
+    await this.db.send(
       new UpdateCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Key: notificationKey(id),
         UpdateExpression:
           'SET #receivedAt = if_not_exists(#receivedAt, :now), #topic = :topic, #workspace = :ws, #expiresAt = :exp',
@@ -67,7 +47,7 @@ export class NotificationStore {
           ':now': now,
           ':topic': topic,
           ':ws': workspace,
-          ':exp': this.#expiresAt(now),
+          ':exp': this.expiresAt(now),
         },
       }),
     );
@@ -75,9 +55,9 @@ export class NotificationStore {
 
   async claim(id: string, leaseUntil: number, now: number): Promise<NotificationClaim> {
     try {
-      const { Attributes } = await this.#db.send(
+      const { Attributes } = await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: notificationKey(id),
           UpdateExpression:
             'SET #state = :inProgress, #lease = :lease, #done = if_not_exists(#done, :empty), #expiresAt = :exp, #receivedAt = if_not_exists(#receivedAt, :now)',
@@ -94,7 +74,7 @@ export class NotificationStore {
             ':lease': leaseUntil,
             ':empty': {},
             ':now': now,
-            ':exp': this.#expiresAt(now),
+            ':exp': this.expiresAt(now),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -103,8 +83,8 @@ export class NotificationStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const { Item } = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: notificationKey(id), ConsistentRead: true }),
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: notificationKey(id), ConsistentRead: true }),
     );
     if (Item?.state === 'done') return { kind: 'done' };
     return { kind: 'busy', leaseUntil: Number(Item?.leaseUntil ?? now) };
@@ -112,9 +92,9 @@ export class NotificationStore {
 
   /** Records one action's outcome, so a retry of the notification does not run it again. */
   async recordAction(id: string, key: string, result: ActionResult): Promise<void> {
-    await this.#db.send(
+    await this.db.send(
       new UpdateCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Key: notificationKey(id),
         UpdateExpression: 'SET #actions.#key = :result',
         ExpressionAttributeNames: { '#actions': 'actions', '#key': key },
@@ -125,10 +105,10 @@ export class NotificationStore {
 
   /** Lets the next delivery take the notification at once (a retryable failure). */
   async release(id: string): Promise<void> {
-    await this.#db
+    await this.db
       .send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: notificationKey(id),
           UpdateExpression: 'SET #lease = :zero',
           ConditionExpression: '#state = :inProgress',
@@ -142,32 +122,30 @@ export class NotificationStore {
   }
 
   async finish(run: NotificationRun): Promise<void> {
-    await this.#db.send(
+    await this.db.send(
       new UpdateCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Key: notificationKey(run.notificationId),
         UpdateExpression: 'SET #state = :done, #run = :run REMOVE #lease',
         ExpressionAttributeNames: { '#state': 'state', '#run': 'run', '#lease': 'leaseUntil' },
         ExpressionAttributeValues: { ':done': 'done', ':run': run },
       }),
     );
-    await this.#db.send(
+    await this.db.send(
       new PutCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Item: {
           pk: `log#${run.workspace}#${day(run.finishedAt)}`,
           sk: `${String(run.finishedAt).padStart(15, '0')}#${run.notificationId}`,
           ...run,
-          expiresAt: this.#expiresAt(run.finishedAt),
+          expiresAt: this.expiresAt(run.finishedAt),
         },
       }),
     );
   }
 
   async getRun(id: string): Promise<NotificationRun | undefined> {
-    const { Item } = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: notificationKey(id) }),
-    );
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: notificationKey(id) }));
     return Item?.run as NotificationRun | undefined;
   }
 
@@ -179,13 +157,13 @@ export class NotificationStore {
     now: number,
   ): Promise<{ runs: NotificationRun[]; next: { day: string; sk?: string } | undefined }> {
     const runs: NotificationRun[] = [];
-    const oldest = now - this.#retentionSeconds * 1000;
+    const oldest = now - this.retentionSeconds * 1000;
     let current = cursor ? Date.parse(`${cursor.day}T00:00:00Z`) : now;
     let after = cursor?.sk;
     while (runs.length < limit && current >= oldest - DAY_MS) {
-      const page = await this.#db.send(
+      const page = await this.db.send(
         new QueryCommand({
-          TableName: this.#table,
+          TableName: this.table,
           KeyConditionExpression: after ? '#pk = :pk AND #sk < :after' : '#pk = :pk',
           ExpressionAttributeNames: { '#pk': 'pk', ...(after ? { '#sk': 'sk' } : {}) },
           ExpressionAttributeValues: {
@@ -219,9 +197,9 @@ export class NotificationStore {
   ): Promise<boolean> {
     const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: { pk: `guard#${workspace}#${rule}#${objectKey}`, sk: `w#${windowStart}` },
           UpdateExpression: 'ADD #count :one SET #expiresAt = :exp',
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',

@@ -102,7 +102,9 @@ describe('bulk jobs', () => {
     const { jobId } = first.json;
     await new Promise((r) => setTimeout(r, 500));
     const open = await t.request('GET', `/bulk/jobs/${jobId}`);
-    expect(open.json).toMatchObject({ status: 'running', final: false, total: 5 });
+    // Never completed while open, however far the workers got.
+    expect(open.json).toMatchObject({ final: false, total: 5 });
+    expect(['queued', 'running']).toContain(open.json.status);
     const wrongOffset = await t.request('POST', '/bulk/create_update_user', {
       jobId,
       offset: 3,

@@ -17,11 +17,15 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => t?.close());
 
-/** Waits until the sandbox has nothing left to deliver and the worker nothing left to run, twice over. */
+/** Waits until the sandbox has nothing left to deliver and the worker nothing left to run, and it stays so. */
 async function settle(): Promise<void> {
-  for (let round = 0; round < 4; round++) {
+  let sent = -1;
+  for (let round = 0; round < 20; round++) {
     await t.stack.sandbox!.webhooks.idle();
     await t.stack.automations.workerSource!.drained(20_000);
+    const now = t.stack.sandbox!.stats().webhooks.sent;
+    if (now === sent) return;
+    sent = now;
   }
 }
 

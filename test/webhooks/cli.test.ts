@@ -41,7 +41,9 @@ describe('automations CLI', () => {
     await t.request('POST', '/actions/create_user', {
       body: { user_id: 'cli-log', email: 'log@cli.example' },
     });
-    for (let i = 0; i < 4; i++) {
+    let sent = -1;
+    while (t.stack.sandbox!.stats().webhooks.sent !== sent) {
+      sent = t.stack.sandbox!.stats().webhooks.sent;
       await t.stack.sandbox!.webhooks.idle();
       await t.stack.automations.workerSource!.drained(20_000);
     }
