@@ -21,6 +21,8 @@ export interface LocalAutomationsOptions {
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
   maxConcurrency?: number;
+  /** Builds the worker handler once the environment is set (tests inject crashes); default: functions/automations-worker.ts. */
+  workerHandler?: () => Promise<SqsHandler>;
 }
 
 export interface LocalAutomations {
@@ -76,7 +78,9 @@ export async function startLocalAutomations(
     rulesFile,
     workerSource: undefined,
     async startWorker() {
-      const { handler } = (await import('../../functions/automations-worker.ts')) as { handler: SqsHandler };
+      const handler =
+        (await options.workerHandler?.()) ??
+        ((await import('../../functions/automations-worker.ts')) as { handler: SqsHandler }).handler;
       local.workerSource = startSqsEventSource({
         sqs: emulators.sqs,
         queueUrl: queue.queueUrl,

@@ -1,12 +1,15 @@
 /** What the automations keep per notification: its processing state and, when done, what each rule did. */
 import type { ItemError } from '../bulk/records.ts';
 
-export type ActionStatus = 'succeeded' | 'failed' | 'outcome_unknown';
+/** `in_flight` is only ever a marker inside a run: a non-idempotent call was about to be made. */
+export type ActionStatus = 'succeeded' | 'failed' | 'outcome_unknown' | 'in_flight';
 
 export interface ActionResult {
   operation: string;
   status: ActionStatus;
   error?: ItemError;
+  /** With `in_flight`: when the call was made, for the lookup that decides whether it happened. */
+  since?: number;
 }
 
 export interface RuleRun {

@@ -8,8 +8,9 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { RuleEngine } from '../automations/engine.ts';
 import type { Action } from '../automations/types.ts';
 import type { RateGovernor } from '../bulk/governor.ts';
-import { itemError, judge } from '../bulk/outcomes.ts';
+import { backoffMs, itemError, judge } from '../bulk/outcomes.ts';
 import type { WorkQueue } from '../bulk/queue.ts';
+import { canVerify, type Verification, verifyWrite } from '../bulk/verify.ts';
 import { findOperation } from '../catalog/index.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError } from '../intercom/errors.ts';
@@ -29,6 +30,8 @@ export interface AutomationWorkerDeps {
   clientFor: (workspace: string) => IntercomClient;
   maxReceiveCount: number;
   now?: () => number;
+  /** Test hook: runs after Intercom answered an action and before its outcome is recorded (crash tests). */
+  afterCall?: (notificationId: string, operation: string) => void | Promise<void>;
 }
 
 class RetryLater extends Error {
@@ -50,6 +53,8 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
     action: Action,
     deadline: number,
     lastReceive: boolean,
+    record: (result: ActionResult) => Promise<void>,
+    previous: ActionResult | undefined,
   ): Promise<ActionResult> {
     let rendered: { operation: string; input: Record<string, unknown> };
     try {
@@ -80,6 +85,37 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
         error: { code: 'validation_failed', message: issues.map((i) => `${i.path} ${i.message}`).join('; ') },
       };
     }
+    const client = deps.clientFor(m.workspace);
+    const unknown = (message: string): ActionResult => ({
+      operation: op.name,
+      status: 'outcome_unknown',
+      error: { code: 'outcome_unknown', message },
+    });
+    if (previous?.status === 'in_flight' && !op.retrySafe) {
+      // An earlier delivery made this call and never learned the answer (a crash, a lost response):
+      // look it up where Intercom allows, rather than risk a duplicate.
+      let verdict: Verification = 'unknown';
+      if (canVerify(op.name)) {
+        const lookupSlot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS);
+        if (!lookupSlot.ok && !lastReceive) throw new RetryLater(lookupSlot.retryAt);
+        if (lookupSlot.ok) {
+          verdict = await verifyWrite(
+            client,
+            op.name,
+            input,
+            previous.since ?? 0,
+            Math.min(20_000, deadline - now()),
+          );
+        }
+      }
+      if (verdict === 'applied') return { operation: op.name, status: 'succeeded' };
+      if (verdict === 'retry' && !lastReceive) throw new RetryLater(now() + backoffMs(1));
+      if (verdict !== 'not_applied') {
+        return unknown(
+          `An earlier try of ${op.name} may have reached Intercom; it was not repeated to avoid a duplicate.`,
+        );
+      }
+    }
     const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS);
     if (!slot.ok) {
       if (lastReceive)
@@ -90,13 +126,15 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
         };
       throw new RetryLater(slot.retryAt);
     }
-    const client = deps.clientFor(m.workspace);
+    // One write before a non-idempotent call, so that whoever picks the notification up after a crash knows to look first.
+    if (!op.retrySafe) await record({ operation: op.name, status: 'in_flight', since: now() });
     try {
       const result = await client.call(op, input, {
         timeoutMs: Math.min(20_000, deadline - now()),
         requestId: `${m.notification.id}`,
       });
       if (result.rateLimit) await deps.governor.observe(m.workspace, result.rateLimit);
+      await deps.afterCall?.(m.notification.id, op.name);
       return { operation: op.name, status: 'succeeded' };
     } catch (error) {
       if (!(error instanceof IntercomError)) throw error;
@@ -107,6 +145,9 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
         if (!lastReceive) throw new RetryLater(verdict.retryAt, error);
         return { operation: op.name, status: 'failed', error: itemError(error) };
       }
+      // The answer was lost: the in-flight marker stays, and the next delivery looks it up.
+      if (verdict.kind === 'unknown' && canVerify(op.name) && !lastReceive)
+        throw new RetryLater(now() + backoffMs(1), error);
       return {
         operation: op.name,
         status: verdict.kind === 'unknown' ? 'outcome_unknown' : 'failed',
@@ -148,8 +189,12 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
         const actions: ActionResult[] = [];
         for (const [a, action] of rule.actions.entries()) {
           const actionKey = `${r}_${a}`;
-          const result = done[actionKey] ?? (await runAction(m, action, deadline, lastReceive));
-          if (!done[actionKey]) await record_(actionKey, result);
+          const previous = done[actionKey];
+          const result =
+            previous && previous.status !== 'in_flight'
+              ? previous
+              : await runAction(m, action, deadline, lastReceive, (r) => record_(actionKey, r), previous);
+          if (result !== previous) await record_(actionKey, result);
           actions.push(result);
           metrics().addMetric(
             result.status === 'succeeded' ? 'AutomationActionsSucceeded' : 'AutomationActionsFailed',
