@@ -22,5 +22,6 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
       clientFor: workspaceClients(config, workerClientFactory),
       maxAttempts: settings.maxAttempts,
       maxReceiveCount: settings.maxReceiveCount,
+      verifyDelayMs: settings.verifyDelaySeconds * 1000,
     }),
   );

@@ -55,6 +55,8 @@ export class RateGovernor {
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #states = new Map<string, WorkspaceState>();
+  /** Callers of `acquire` waiting in this process right now. */
+  #waiting = 0;
 
   constructor(db: DynamoDBDocumentClient, options: GovernorOptions) {
     this.#db = db;
@@ -104,9 +106,20 @@ export class RateGovernor {
    * time, so the caller can hand the item back to the queue for then.
    */
   async acquire(workspace: string, deadline: number): Promise<Acquired> {
+    this.#waiting++;
+    try {
+      return await this.#acquire(workspace, deadline);
+    } finally {
+      this.#waiting--;
+    }
+  }
+
+  async #acquire(workspace: string, deadline: number): Promise<Acquired> {
     for (;;) {
       const state = await this.#state(workspace);
       const now = this.#now();
+      // Never a slot for a call that could not be made in time.
+      if (now >= deadline) return { ok: false, retryAt: now + this.windowMs / this.budget(state.limit) };
       if (state.pausedUntil > now) {
         if (state.pausedUntil >= deadline) return { ok: false, retryAt: state.pausedUntil };
         await this.#sleep(state.pausedUntil - now + Math.floor(Math.random() * 100));
@@ -117,10 +130,12 @@ export class RateGovernor {
       const budget = this.budget(state.limit);
       const allowed = Math.min(budget, Math.ceil((budget * (now - start + this.#o.leadMs)) / windowMs));
       if (await this.#take(workspace, start, allowed, now)) return { ok: true };
-      // The even line allows the next slot one slot-length from now (or at the next window).
+      // The even line allows the next slot one slot-length from now (or at the next window). The
+      // callers waiting in this process spread over that many slots, so the shared counter sees
+      // about one try per slot from each process instead of one per waiting item.
       const slotMs = windowMs / budget;
       const nextWindow = start + windowMs;
-      const wait = Math.min(nextWindow - now, slotMs) * (0.5 + Math.random());
+      const wait = Math.min(nextWindow - now, slotMs * Math.max(1, this.#waiting)) * (0.5 + Math.random());
       if (now + wait >= deadline) return { ok: false, retryAt: Math.min(nextWindow, now + wait) };
       await this.#sleep(Math.max(1, wait));
     }

@@ -147,19 +147,28 @@ export class JobStore extends TableStore {
   }
 
   /** Starts a new attempt of the job (`retry-failed`); returns its number. */
-  async nextAttempt(jobId: string, now: number): Promise<number> {
-    const { Attributes } = await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: jobKey(jobId),
-        UpdateExpression: 'ADD #attempt :one SET #updatedAt = :now',
-        ConditionExpression: 'attribute_exists(#attempt)',
-        ExpressionAttributeNames: { '#attempt': 'attempt', '#updatedAt': 'updatedAt' },
-        ExpressionAttributeValues: { ':one': 1, ':now': now },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(Attributes?.attempt);
+  /**
+   * Starts attempt `seen + 1` of the job (`retry-failed`). Returns undefined when another call
+   * started it first: two retries at once make one new attempt, not two.
+   */
+  async nextAttempt(jobId: string, seen: number, now: number): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET #attempt = :next, #updatedAt = :now',
+          ConditionExpression: '#attempt = :seen',
+          ExpressionAttributeNames: { '#attempt': 'attempt', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: { ':next': seen + 1, ':seen': seen, ':now': now },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.attempt);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -184,8 +193,9 @@ export class JobStore extends TableStore {
             '#expiresAt = :expiresAt, #counted = if_not_exists(#counted, :none), #operation = :op, #workspace = :ws ' +
             'ADD #tries :one REMOVE #failedJob, #failedIndex, #verifySince',
           ConditionExpression:
-            'attribute_not_exists(#state) OR #attempt < :a OR ' +
-            '(#attempt = :a AND (#state = :queued OR (#state = :inProgress AND #lease < :now)))',
+            'attribute_not_exists(#state) OR ' +
+            '((#attempt < :a OR (#attempt = :a AND #state = :queued)) AND (#state <> :inProgress OR #lease < :now)) OR ' +
+            '(#attempt = :a AND #state = :inProgress AND #lease < :now)',
           ExpressionAttributeNames: {
             '#state': 'state',
             '#attempt': 'attempt',
@@ -341,6 +351,24 @@ export class JobStore extends TableStore {
    */
   async settle(jobId: string, index: number, from: Counted, to: Counted, now: number): Promise<void> {
     if (from === to) return;
+    // The item's marker is flipped first, conditionally: of two workers settling the same item only
+    // one wins, so a counter is never moved twice. A crash between the two writes leaves the counter
+    // one short; `status` reconciles a job that stays short.
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: itemKey(jobId, index),
+          UpdateExpression: 'SET #counted = :to',
+          ConditionExpression: '#counted = :from',
+          ExpressionAttributeNames: { '#counted': 'counted' },
+          ExpressionAttributeValues: { ':to': to, ':from': from },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return;
+      throw error;
+    }
     const adds: string[] = [];
     const values: Record<string, unknown> = { ':now': now };
     if (to !== 'none') {
@@ -364,20 +392,6 @@ export class JobStore extends TableStore {
         ExpressionAttributeValues: values,
       }),
     );
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: itemKey(jobId, index),
-          UpdateExpression: 'SET #counted = :to',
-          ConditionExpression: '#counted = :from',
-          ExpressionAttributeNames: { '#counted': 'counted' },
-          ExpressionAttributeValues: { ':to': to, ':from': from },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
   }
 
   /** A page of the job's failed items, in index order. */
@@ -400,6 +414,19 @@ export class JobStore extends TableStore {
     const { Items = [], LastEvaluatedKey } = await this.db.send(new QueryCommand(input));
     const items = Items as ItemRecord[];
     return { items, last: LastEvaluatedKey ? items.at(-1)?.index : undefined };
+  }
+
+  /** Notes that a stuck job's items were counted now (so the next status call does not count again). */
+  async markChecked(jobId: string, now: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: jobKey(jobId),
+        UpdateExpression: 'SET #checkedAt = :now',
+        ExpressionAttributeNames: { '#checkedAt': 'checkedAt' },
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
   }
 
   /** Counts the job's items by state, reading every item record (used once a job looks finished). */
@@ -431,6 +458,8 @@ export class JobStore extends TableStore {
     succeeded: number,
     failed: number,
     now: number,
+    /** The job's `updatedAt` before the items were counted: a change since then voids the count. */
+    seenUpdatedAt: number,
   ): Promise<void> {
     await this.db
       .send(
@@ -438,7 +467,7 @@ export class JobStore extends TableStore {
           TableName: this.table,
           Key: jobKey(jobId),
           UpdateExpression: 'SET #succeeded = :s, #failed = :f, #reconciled = :a, #updatedAt = :now',
-          ConditionExpression: '#attempt = :a',
+          ConditionExpression: '#attempt = :a AND #updatedAt = :seen',
           ExpressionAttributeNames: {
             '#succeeded': 'succeeded',
             '#failed': 'failed',
@@ -446,7 +475,13 @@ export class JobStore extends TableStore {
             '#updatedAt': 'updatedAt',
             '#attempt': 'attempt',
           },
-          ExpressionAttributeValues: { ':s': succeeded, ':f': failed, ':a': attempt, ':now': now },
+          ExpressionAttributeValues: {
+            ':s': succeeded,
+            ':f': failed,
+            ':a': attempt,
+            ':now': now,
+            ':seen': seenUpdatedAt,
+          },
         }),
       )
       .catch((error: unknown) => {

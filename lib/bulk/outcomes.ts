@@ -35,15 +35,29 @@ export function backoffMs(tries: number, random = Math.random): number {
   return Math.max(250, Math.floor(random() * ceiling));
 }
 
+function unknownOutcome(operation: string, cause: string): Verdict {
+  return {
+    kind: 'unknown',
+    error: {
+      code: 'outcome_unknown',
+      message: `Intercom may or may not have applied this ${operation} (${cause}); it was not repeated to avoid a duplicate. Check, then retry it if needed.`,
+    },
+  };
+}
+
 export function judge(error: unknown, op: Operation, tries: number, now: number, windowMs: number): Verdict {
   const described = itemError(error);
   if (error instanceof IntercomRateLimitError) {
     // A 429'd request had no effect: any operation may repeat, after the reset.
-    const retryAt = (error.resetAt ?? now + windowMs) + Math.floor(Math.random() * 500);
+    // At least a second out: a reset already past on this clock (skew, whole seconds) must not spin.
+    const retryAt = Math.max(error.resetAt ?? now + windowMs, now + 1_000) + Math.floor(Math.random() * 500);
     return { kind: 'retry', error: described, retryAt, rateLimited: true };
   }
   if (error instanceof IntercomHttpError) {
-    // Intercom answered with an error.list: a 5xx is its failure to apply the request; a 4xx is final.
+    // A 500 or 503 from Intercom is its failure to apply the request; a 502 or 504 comes from a
+    // gateway in front of it, after which a write may have happened. A 4xx is final.
+    const gateway = error.status === 502 || error.status === 504;
+    if (gateway && !op.retrySafe) return unknownOutcome(op.name, described.code);
     if (error.status >= 500)
       return { kind: 'retry', error: described, retryAt: now + backoffMs(tries), rateLimited: false };
     return { kind: 'failed', error: described };
@@ -54,13 +68,7 @@ export function judge(error: unknown, op: Operation, tries: number, now: number,
   if (error instanceof IntercomConnectionError || error instanceof IntercomTimeoutError) {
     if (neverSent || op.retrySafe)
       return { kind: 'retry', error: described, retryAt: now + backoffMs(tries), rateLimited: false };
-    return {
-      kind: 'unknown',
-      error: {
-        code: 'outcome_unknown',
-        message: `Intercom may or may not have applied this ${op.name} (${described.code}); it was not repeated to avoid a duplicate. Check, then retry it if needed.`,
-      },
-    };
+    return unknownOutcome(op.name, described.code);
   }
   return { kind: 'failed', error: described };
 }

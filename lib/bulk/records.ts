@@ -33,6 +33,8 @@ export interface JobRecord {
   nextOffset: number;
   /** The attempt whose final counts were verified item by item. */
   reconciledAttempt?: number;
+  /** When a stuck job's items were last counted (at most one count per few minutes). */
+  checkedAt?: number;
   [chunk: `chunk_${number}` | `queued_${number}`]: number | boolean | undefined;
 }
 

@@ -59,6 +59,10 @@ export interface BulkServiceDeps {
 
 const LIST_CONTROLS = ['resultsPath', 'limit', 'next'];
 export const MAX_FAILURES_PAGE = 1000;
+/** An item travels as one SQS message (256 KiB with our envelope) and is kept in DynamoDB (400 KB) when it fails. */
+export const MAX_ITEM_BYTES = 200 * 1024;
+/** How long a final job may sit short of its total before its items are counted one by one. */
+const STUCK_MS = 5 * 60_000;
 
 function jobIdFor(owner: string, idempotencyKey: string | undefined): string {
   if (!idempotencyKey) return `job_${randomBytes(12).toString('base64url')}`;
@@ -107,6 +111,9 @@ export class BulkService {
         details = controls.length
           ? controls.map((c) => ({ path: `/${c}`, message: 'is not supported in bulk items' }))
           : validateInput(validator, input);
+        if (details.length === 0 && Buffer.byteLength(JSON.stringify(input)) > MAX_ITEM_BYTES) {
+          details = [{ path: '/', message: `is larger than ${MAX_ITEM_BYTES} bytes (one SQS message)` }];
+        }
         if (details.length === 0) {
           accepted.push({ index, input });
           return;
@@ -148,6 +155,12 @@ export class BulkService {
     }
     const jobId = request.jobId ?? jobIdFor(key.name, idempotencyKey);
     const now = this.#now();
+    // A client names a job only to append to it or to repeat its first chunk: never to create one
+    // (ids derived from another key's Idempotency-Key must not be taken in advance).
+    if (request.jobId !== undefined && request.offset === 0) {
+      const existing = await this.#d.store.getJob(jobId);
+      if (!existing || existing.owner !== key.name) throw notFound(jobId);
+    }
     const outcome = await this.#d.store.registerChunk({
       jobId,
       operation: op.name,
@@ -228,15 +241,32 @@ export class BulkService {
 
   async status(jobId: string, key: ApiKeyRecord): Promise<JobView> {
     let job = await this.#ownedJob(jobId, key);
-    if (
-      jobStatus(job) !== 'running' &&
-      jobStatus(job) !== 'queued' &&
-      job.reconciledAttempt !== job.attempt
-    ) {
-      // The counters say the job is over: verify them item by item once per attempt.
+    const now = this.#now();
+    const done = job.succeeded + job.failed;
+    // Verify the counters item by item: once per attempt when they say the job is over, and when a
+    // final job has been stuck short for a while (a worker died between an item's record and its count).
+    const over = job.final && done >= job.total && job.reconciledAttempt !== job.attempt;
+    const stuck =
+      job.final &&
+      done < job.total &&
+      now - job.updatedAt > STUCK_MS &&
+      now - (job.checkedAt ?? 0) > STUCK_MS;
+    if (over || stuck) {
       const counts = await this.#d.store.countStates(jobId);
-      await this.#d.store.reconcile(jobId, job.attempt, counts.succeeded, counts.failed, this.#now());
-      job = { ...job, succeeded: counts.succeeded, failed: counts.failed, reconciledAttempt: job.attempt };
+      const settledItems = counts.succeeded + counts.failed;
+      if (counts.queued + counts.in_progress === 0 && settledItems === job.total) {
+        await this.#d.store.reconcile(
+          jobId,
+          job.attempt,
+          counts.succeeded,
+          counts.failed,
+          now,
+          job.updatedAt,
+        );
+        job = { ...job, succeeded: counts.succeeded, failed: counts.failed, reconciledAttempt: job.attempt };
+      } else if (stuck) {
+        await this.#d.store.markChecked(jobId, now);
+      }
     }
     const headroom: Headroom = await this.#d.governor.describe(job.workspace);
     const settled = Math.min(job.total, job.succeeded + job.failed);
@@ -302,7 +332,10 @@ export class BulkService {
         `Job ${jobId} is ${status}; only a job completed with errors can be retried`,
       );
     }
-    const attempt = resuming ? job.attempt : await this.#d.store.nextAttempt(jobId, this.#now());
+    // A concurrent retry may start the attempt first: then this call resumes it instead of starting another.
+    const attempt = resuming
+      ? job.attempt
+      : ((await this.#d.store.nextAttempt(jobId, job.attempt, this.#now())) ?? job.attempt + 1);
     let requeued = 0;
     let after: number | undefined;
     do {
@@ -311,19 +344,31 @@ export class BulkService {
       await forEachLimited(items, 16, (item) =>
         this.#d.store.settle(jobId, item.index, item.counted, 'none', this.#now()),
       );
-      await this.#d.queue.sendAll(
-        items.map((item) => ({
-          id: String(item.index),
-          body: encodeItemMessage({
-            jobId,
-            index: item.index,
-            attempt,
-            operation: job.operation,
-            workspace: job.workspace,
-            input: item.input ?? {},
-          }),
-        })),
-      );
+      try {
+        await this.#d.queue.sendAll(
+          items.map((item) => ({
+            id: String(item.index),
+            body: encodeItemMessage({
+              jobId,
+              index: item.index,
+              attempt,
+              operation: job.operation,
+              workspace: job.workspace,
+              input: item.input ?? {},
+            }),
+          })),
+        );
+      } catch (error) {
+        if (!(error instanceof QueueSendError)) throw error;
+        throw new HttpError(
+          503,
+          'queue_unavailable',
+          `Job ${jobId}: the queue refused some items; call retry-failed again to resume (nothing runs twice)`,
+          {
+            cause: error,
+          },
+        );
+      }
       requeued += items.length;
       after = page.last;
     } while (after !== undefined);

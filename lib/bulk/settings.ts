@@ -14,6 +14,8 @@ export interface BulkSettings extends RateSettings {
   maxReceiveCount: number;
   /** How long job and item records are kept (DynamoDB TTL). */
   retentionDays: number;
+  /** How long after a call whose answer was lost the worker waits before looking it up. */
+  verifyDelaySeconds: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -67,5 +69,6 @@ export function bulkSettings(
     maxAttempts: number(env, 'BULK_MAX_ATTEMPTS', 5, 1, 50),
     maxReceiveCount: number(env, 'BULK_MAX_RECEIVE_COUNT', 20, 1, 1000),
     retentionDays: number(env, 'BULK_RETENTION_DAYS', 14, 1, 365),
+    verifyDelaySeconds: number(env, 'BULK_VERIFY_DELAY_SECONDS', 60, 0, 3600),
   };
 }

@@ -25,6 +25,8 @@ export interface WorkerDeps {
   clientFor: (workspace: string) => IntercomClient;
   maxAttempts: number;
   maxReceiveCount: number;
+  /** How long after a call whose answer was lost its lookup waits (default 60 s). */
+  verifyDelayMs?: number;
   now?: () => number;
   /** Test hook: runs after Intercom answered and before the outcome is recorded (crash tests). */
   afterCall?: (message: ItemMessage) => void | Promise<void>;
@@ -39,7 +41,8 @@ const MIN_CALL_MS = 5_000;
 /** Per-call Intercom budget inside a worker (the client's own timeouts apply too). */
 const MAX_CALL_MS = 20_000;
 
-export function createBulkWorker(deps: WorkerDeps) {
+export function createBulkWorker(options: WorkerDeps) {
+  const deps = { verifyDelayMs: 60_000, ...options };
   const now = deps.now ?? Date.now;
 
   async function finishFailed(m: ItemMessage, error: ItemError, from: Counted): Promise<Result> {
@@ -111,6 +114,16 @@ export function createBulkWorker(deps: WorkerDeps) {
       let verdict: Verification = 'unknown';
       if (canVerify(op.name)) {
         const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS);
+        if (!slot.ok && lastReceive) {
+          return finishFailed(
+            m,
+            {
+              code: 'outcome_unknown',
+              message: `No rate budget to look up an earlier try of ${op.name} before the last delivery`,
+            },
+            counted,
+          );
+        }
         if (!slot.ok) return retryLater(record, m, slot.retryAt, undefined, false, uncertainSince);
         verdict = await verifyWrite(
           deps.clientFor(m.workspace),
@@ -206,7 +219,15 @@ export function createBulkWorker(deps: WorkerDeps) {
         !lastReceive
       ) {
         // Look it up at the next delivery, a little later, rather than now: a fresh write may not be listed yet.
-        return retryLater(record, m, now() + backoffMs(claim.tries), verdict.error, true, calledAt);
+        // Not before Intercom has surely finished with the first call (it may run up to the call's timeout).
+        return retryLater(
+          record,
+          m,
+          Math.max(now() + backoffMs(claim.tries), calledAt + deps.verifyDelayMs),
+          verdict.error,
+          true,
+          calledAt,
+        );
       }
       if (verdict.kind === 'failed' && error instanceof IntercomHttpError) {
         logger().warn('Bulk item failed', { jobId: m.jobId, index: m.index, code: verdict.error.code });

@@ -38,7 +38,10 @@ function workspaceFromEnv(env: Env): WorkspaceConfig {
     accessToken: token,
     region: parseRegion(env.INTERCOM_REGION || undefined, `${where} INTERCOM_REGION`),
     version: parseVersion(env.INTERCOM_VERSION || undefined, `${where} INTERCOM_VERSION`),
-    webhookSecrets: (env.INTERCOM_WEBHOOK_SECRET ?? '').split(',').filter((s) => s.length > 0),
+    webhookSecrets: (env.INTERCOM_WEBHOOK_SECRET ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
   };
   const baseUrl = parseBaseUrl(env.INTERCOM_BASE_URL, `${where} INTERCOM_BASE_URL`);
   if (baseUrl) workspace.baseUrl = baseUrl;

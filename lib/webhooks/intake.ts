@@ -112,11 +112,11 @@ export async function receiveWebhook(
   const message: QueuedNotification = { v: 1, workspace: workspace.name, receivedAt: now(), notification };
   // The notification id de-duplicates in SQS too (5 minutes), should Intercom redeliver while this runs.
   const dedupe = createHash('sha256').update(notification.id).digest('hex');
-  await deps.queue.sendOrdered(
-    JSON.stringify(message),
-    `${workspace.name}/${objectKey(notification)}`.slice(0, 128),
-    dedupe,
-  );
+  // The group id is a hash: SQS takes only printable ASCII, and object keys may hold emails or names.
+  const group = createHash('sha256')
+    .update(`${workspace.name}/${objectKey(notification)}`)
+    .digest('hex');
+  await deps.queue.sendOrdered(JSON.stringify(message), group, dedupe);
   await deps.store.markReceived(notification.id, notification.topic, workspace.name, now());
   return { kind: 'queued', ...base };
 }

@@ -49,7 +49,7 @@ export function verifySignature(
   if (!signature) return false;
   let valid = false;
   for (const secret of secrets) {
-    if (secret.length === 0) continue; // an empty key would make the signature guessable
+    if (secret.trim().length === 0) continue; // an empty or blank key would make the signature guessable
     const expected = createHmac(signature.kind === 'hub' ? 'sha1' : 'sha256', secret)
       .update(body)
       .digest();

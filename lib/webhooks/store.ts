@@ -158,7 +158,11 @@ export class NotificationStore extends TableStore {
   ): Promise<{ runs: NotificationRun[]; next: { day: string; sk?: string } | undefined }> {
     const runs: NotificationRun[] = [];
     const oldest = now - this.retentionSeconds * 1000;
-    let current = cursor ? Date.parse(`${cursor.day}T00:00:00Z`) : now;
+    // A cursor's day is clamped to the retained days: a forged one cannot send this back through years.
+    let current = Math.min(
+      now,
+      Math.max(oldest - DAY_MS, cursor ? Date.parse(`${cursor.day}T00:00:00Z`) : now),
+    );
     let after = cursor?.sk;
     while (runs.length < limit && current >= oldest - DAY_MS) {
       const page = await this.db.send(

@@ -43,6 +43,8 @@ class RetryLater extends Error {
 }
 
 const END_MARGIN_MS = 3_000;
+/** A lost answer is looked up this much later: Intercom may still be working on the first call. */
+const VERIFY_DELAY_MS = 30_000;
 const MIN_CALL_MS = 5_000;
 
 export function createAutomationWorker(deps: AutomationWorkerDeps) {
@@ -55,6 +57,8 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
     lastReceive: boolean,
     record: (result: ActionResult) => Promise<void>,
     previous: ActionResult | undefined,
+    /** Deliveries of this notification so far: the retry backoff grows with them. */
+    tries: number,
   ): Promise<ActionResult> {
     let rendered: { operation: string; input: Record<string, unknown> };
     try {
@@ -109,7 +113,7 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
         }
       }
       if (verdict === 'applied') return { operation: op.name, status: 'succeeded' };
-      if (verdict === 'retry' && !lastReceive) throw new RetryLater(now() + backoffMs(1));
+      if (verdict === 'retry' && !lastReceive) throw new RetryLater(now() + backoffMs(tries));
       if (verdict !== 'not_applied') {
         return unknown(
           `An earlier try of ${op.name} may have reached Intercom; it was not repeated to avoid a duplicate.`,
@@ -139,15 +143,16 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
     } catch (error) {
       if (!(error instanceof IntercomError)) throw error;
       if (client.rateLimit) await deps.governor.observe(m.workspace, client.rateLimit);
-      const verdict = judge(error, op, 1, now(), deps.governor.windowMs);
+      const verdict = judge(error, op, tries, now(), deps.governor.windowMs);
       if (verdict.kind === 'retry') {
         if (verdict.rateLimited) await deps.governor.pause(m.workspace, verdict.retryAt);
         if (!lastReceive) throw new RetryLater(verdict.retryAt, error);
         return { operation: op.name, status: 'failed', error: itemError(error) };
       }
       // The answer was lost: the in-flight marker stays, and the next delivery looks it up.
-      if (verdict.kind === 'unknown' && canVerify(op.name) && !lastReceive)
-        throw new RetryLater(now() + backoffMs(1), error);
+      if (verdict.kind === 'unknown' && canVerify(op.name) && !lastReceive) {
+        throw new RetryLater(now() + Math.max(backoffMs(tries), VERIFY_DELAY_MS), error);
+      }
       return {
         operation: op.name,
         status: verdict.kind === 'unknown' ? 'outcome_unknown' : 'failed',
@@ -159,7 +164,8 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
   async function processRecord(record: SQSRecord, deadline: number): Promise<void> {
     const m = JSON.parse(record.body) as QueuedNotification;
     const n = m.notification;
-    const lastReceive = Number(record.attributes.ApproximateReceiveCount) >= deps.maxReceiveCount;
+    const tries = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const lastReceive = tries >= deps.maxReceiveCount;
     const claim = await deps.store.claim(n.id, deadline + END_MARGIN_MS, now());
     if (claim.kind === 'done') return;
     if (claim.kind === 'busy') throw new RetryLater(claim.leaseUntil);
@@ -193,7 +199,15 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
           const result =
             previous && previous.status !== 'in_flight'
               ? previous
-              : await runAction(m, action, deadline, lastReceive, (r) => record_(actionKey, r), previous);
+              : await runAction(
+                  m,
+                  action,
+                  deadline,
+                  lastReceive,
+                  (r) => record_(actionKey, r),
+                  previous,
+                  tries,
+                );
           if (result !== previous) await record_(actionKey, result);
           actions.push(result);
           metrics().addMetric(
@@ -242,9 +256,12 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
             await processRecord(record, deadline);
           } catch (error) {
             if (error instanceof RetryLater) {
-              await deps.queue
-                .delay(record.receiptHandle, Math.max(0, error.at - now()) / 1000)
-                .catch(() => undefined);
+              // The rest of the group comes back with it, in order, instead of holding the group
+              // for a whole visibility timeout.
+              const seconds = Math.max(0, error.at - now()) / 1000;
+              for (const rest of records.slice(i)) {
+                await deps.queue.delay(rest.receiptHandle, seconds).catch(() => undefined);
+              }
             } else {
               logger().error('Notification could not be processed', {
                 messageId: record.messageId,

@@ -176,6 +176,30 @@ describe('bulk jobs', () => {
     expect(wireCount('GET', '/users/missing-3', () => true, 404)).toBe(2);
   });
 
+  it('starts one new attempt when retry-failed is called twice at once', async () => {
+    const items = Array.from({ length: 5 }, (_, i) => ({ id: `missing2-${i}` }));
+    const submitted = await t.request('POST', '/bulk/get_user', { items });
+    const job = await t.waitForJob(submitted.json.jobId);
+    expect(job).toMatchObject({ status: 'completed_with_errors', failed: 5 });
+    const [a, b] = await Promise.all([
+      t.request('POST', `/bulk/jobs/${job.jobId}/retry-failed`),
+      t.request('POST', `/bulk/jobs/${job.jobId}/retry-failed`),
+    ]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect([a.json.attempt, b.json.attempt]).toEqual([2, 2]);
+    const again = await t.waitForJob(job.jobId);
+    expect(again).toMatchObject({
+      status: 'completed_with_errors',
+      total: 5,
+      succeeded: 0,
+      failed: 5,
+      pending: 0,
+      attempt: 2,
+    });
+    await t.stack.bulk.workerSource!.drained(20_000);
+    for (let i = 0; i < 5; i++) expect(wireCount('GET', `/users/missing2-${i}`, () => true, 404)).toBe(2);
+  });
+
   it('estimates a dry run without queuing anything', async () => {
     const res = await t.request('POST', '/bulk/create_update_user', {
       items: [...users(300, 'dry'), { x: 1 }],

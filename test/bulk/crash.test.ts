@@ -29,6 +29,7 @@ async function buildWorker(): Promise<SqsHandler> {
     ),
     maxAttempts: settings.maxAttempts,
     maxReceiveCount: settings.maxReceiveCount,
+    verifyDelayMs: settings.verifyDelaySeconds * 1000,
     afterCall: (m: ItemMessage) => {
       const key = `${m.operation}:${m.index}`;
       if (crashAfterCall.has(key) && !crashedOnce.has(key)) {

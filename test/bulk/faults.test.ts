@@ -11,7 +11,8 @@ beforeAll(async () => {
   // One-second windows keep the pauses after injected 429s short.
   t = await startBulkTestStack(
     { bulk: { workerTimeoutMs: 15_000, maxConcurrency: 4 } },
-    { RATE_LIMIT_WINDOW_SECONDS: '1', RATE_LIMIT_DEFAULT_PER_WINDOW: '100' },
+    // Lost answers are looked up a second later instead of a minute (the sandbox answers at once).
+    { RATE_LIMIT_WINDOW_SECONDS: '1', RATE_LIMIT_DEFAULT_PER_WINDOW: '100', BULK_VERIFY_DELAY_SECONDS: '1' },
   );
   t.stack.sandbox!.configure({ rateLimit: { perWindow: 100, windowSeconds: 1 } });
 }, 30_000);

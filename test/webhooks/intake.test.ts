@@ -183,6 +183,13 @@ describe('webhook intake configuration', () => {
 });
 
 describe('the run log', () => {
+  it('keeps a forged cursor within the retained days', async () => {
+    const forged = Buffer.from(JSON.stringify({ day: '9999-12-31' })).toString('base64url');
+    const res = await t.request('GET', `/automations/runs?next=${forged}`);
+    expect(res.status).toBe(200);
+    expect(Array.isArray(res.json.runs)).toBe(true);
+  });
+
   it.each([
     ['no key', '/automations/runs', { authorization: '' }, 401, 'unauthorized'],
     ['limit 0', '/automations/runs?limit=0', {}, 400, 'validation_failed'],

@@ -31,6 +31,8 @@ describe('X-Hub-Signature', () => {
     expect(verifySignature(body, { hub }, [])).toBe(false);
     const emptyKeySignature = `sha1=${createHmac('sha1', '').update(body).digest('hex')}`;
     expect(verifySignature(body, { hub: emptyKeySignature }, [''])).toBe(false);
+    const blankKeySignature = `sha1=${createHmac('sha1', '  ').update(body).digest('hex')}`;
+    expect(verifySignature(body, { hub: blankKeySignature }, ['  '])).toBe(false);
   });
 
   it.each([
