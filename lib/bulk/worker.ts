@@ -91,7 +91,14 @@ export function createBulkWorker(options: WorkerDeps) {
       return 'done';
     }
     if (claim.kind === 'busy') {
-      await deps.queue.delay(record.receiptHandle, Math.max(1_000, claim.leaseUntil - now()) / 1000);
+      // A duplicate of an item another worker holds: it usually finishes within a call, so look again
+      // soon (1, 2, 4 ... s), and never later than the holder's lease.
+      const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
+      const wait = Math.min(
+        Math.max(1_000, claim.leaseUntil - now()),
+        1_000 * 2 ** Math.min(receives - 1, 6),
+      );
+      await deps.queue.delay(record.receiptHandle, wait / 1000);
       return 'retry';
     }
     const previous = claim.previous;
@@ -268,8 +275,12 @@ export function createBulkWorker(options: WorkerDeps) {
         }
       }),
     );
-    // A duplicate of an item handled in this batch is retried later, when its claim tells what to do.
-    for (const record of duplicates) failures.push({ itemIdentifier: record.messageId });
+    // A duplicate of an item handled in this batch comes back in a moment (not after a whole
+    // visibility timeout), when its claim tells what to do: usually, acknowledge it unrun.
+    for (const record of duplicates) {
+      await deps.queue.delay(record.receiptHandle, 1).catch(() => undefined);
+      failures.push({ itemIdentifier: record.messageId });
+    }
     return { batchItemFailures: failures };
   };
 }
