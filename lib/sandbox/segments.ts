@@ -4,24 +4,12 @@ import type { Workspace } from './store.ts';
 
 const DAY = 86_400;
 
-function customerMatches(rule: SegmentRule, c: Customer, now: number): boolean {
-  switch (rule.kind) {
-    case 'all':
-      return true;
-    case 'created_within_days':
-      return c.created_at >= now - rule.days * DAY;
-    case 'active_within_days':
-      return c.last_request_at !== null && c.last_request_at >= now - rule.days * DAY;
-    case 'inactive_for_days':
-      return c.last_request_at === null || c.last_request_at < now - rule.days * DAY;
-    case 'attribute':
-      return c.custom_attributes[rule.key] === rule.value;
-    case 'min_monthly_spend':
-      return false;
-  }
-}
+type Member = Pick<Customer, 'created_at' | 'last_request_at' | 'custom_attributes'> & {
+  /** Only companies have a monthly spend; a person never matches a spend rule. */
+  monthly_spend?: number;
+};
 
-function companyMatches(rule: SegmentRule, c: Company, now: number): boolean {
+function matches(rule: SegmentRule, c: Member, now: number): boolean {
   switch (rule.kind) {
     case 'all':
       return true;
@@ -34,17 +22,17 @@ function companyMatches(rule: SegmentRule, c: Company, now: number): boolean {
     case 'attribute':
       return c.custom_attributes[rule.key] === rule.value;
     case 'min_monthly_spend':
-      return c.monthly_spend >= rule.amount;
+      return c.monthly_spend !== undefined && c.monthly_spend >= rule.amount;
   }
 }
 
 export function inSegment(ws: Workspace, segment: Segment, c: Customer): boolean {
   const kind = segment.person_type === 'lead' ? 'contact' : segment.person_type;
-  return c.kind === kind && customerMatches(segment.rule, c, ws.nowSeconds());
+  return c.kind === kind && matches(segment.rule, c, ws.nowSeconds());
 }
 
 export function companyInSegment(ws: Workspace, segment: Segment, c: Company): boolean {
-  return segment.person_type === 'company' && companyMatches(segment.rule, c, ws.nowSeconds());
+  return segment.person_type === 'company' && matches(segment.rule, c, ws.nowSeconds());
 }
 
 export function segmentsOfCustomer(ws: Workspace, c: Customer): Segment[] {
