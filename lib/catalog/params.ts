@@ -6,6 +6,12 @@ const ID_MAX = 255;
 const TEXT_MAX = 4096;
 
 export const idString: JsonSchema = { type: 'string', minLength: 1, maxLength: ID_MAX };
+/**
+ * A path value may hold any character (it is percent-encoded) except a whole `.` or `..`: servers
+ * and proxies resolve `%2E%2E` like `..` (WHATWG URL), which would send the call to another endpoint.
+ */
+export const DOT_SEGMENT_PATTERN = '^(?!\\.\\.?$)';
+const pathId: JsonSchema = { ...idString, pattern: DOT_SEGMENT_PATTERN };
 export const text: JsonSchema = { type: 'string', maxLength: TEXT_MAX };
 export const email: JsonSchema = { type: 'string', minLength: 3, maxLength: 320 };
 export const unixTime: JsonSchema = { type: 'integer', minimum: 0 };
@@ -14,7 +20,7 @@ export const stringOrNumber: JsonSchema = { type: ['string', 'number'], maxLengt
 export const order: JsonSchema = { type: 'string', enum: ['asc', 'desc'] };
 
 export function pathParam(description: string): ParamSpec {
-  return { in: 'path', required: true, description, schema: idString };
+  return { in: 'path', required: true, description, schema: pathId };
 }
 
 export function queryParam(description: string, schema: JsonSchema = idString, required = false): ParamSpec {

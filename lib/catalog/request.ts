@@ -11,12 +11,12 @@ export interface WireRequest {
 export type OperationInput = Readonly<Record<string, unknown>>;
 
 /**
- * Percent-encodes one path segment. `encodeURIComponent` leaves `.` alone, so a bare `.` or `..`
- * would be normalised away by proxies; encode those too, so any id stays exactly one segment.
+ * Percent-encodes one path segment. A bare `.` or `..` cannot be one segment at all (servers resolve
+ * even `%2E%2E` as `..`), so it is refused here as well as by the catalog's schema.
  */
 export function encodePathSegment(value: string): string {
-  const encoded = encodeURIComponent(value);
-  return encoded === '.' || encoded === '..' ? encoded.replaceAll('.', '%2E') : encoded;
+  if (value === '.' || value === '..') throw new TypeError(`"${value}" cannot be a path segment`);
+  return encodeURIComponent(value);
 }
 
 export function versionAtLeast(version: ApiVersion, since: ApiVersion): boolean {

@@ -1,4 +1,5 @@
 /** Validates operation input with the precompiled validators and words the errors for people. */
+import { DOT_SEGMENT_PATTERN } from '../catalog/params.ts';
 
 export interface ValidationIssue {
   /** JSON Pointer into the request body (`/body/email`, `/id`). */
@@ -47,6 +48,13 @@ function describe(error: AjvError): ValidationIssue {
       };
     case 'not':
       return { path: instancePath || '/', message: 'combines parameters that cannot be used together' };
+    case 'pattern':
+      if (params.pattern === DOT_SEGMENT_PATTERN)
+        return {
+          path: instancePath,
+          message: 'cannot be "." or ".." (it is one segment of the Intercom URL)',
+        };
+      return { path: instancePath, message: error.message ?? 'has the wrong format' };
     default:
       return { path: instancePath || '/', message: error.message ?? `fails ${keyword}` };
   }

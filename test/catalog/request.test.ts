@@ -9,8 +9,10 @@ const build = (name: string, input: Record<string, unknown>, version: '1.0' | '1
 describe('buildRequest: the wire format per reference/intercom-api-1x.md', () => {
   it('percent-encodes path parameters so any id stays one segment', () => {
     expect(build('get_user', { id: 'a/../b?c#d' }).path).toBe('/users/a%2F..%2Fb%3Fc%23d');
-    expect(build('get_user', { id: '..' }).path).toBe('/users/%2E%2E');
-    expect(build('get_user', { id: '.' }).path).toBe('/users/%2E');
+    expect(build('get_user', { id: '...' }).path).toBe('/users/...');
+    // Servers resolve even `%2E%2E` as `..` (GET /companies/%2E%2E/users would be GET /users).
+    expect(() => build('get_user', { id: '..' })).toThrow('cannot be a path segment');
+    expect(() => build('list_users_for_company', { id: '.' })).toThrow('cannot be a path segment');
     expect(build('get_user', { id: 'ünï cödé' }).path).toBe('/users/%C3%BCn%C3%AF%20c%C3%B6d%C3%A9');
     expect(encodePathSegment('a.b')).toBe('a.b');
   });

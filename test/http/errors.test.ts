@@ -46,6 +46,26 @@ describe('the contract error table, row by row', () => {
     );
   });
 
+  it('400 validation_failed: a path id of "." or ".." (servers resolve even %2E%2E), never sent', async () => {
+    for (const [operation, body] of [
+      ['get_user', { id: '..' }],
+      ['list_users_for_company', { id: '.' }],
+      [
+        'post_reply',
+        { conversation_id: '..', body: { type: 'user', message_type: 'comment', body: 'x', user_id: '1' } },
+      ],
+    ] as const) {
+      const res = await stack.invoke({ path: `/actions/${operation}`, body });
+      expectError(res, 400, 'validation_failed');
+      const field = operation === 'post_reply' ? '/conversation_id' : '/id';
+      expect(res.json.error.details).toEqual([
+        { path: field, message: 'cannot be "." or ".." (it is one segment of the Intercom URL)' },
+      ]);
+    }
+    const ok = await stack.invoke({ path: '/actions/get_user', body: { id: '...' } });
+    expect(ok.statusCode).not.toBe(400);
+  });
+
   it('400 validation_failed: a body that is not an object', async () => {
     for (const body of ['[]', '"x"', 'null', '42']) {
       const res = await stack.invoke({
