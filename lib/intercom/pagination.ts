@@ -1,19 +1,37 @@
 /**
  * Async iteration over Intercom's three pagination styles: `pages.next` links (the events `before=`
- * cursor is one too), and scroll (`scroll_param`; a failure mid-scroll restarts it, skipping ids
- * already yielded, as Intercom asks).
+ * cursor is one too), and scroll (`scroll_param`; a 500 mid-scroll restarts it, skipping ids
+ * already yielded, as Intercom asks; a 503 asks for the same page again).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Operation, OperationInput, WireRequest } from '../catalog/index.ts';
 import { buildRequest } from '../catalog/request.ts';
 import { extractItems } from '../catalog/results.ts';
 import type { CallOptions, IntercomClient } from './client.ts';
 import { type Cursor, decodeCursor } from './cursor.ts';
 import {
+  IntercomConnectionError,
   IntercomCursorError,
   IntercomError,
+  IntercomHttpError,
   IntercomInvalidResponseError,
+  IntercomRateLimitError,
   IntercomScrollExistsError,
+  IntercomTimeoutError,
 } from './errors.ts';
+
+/** How often one scroll page is asked for again after a failure Intercom never acted on. */
+const MAX_SCROLL_RESENDS = 2;
+const SCROLL_RESEND_DELAY_MS = 250;
+
+/** A 503, or a request that certainly never reached Intercom: nothing moved on Intercom's side. */
+function hadNoEffect(error: unknown): boolean {
+  return (
+    (error instanceof IntercomHttpError && error.status === 503) ||
+    (error instanceof IntercomConnectionError && !error.mayHaveReachedIntercom) ||
+    (error instanceof IntercomTimeoutError && error.phase === 'connect')
+  );
+}
 
 export interface Page {
   /** Intercom's response as it came. */
@@ -117,6 +135,7 @@ async function* scrollPages(
   const fresh = { ...input, scroll: undefined };
   const seen = new Set<unknown>();
   let restarts = 0;
+  let resends = 0;
   let param = resumeParam;
   for (;;) {
     const request = buildRequest(
@@ -129,8 +148,24 @@ async function* scrollPages(
       // A continuation is never repeated blindly: Intercom wants the whole scroll restarted.
       ({ data } = await client.send(request, { ...options, retrySafe: param === undefined }));
     } catch (error) {
+      if (param === undefined) throw error;
+      // A request Intercom never acted on (503, or one that never left this machine) asks for the
+      // same page again: the scroll is still open and where it was, so a restart would only meet
+      // scroll_exists. A spent rate budget is the caller's to wait out (the client already waited
+      // what the deadline allowed), for the same reason.
+      if (error instanceof IntercomRateLimitError) throw error;
+      if (hadNoEffect(error) && resends < MAX_SCROLL_RESENDS) {
+        resends++;
+        await sleep(
+          SCROLL_RESEND_DELAY_MS * resends,
+          undefined,
+          options.signal ? { signal: options.signal } : {},
+        );
+        continue;
+      }
+      // After a 500 Intercom has closed the scroll and asks for a restart; after an unknown outcome
+      // (timeout, dropped connection) the position is unknown, so a restart is the only safe way on.
       const restartable =
-        param !== undefined &&
         resumeParam === undefined &&
         error instanceof IntercomError &&
         error.retryable &&
@@ -138,9 +173,11 @@ async function* scrollPages(
         restarts < (options.maxScrollRestarts ?? 2);
       if (!restartable) throw error;
       restarts++;
+      resends = 0;
       param = undefined;
       continue;
     }
+    resends = 0;
     const all = extractItems(op, data);
     const nextParam = (data as { scroll_param?: unknown } | null)?.scroll_param;
     const self: Cursor | undefined = param === undefined ? undefined : { kind: 'scroll', param };

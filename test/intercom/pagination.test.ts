@@ -5,6 +5,7 @@ import {
   encodeCursor,
   IntercomCursorError,
   IntercomInvalidResponseError,
+  IntercomRateLimitError,
   IntercomScrollExistsError,
   items,
   pages,
@@ -15,6 +16,7 @@ import {
   type MockIntercom,
   mockIntercom,
   ORIGIN,
+  rateHeaders,
 } from '../helpers/mock-intercom.ts';
 
 let mock: MockIntercom;
@@ -177,6 +179,61 @@ describe('scroll pagination', () => {
     mock.pool
       .intercept({ path: '/users/scroll?scroll_param=q2', method: 'GET' })
       .reply(200, scrollPage([], 'q3'), { headers: JSON_HEADERS });
+    const all = await collect(items(mock.client, getOperation('scroll_users')));
+    expect(all.map((u) => (u as { id: string }).id)).toEqual(['1', '2', '3']);
+  });
+
+  it('asks for the same page again after a 503 mid-scroll: the scroll is still open, a restart would meet scroll_exists', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/users/scroll', method: 'GET' })
+      .reply(200, scrollPage(['1', '2'], 'p1'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
+      .reply(503, errorList('service_unavailable', 'Sorry, the API service is temporarily unavailable'), {
+        headers: JSON_HEADERS,
+      });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
+      .reply(200, scrollPage(['3'], 'p1'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
+      .reply(200, scrollPage([], 'p1'), { headers: JSON_HEADERS });
+    const all = await collect(items(mock.client, getOperation('scroll_users')));
+    expect(all.map((u) => (u as { id: string }).id)).toEqual(['1', '2', '3']);
+    expect(mock.agent.pendingInterceptors()).toEqual([]);
+  });
+
+  it('does not restart a scroll whose continuation met a rate limit beyond the deadline', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/users/scroll', method: 'GET' })
+      .reply(200, scrollPage(['1'], 'p1'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
+      .reply(429, errorList('rate_limit_exceeded', 'Exceeded rate limit'), {
+        headers: rateHeaders(0, Math.floor(mock.clock.now / 1000) + 3600),
+      });
+    await expect(collect(items(mock.client, getOperation('scroll_users')))).rejects.toBeInstanceOf(
+      IntercomRateLimitError,
+    );
+    expect(mock.agent.pendingInterceptors()).toEqual([]);
+  });
+
+  it('restarts after a connection dropped mid-scroll (the position is unknown)', async () => {
+    mock = mockIntercom();
+    mock.pool
+      .intercept({ path: '/users/scroll', method: 'GET' })
+      .reply(200, scrollPage(['1', '2'], 'p1'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
+      .replyWithError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+    mock.pool
+      .intercept({ path: '/users/scroll', method: 'GET' })
+      .reply(200, scrollPage(['2', '3'], 'q1'), { headers: JSON_HEADERS });
+    mock.pool
+      .intercept({ path: '/users/scroll?scroll_param=q1', method: 'GET' })
+      .reply(200, scrollPage([], 'q1'), { headers: JSON_HEADERS });
     const all = await collect(items(mock.client, getOperation('scroll_users')));
     expect(all.map((u) => (u as { id: string }).id)).toEqual(['1', '2', '3']);
   });
