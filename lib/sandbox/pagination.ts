@@ -29,11 +29,14 @@ export function paginate<T>(ctx: ApiContext, items: T[], limits: PageLimits = PE
   if (requested < 1)
     throw new SandboxHttpError(400, 'parameter_invalid', 'per_page must be 1 or more', 'per_page');
   const perPage = Math.min(requested, limits.maxPerPage);
-  if (page * perPage > PAGE_CAP)
+  // The cap is on records, not pages: with 60 per page, page 167 holds records 9,961-10,000.
+  const start = (page - 1) * perPage;
+  if (start >= PAGE_CAP)
     throw new SandboxHttpError(400, 'client_error', 'page limit reached, please use scroll API');
   const totalPages = Math.max(1, Math.ceil(items.length / perPage));
-  const slice = items.slice((page - 1) * perPage, page * perPage);
-  const hasNext = page < totalPages && (page + 1) * perPage <= PAGE_CAP;
+  const end = Math.min(page * perPage, PAGE_CAP);
+  const slice = items.slice(start, end);
+  const hasNext = page < totalPages && end < PAGE_CAP;
   return {
     items: slice,
     total_count: items.length,
