@@ -195,6 +195,7 @@ export class IntercomClient {
         headersClamped: remaining < this.#timeouts.headersMs,
         bodyClamped: remaining < this.#timeouts.bodyMs,
         signal,
+        deadlineAt: deadline,
       };
       const outcome = await this.#attempt(ex, deadlineMs);
       const rateLimit = outcome.result ? this.#observe(outcome.result.headers) : undefined;

@@ -26,7 +26,12 @@ export interface Exchange {
   bodyClamped: boolean;
   /** The caller's abort signal, if any. */
   signal: AbortSignal | undefined;
+  /** When the whole call must be over (epoch ms, on the client's clock): the body's time limit. */
+  deadlineAt?: number;
 }
+
+/** Thrown into a body that is still arriving when the call's deadline passes. */
+const DEADLINE_CODE = 'INTERCOM_BODY_DEADLINE';
 
 export interface ExchangeResult {
   status: number;
@@ -53,6 +58,8 @@ function errorCode(error: unknown): string | undefined {
 export function mapTransportError(error: unknown, exchange: Exchange, deadlineMs: number): unknown {
   if (exchange.signal?.aborted) return error;
   const code = errorCode(error);
+  if (code === DEADLINE_CODE)
+    return new IntercomTimeoutError('deadline', deadlineMs, { retryable: true, cause: error });
   if (code === 'UND_ERR_CONNECT_TIMEOUT')
     return new IntercomTimeoutError('connect', 0, { retryable: true, cause: error });
   if (
@@ -126,6 +133,30 @@ export function httpError(
   return new IntercomHttpError({ ...init, retryable: TRANSIENT_STATUSES.has(status) });
 }
 
+/**
+ * Reads the whole body within the call's remaining time. undici's `bodyTimeout` bounds the gap
+ * between chunks, not their sum, so a body trickling in could hold a call past its deadline (and
+ * past API Gateway's 29 s): one plain timer per response closes it (cheaper than a signal per call).
+ */
+async function readBody(body: Dispatcher.ResponseData['body'], remainingMs: number | undefined) {
+  if (remainingMs === undefined) return body.text();
+  const timer = setTimeout(
+    () => {
+      body.destroy(
+        Object.assign(new Error('The call deadline passed while the body was arriving'), {
+          code: DEADLINE_CODE,
+        }),
+      );
+    },
+    Math.max(1, remainingMs),
+  );
+  try {
+    return await body.text();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Sends one request and reads the whole body (always: an unread body would stall the pool). */
 export async function exchange(
   dispatcher: Dispatcher,
@@ -143,7 +174,10 @@ export async function exchange(
     bodyTimeout: request.bodyTimeoutMs,
     ...(request.signal ? { signal: request.signal } : {}),
   });
-  const text = await response.body.text();
+  const text = await readBody(
+    response.body,
+    request.deadlineAt === undefined ? undefined : request.deadlineAt - now(),
+  );
   const { statusCode: status, headers } = response;
   if (status < 200 || status > 299)
     return { status, headers, data: undefined, error: httpError(status, headers, text, now()) };

@@ -11,6 +11,7 @@ let baseUrl: string;
 const agent = new Agent({ keepAliveTimeout: 1_000 });
 const held: ServerResponse[] = [];
 let hangingHeadersCalls = 0;
+let tricklingBodyDone = false;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -19,6 +20,21 @@ beforeAll(async () => {
     } else if (req.url === '/teams') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"type":"team.list",'); // then stalls mid-body
+      held.push(res);
+    } else if (req.url === '/admins') {
+      // Headers at once, then one byte every 100 ms: no gap is long, the whole body is.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const body = '{"type":"admin.list","admins":[]}';
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (res.destroyed || sent >= body.length) {
+          clearInterval(drip);
+          tricklingBodyDone = true;
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(body[sent++]);
+      }, 100);
       held.push(res);
     } else if (req.url === '/me') {
       hangingHeadersCalls++;
@@ -74,6 +90,15 @@ describe('IntercomClient timeouts (real sockets on loopback)', () => {
       .call('list_tags')
       .catch((e) => e);
     expect(error).toMatchObject({ code: 'INTERCOM_TIMEOUT', phase: 'deadline' });
+  });
+
+  it('stops a body that trickles in past the deadline (bodyMs bounds gaps, not the whole body)', async () => {
+    const error = await client({ bodyMs: 1_000, deadlineMs: 400 })
+      .call('list_admins')
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: 'INTERCOM_TIMEOUT', phase: 'deadline' });
+    // The body takes ~3.4 s to arrive; the call ended at its deadline, before the body did.
+    expect(tricklingBodyDone).toBe(false);
   });
 
   it('retries a retry-safe call after a headers timeout', async () => {
