@@ -89,7 +89,7 @@ export async function executeAction(
     const step = await iterator.next();
     if (step.done) break;
     const page = step.value;
-    const skip = page.self?.kind === 'link' ? page.self.skip : 0;
+    const skip = page.self?.kind === 'link' || page.self?.kind === 'offset' ? page.self.skip : 0;
     let items = page.items;
     // The natural key reads through extractItems, so a one-object answer (find_user in 1.0) is a list too.
     if (resultsPath !== undefined && !op.resultsKeys.includes(resultsPath.replace(/^\$\./, ''))) {
@@ -99,8 +99,10 @@ export async function executeAction(
       items = selected.slice(skip);
     }
     const room = max - collected.length;
+    // A list Intercom sends whole resumes after the items already returned (it is asked for again).
     if (items.length > room && op.pagination === 'none') {
       collected.push(...items.slice(0, room));
+      next = { kind: 'offset', skip: skip + room };
       break;
     }
     // A scroll page cannot be re-read, so scroll results come in whole pages (limit rounds up).

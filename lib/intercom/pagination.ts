@@ -213,9 +213,11 @@ export async function* pages(
   } else if (op.pagination === 'pages' || op.pagination === 'events_cursor') {
     yield* linkPages(client, op, input, start, options);
   } else {
-    if (start) throw new IntercomCursorError(`${op.name} has no pages to resume`);
+    if (start && start.kind !== 'offset')
+      throw new IntercomCursorError(`That cursor does not belong to ${op.name}`);
     const { data } = await client.call(op, input, options);
-    yield { data, items: extractItems(op, data), self: undefined, next: null };
+    const skip = start?.skip ?? 0;
+    yield { data, items: extractItems(op, data).slice(skip), self: start, next: null };
   }
 }
 

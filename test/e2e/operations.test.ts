@@ -3,6 +3,7 @@
  * the shared client -> the embedded sandbox, asserting the response and the exact wire request
  * (method, path, query, body) the sandbox received.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { operations } from '../../lib/catalog/index.ts';
 import type { LocalStack } from '../../lib/local/stack.ts';
@@ -46,15 +47,25 @@ async function act(
 ) {
   covered.add(op);
   const before = stack.sandbox!.requests().length;
+  // The stack's automations (the example rules) write to the sandbox too, whenever a webhook lands:
+  // this call's requests are the ones carrying its request id.
+  const requestId = `e2e-${op}-${randomUUID()}`;
   const res = await fetch(`${stack.url}/actions/${op}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${stack.apiKey}`,
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+    },
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as any;
   expect({ op, status: res.status, error: json.error }).toMatchObject({ op, status: expected.status ?? 200 });
   if (expected.code) expect(json.error.code).toBe(expected.code);
-  const sent = stack.sandbox!.requests().slice(before);
+  const sent = stack
+    .sandbox!.requests()
+    .slice(before)
+    .filter((r) => r.headers['x-request-id'] === requestId);
   if (expected.wire) {
     const last = sent.at(-1) as RecordedRequest;
     expect({ method: last.method, path: last.path }).toEqual({

@@ -194,7 +194,26 @@ describe('list controls: resultsPath, limit, next', () => {
         { headers: JSON_HEADERS },
       );
     const res = await stack.invoke({ path: '/actions/list_tags', body: { limit: 2 } });
-    expect(res.json).toMatchObject({ data: [{ id: 'a' }, { id: 'b' }], next: null });
+    expect(res.json).toMatchObject({ data: [{ id: 'a' }, { id: 'b' }] });
+    // The rest is one `next` away: Intercom sends the list whole, so it is asked for again.
+    stack.pool
+      .intercept({ path: '/tags', method: 'GET' })
+      .reply(
+        200,
+        { type: 'tag.list', tags: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] },
+        { headers: JSON_HEADERS },
+      );
+    const rest = await stack.invoke({
+      path: '/actions/list_tags',
+      body: { limit: 2, next: res.json.next },
+    });
+    expect(rest.json).toEqual(expect.objectContaining({ data: [{ id: 'c' }], next: null }));
+    // Without a limit the whole list comes back, and nothing follows.
+    stack.pool
+      .intercept({ path: '/tags', method: 'GET' })
+      .reply(200, { type: 'tag.list', tags: [{ id: 'a' }] }, { headers: JSON_HEADERS });
+    const whole = await stack.invoke({ path: '/actions/list_tags', body: {} });
+    expect(whole.json.next).toBeNull();
   });
 
   it('rejects a resultsPath that names no array, and a foreign cursor', async () => {
