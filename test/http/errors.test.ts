@@ -66,6 +66,30 @@ describe('the contract error table, row by row', () => {
     expect(ok.statusCode).not.toBe(400);
   });
 
+  it('400 validation_failed: a body nested too deep, or a lone surrogate in any string (never a 500)', async () => {
+    const deep = `{"body":{"name":"d","x":${'{"a":'.repeat(8000)}1${'}'.repeat(8000)}}}`;
+    const nested = await stack.invoke({
+      path: '/actions/create_tag',
+      body: deep,
+      headers: { 'content-type': 'application/json' },
+    });
+    expectError(nested, 400, 'validation_failed');
+    expect(nested.json.error.details[0].message).toBe('nests deeper than 64 levels');
+    for (const [operation, body, path] of [
+      ['get_user', '{"id":"\\ud800"}', '/id'],
+      ['find_user', '{"email":"\\udc00@example.com"}', '/email'],
+      ['create_tag', '{"body":{"name":"x","\\ud800":1}}', '/body'],
+    ] as const) {
+      const res = await stack.invoke({
+        path: `/actions/${operation}`,
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      expectError(res, 400, 'validation_failed');
+      expect(res.json.error.details[0].path).toBe(path);
+    }
+  });
+
   it('400 validation_failed: a body that is not an object', async () => {
     for (const body of ['[]', '"x"', 'null', '42']) {
       const res = await stack.invoke({

@@ -3,6 +3,7 @@
  * (middy answers 422), a size limit (413) and an empty body accepted for operations without parameters.
  */
 import type { MiddlewareObj } from '@middy/core';
+import { jsonShapeIssue } from '../../validation/json-shape.ts';
 import { HttpError } from '../errors.ts';
 import type { ActionContext, HttpEvent, HttpResult } from '../types.ts';
 
@@ -47,6 +48,8 @@ export function jsonBody(
           details: [{ path: '/', message: 'the body must be a JSON object of parameters' }],
         });
       }
+      const issue = jsonShapeIssue(parsed);
+      if (issue) throw new HttpError(400, 'validation_failed', 'Invalid parameters', { details: [issue] });
       context.input = parsed as Record<string, unknown>;
     },
   };
