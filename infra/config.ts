@@ -1,8 +1,21 @@
 /** Deployment settings, from CDK context (`-c stage=prod`, cdk.json) with sane defaults. */
+
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { type AutomationsDeploymentSettings, automationsDeploymentSettings } from './automations-config.ts';
 import { type BulkDeploymentSettings, bulkDeploymentSettings } from './bulk-config.ts';
-import { textFrom } from './context.ts';
+import { numberFrom, textFrom } from './context.ts';
+
+/** CloudWatch Logs accepts only these retentions (days); anything else would fail the deploy. */
+function logRetentionFrom(node: Node): number {
+  const allowed = Object.values(RetentionDays).filter(
+    (v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE,
+  );
+  const days = numberFrom(node, 'logRetentionDays', 30, 1, Math.max(...allowed));
+  if (!allowed.includes(days))
+    throw new Error(`context "logRetentionDays" must be one of ${allowed.join(', ')}: ${days}`);
+  return days;
+}
 
 export interface DeploymentSettings {
   /** Names resources and the stack (`IntercomActions-<stage>`). */
@@ -47,10 +60,10 @@ export function deploymentSettings(node: Node, defaults: { rulesFile?: string } 
       : [],
     logLevel: logLevel as DeploymentSettings['logLevel'],
     throttle: {
-      rateLimit: Number(textFrom(node, 'throttleRate') ?? 100),
-      burstLimit: Number(textFrom(node, 'throttleBurst') ?? 200),
+      rateLimit: numberFrom(node, 'throttleRate', 100, 1, 100_000, false),
+      burstLimit: numberFrom(node, 'throttleBurst', 200, 1, 100_000),
     },
-    logRetentionDays: Number(textFrom(node, 'logRetentionDays') ?? 30),
+    logRetentionDays: logRetentionFrom(node),
     retainData: stage === 'prod',
     bulk: bulkDeploymentSettings(node),
     automations: automationsDeploymentSettings(node, defaults.rulesFile),

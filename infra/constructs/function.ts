@@ -8,7 +8,7 @@ import {
   Runtime,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { copyIntoBundle, LAMBDA_BUNDLE } from '../bundling.ts';
@@ -33,14 +33,6 @@ export interface ServiceFunctionProps {
   bundledFiles?: Readonly<Record<string, string>>;
 }
 
-const RETENTION: Record<number, RetentionDays> = {
-  7: RetentionDays.ONE_WEEK,
-  14: RetentionDays.TWO_WEEKS,
-  30: RetentionDays.ONE_MONTH,
-  90: RetentionDays.THREE_MONTHS,
-  365: RetentionDays.ONE_YEAR,
-};
-
 /** The runtime every function uses (Lambda nodejs24.x, arm64): the Node that `npm test` runs. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 
@@ -52,7 +44,8 @@ export class ServiceFunction extends Construct {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
     this.logGroup = new LogGroup(this, 'Logs', {
-      retention: RETENTION[props.logRetentionDays] ?? RetentionDays.ONE_MONTH,
+      // A CloudWatch retention in days (validated in config.ts against RetentionDays).
+      retention: props.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // An own role instead of AWSLambdaBasicExecutionRole, whose log grants are on every log group.

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_TARGET, type FunctionName, routes } from '../../lib/http/routes.ts';
 import type { DeploymentSettings } from '../config.ts';
@@ -34,7 +34,11 @@ export class ActionHttpApi extends Construct {
     const integration = (name: FunctionName) => {
       let found = integrations.get(name);
       if (!found) {
-        found = new HttpLambdaIntegration(`${name}Integration`, props.functions[name]);
+        // One invoke permission per function (apiId/*/*), not one per route: the bulk function
+        // serves 57 routes, and 57 route-scoped statements outgrow Lambda's 20 KB resource policy.
+        found = new HttpLambdaIntegration(`${name}Integration`, props.functions[name], {
+          scopePermissionToRoute: false,
+        });
         integrations.set(name, found);
       }
       return found;
@@ -63,7 +67,7 @@ export class ActionHttpApi extends Construct {
       });
     }
     const accessLogs = new LogGroup(this, 'AccessLogs', {
-      retention: RetentionDays.ONE_MONTH,
+      retention: settings.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stage = new HttpStage(this, 'Stage', {

@@ -147,6 +147,27 @@ describe('the CDK app', () => {
     expect(() => synth({ stage: 'Prod!' })).toThrow('context "stage"');
     expect(() => synth({ apiVersion: '2.0' })).toThrow('context "apiVersion"');
     expect(() => synth({ logLevel: 'LOUD' })).toThrow('context "logLevel"');
+    expect(() => synth({ throttleRate: 'abc' })).toThrow('context "throttleRate"');
+    expect(() => synth({ throttleBurst: '-5' })).toThrow('context "throttleBurst"');
+    expect(() => synth({ logRetentionDays: '31' })).toThrow('context "logRetentionDays" must be one of');
+  });
+
+  it('applies logRetentionDays to every log group, the API access logs included', () => {
+    const retained = synth({ logRetentionDays: '90' });
+    const groups = retained.ofType('AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThan(FUNCTION_NAMES.length);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
+  });
+
+  it("gives each function one API Gateway invoke permission, not one per route (Lambda's policy limit is 20 KB)", () => {
+    const perFunction = new Map<string, number>();
+    for (const [, permission] of ofType('AWS::Lambda::Permission')) {
+      if (permission.Properties.Principal !== 'apigateway.amazonaws.com') continue;
+      const fn = permission.Properties.FunctionName['Fn::GetAtt'][0];
+      perFunction.set(fn, (perFunction.get(fn) ?? 0) + 1);
+    }
+    expect(perFunction.get(logicalId('bulk'))).toBe(1);
+    for (const count of perFunction.values()) expect(count).toBe(1);
   });
 
   it('outputs the API and webhook URLs, the bulk and automations queues and tables', () => {
