@@ -9,12 +9,13 @@ export function generateApiKey(): string {
 
 /** The key a request presents, or undefined. Header names are lower-case (normalised first). */
 export function presentedKey(headers: Readonly<Record<string, string | undefined>>): string | undefined {
+  const apiKey = headers['x-api-key']?.trim();
   const authorization = headers.authorization;
-  if (authorization) {
+  // A proxy may add its own `Authorization: Basic ...`: then the x-api-key still counts.
+  if (authorization && (!apiKey || /^Bearer\b/i.test(authorization))) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     return match?.[1];
   }
-  const apiKey = headers['x-api-key']?.trim();
   return apiKey || undefined;
 }
 

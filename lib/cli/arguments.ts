@@ -26,7 +26,15 @@ export function typedValue(schema: JsonSchema | undefined, raw: string): unknown
 }
 
 function readJson(text: string, what: string): unknown {
-  const source = text.startsWith('@') ? readFileSync(text.slice(1), 'utf8') : text;
+  let source = text;
+  if (text.startsWith('@')) {
+    try {
+      source = readFileSync(text.slice(1), 'utf8');
+    } catch (error) {
+      const reason = (error as { code?: string }).code ?? 'unreadable';
+      throw new UsageError(`${what}: cannot read ${text.slice(1)} (${reason})`);
+    }
+  }
   try {
     return JSON.parse(source);
   } catch {

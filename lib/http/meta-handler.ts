@@ -68,7 +68,15 @@ export function createMetaHandler(apiKeys: readonly ApiKeyRecord[]) {
         }
         if (event.rawPath?.startsWith('/actions/')) {
           const name = operationName(event);
-          if (name && findOperation(name)) throw new HttpError(404, 'not_found', `Use POST /actions/${name}`);
+          if (name && findOperation(name)) {
+            throw new HttpError(
+              404,
+              'not_found',
+              method === 'POST'
+                ? `No route for POST ${(event.rawPath ?? '').slice(0, 200)}; the route is exactly POST /actions/${name}`
+                : `Use POST /actions/${name}`,
+            );
+          }
           throw new HttpError(
             404,
             'unknown_operation',

@@ -32,13 +32,23 @@ function decodeParameters(parameters: Record<string, string>): Record<string, st
   return decoded;
 }
 
+/**
+ * The request target as a URL. Not `new URL(target, base)`: that reads `//actions/x` as the host
+ * `actions`, where API Gateway keeps the path `//actions/x` (and routes it nowhere).
+ */
+export function localUrl(target: string | undefined): URL {
+  const value = target ?? '/';
+  if (value.startsWith('/')) return new URL(`http://local${value}`);
+  return URL.canParse(value) ? new URL(value) : new URL(`http://local/${value}`);
+}
+
 export function apiGatewayEvent(
   request: IncomingRequest,
   routeKey: string,
   pathParameters?: Record<string, string>,
   now = new Date(),
 ): APIGatewayProxyEventV2 {
-  const url = new URL(request.url, 'http://local');
+  const url = localUrl(request.url);
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [name, value] of Object.entries(request.headers)) {

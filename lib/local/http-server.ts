@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DEFAULT_TARGET, type FunctionName, matchRoute, routeKey } from '../http/routes.ts';
-import { apiGatewayEvent, lambdaContext } from './apigw.ts';
+import { apiGatewayEvent, lambdaContext, localUrl } from './apigw.ts';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -56,7 +56,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const server: Server = createServer(async (req, res) => {
     const started = Date.now();
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    const path = localUrl(req.url).pathname;
     let status = 500;
     let requestId = '';
     try {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { generateApiKey } from '../auth/api-keys.ts';
+import { parseVersion } from '../config/parse.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../http/routes.ts';
 import { type Sandbox, startSandbox } from '../sandbox/server.ts';
 import { type LocalAutomations, type LocalAutomationsOptions, startLocalAutomations } from './automations.ts';
@@ -65,7 +66,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sandbox = await startSandbox({
       port: options.sandboxPort ?? Number(env.SANDBOX_PORT ?? 4010),
       token,
-      defaultVersion: (env.INTERCOM_VERSION as '1.4' | undefined) ?? '1.4',
+      // Checked as the handlers will check it, so a bad value reads as a configuration error.
+      defaultVersion: parseVersion(env.INTERCOM_VERSION || undefined, 'environment INTERCOM_VERSION'),
       quiet: true,
     });
     const started = sandbox;

@@ -44,6 +44,9 @@ describe('intercom-actions CLI', () => {
   it('exits 2 on usage and configuration errors', async () => {
     expect((await cli(['call', 'get_user', 'oops'])).code).toBe(2);
     expect((await cli(['call', 'create_tag', '--body', '{bad'])).code).toBe(2);
+    const missing = await cli(['call', 'create_tag', '--body', '@/no/such/file.json']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('cannot read /no/such/file.json (ENOENT)');
     const noToken = await cli(['call', 'get_user', 'id=1']);
     expect(noToken.code).toBe(2);
     expect(noToken.err).toContain('INTERCOM_ACCESS_TOKEN');

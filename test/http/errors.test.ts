@@ -120,6 +120,23 @@ describe('the contract error table, row by row', () => {
       headers: { 'x-api-key': 'ia_full_key_0123456789abcdef' },
     });
     expect(viaHeader.statusCode).toBe(200);
+    // A proxy's own Authorization (Basic) does not hide the x-api-key.
+    stack.pool
+      .intercept({ path: '/tags', method: 'GET' })
+      .reply(200, { type: 'tag.list', tags: [] }, { headers: JSON_HEADERS });
+    const behindProxy = await stack.invoke({
+      path: '/actions/list_tags',
+      key: null,
+      headers: { authorization: 'Basic cHJveHk6cGFzcw==', 'x-api-key': 'ia_full_key_0123456789abcdef' },
+    });
+    expect(behindProxy.statusCode).toBe(200);
+    // A Bearer key is what counts when both are sent.
+    const wrongBearer = await stack.invoke({
+      path: '/actions/list_tags',
+      key: 'ia_not_a_real_key_at_all',
+      headers: { 'x-api-key': 'ia_full_key_0123456789abcdef' },
+    });
+    expectError(wrongBearer, 401, 'unauthorized');
   });
 
   it('403 forbidden: the key lacks the scope', async () => {
@@ -145,6 +162,11 @@ describe('the contract error table, row by row', () => {
   it("404 not_found: no such route, and Intercom's not_found passes through", async () => {
     expectError(await stack.invoke({ method: 'GET', path: '/nope' }), 404, 'not_found');
     expectError(await stack.invoke({ method: 'GET', path: '/actions/get_user' }), 404, 'not_found');
+    const trailing = await stack.invoke({ path: '/actions/get_user/' });
+    expectError(trailing, 404, 'not_found');
+    expect(trailing.json.error.message).toBe(
+      'No route for POST /actions/get_user/; the route is exactly POST /actions/get_user',
+    );
     stack.pool
       .intercept({ path: '/users/missing', method: 'GET' })
       .reply(404, errorList('not_found', 'User Not Found', 'ic-req-7'), { headers: JSON_HEADERS });
