@@ -48,6 +48,37 @@ function withoutId(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
+/** The name of an operation's `$body` schema under components (shared by `body` and its alias). */
+const bodySchemaName = (operation: string) => `${operation}_body`;
+
+/**
+ * The request schema as the API accepts it: the `$body` under `body` or, as the contract allows,
+ * `$body` (one of them, never both); both point at one schema under components.
+ */
+function requestSchema(schema: JsonSchema, operation: string, bodySchemas: Record<string, JsonSchema>) {
+  const rest = withoutId(schema);
+  const properties = { ...(rest.properties as Record<string, JsonSchema>) };
+  const body = properties.body;
+  if (!body) return rest;
+  bodySchemas[bodySchemaName(operation)] = body;
+  const ref = { $ref: `#/components/schemas/${bodySchemaName(operation)}` };
+  properties.body = ref;
+  properties.$body = { ...ref, description: 'The same as `body` (the connector names it `$body`)' };
+  const required = ((rest.required as string[] | undefined) ?? []).filter((name) => name !== 'body');
+  const bodyRequired = required.length !== ((rest.required as string[] | undefined) ?? []).length;
+  const notBoth = { not: { required: ['body', '$body'] } };
+  const oneRequired = { anyOf: [{ required: ['body'] }, { required: ['$body'] }] };
+  const allOf = [
+    ...((rest.allOf as JsonSchema[] | undefined) ?? []),
+    notBoth,
+    ...(bodyRequired ? [oneRequired] : []),
+  ];
+  const result: JsonSchema = { ...rest, properties, allOf };
+  if (required.length > 0) result.required = required;
+  else delete result.required;
+  return result;
+}
+
 function errorResponses(): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(ERROR_STATUSES).map(([status, description]) => [
@@ -59,6 +90,7 @@ function errorResponses(): Record<string, unknown> {
 
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
+  const bodySchemas: Record<string, JsonSchema> = {};
   for (const op of operations) {
     const list = op.resultsKeys !== undefined;
     const success: JsonSchema = {
@@ -91,7 +123,7 @@ export function openApiDocument(): Record<string, unknown> {
         'x-scope': op.scope,
         requestBody: {
           required: Array.isArray(schema.required) && schema.required.length > 0,
-          content: { 'application/json': { schema: withoutId(schema) } },
+          content: { 'application/json': { schema: requestSchema(schema, op.name, bodySchemas) } },
         },
         responses: {
           [String(op.successStatus)]: {
@@ -145,7 +177,7 @@ export function openApiDocument(): Record<string, unknown> {
     })),
     paths,
     components: {
-      schemas: { Error: errorSchema, ...BULK_SCHEMAS, ...AUTOMATION_SCHEMAS },
+      schemas: { Error: errorSchema, ...bodySchemas, ...BULK_SCHEMAS, ...AUTOMATION_SCHEMAS },
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },

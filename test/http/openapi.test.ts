@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { operations } from '../../lib/catalog/index.ts';
 import { openApiDocument } from '../../lib/http/openapi.ts';
 import { routes } from '../../lib/http/routes.ts';
@@ -41,5 +42,22 @@ describe('GET /openapi.json document', () => {
       if (route.public) expect(described.security).toEqual([]);
     }
     expect(Object.keys(paths)).toHaveLength(new Set(routes.map((r) => r.path)).size);
+  });
+
+  it('accepts the $body under body or $body (one of them), as the API does', () => {
+    const paths = document.paths as Record<string, { post: any }>;
+    const request = paths['/actions/create_tag']!.post.requestBody.content['application/json'].schema;
+    const ajv = new Ajv2020({ strict: false });
+    const valid = ajv.compile({ ...request, components: document.components });
+    expect(valid({ body: { name: 'VIP' } })).toBe(true);
+    expect(valid({ $body: { name: 'VIP' } })).toBe(true);
+    expect(valid({ body: { name: 'VIP' }, $body: { name: 'VIP' } })).toBe(false);
+    expect(valid({})).toBe(false);
+    expect(valid({ $body: {} })).toBe(false);
+    const read =
+      paths['/actions/mark_conversation_as_read']!.post.requestBody.content['application/json'].schema;
+    const validRead = ajv.compile({ ...read, components: document.components });
+    expect(validRead({ id: '1' })).toBe(true);
+    expect(validRead({ id: '1', $body: {} })).toBe(true);
   });
 });
