@@ -8,6 +8,7 @@ import type { Notification } from '../automations/types.ts';
 import type { WorkQueue } from '../bulk/queue.ts';
 import type { AppConfig, WorkspaceConfig } from '../config/types.ts';
 import { HttpError } from '../http/errors.ts';
+import { jsonShapeIssue } from '../validation/json-shape.ts';
 import { type SignatureHeaders, verifySignature } from './signature.ts';
 import type { NotificationStore } from './store.ts';
 
@@ -41,6 +42,33 @@ function parse(body: Buffer): unknown {
   }
 }
 
+/**
+ * The largest message body the queue is sure to take: 256 KiB, SQS's limit for years (AWS raised the
+ * ceiling to 1 MiB in 2025, but a queue's `MaximumMessageSize` may still be 256 KiB). Intercom
+ * notifications are a few KB.
+ */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * Characters SQS refuses in a message body (InvalidMessageContents): anything outside #x9 #xA #xD
+ * #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF. `JSON.stringify` escapes control characters and lone
+ * surrogates but writes U+FFFE and U+FFFF raw.
+ */
+const NOT_SQS_SAFE = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/**
+ * JSON text SQS accepts: the characters it refuses are written as `\uXXXX` escapes. Outside strings,
+ * `JSON.stringify` writes only ASCII, so every such character is inside a string (or a key), where
+ * the escape is the same JSON value: `JSON.parse` gives back the same object.
+ */
+export function sqsSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(NOT_SQS_SAFE, (c) => {
+    let out = '';
+    for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    return out;
+  });
+}
+
 /** The workspace a notification belongs to: its `app_id`'s, else the default one. */
 function workspaceFor(config: IntakeDeps['config'], appId: unknown): WorkspaceConfig | undefined {
   if (typeof appId === 'string') {
@@ -49,24 +77,27 @@ function workspaceFor(config: IntakeDeps['config'], appId: unknown): WorkspaceCo
   return config.workspaces.get(config.defaultWorkspace);
 }
 
+/** An id or type as a key part: only strings and numbers (`String` throws on `{"toString": 1}`). */
+const part = (value: unknown): string | undefined =>
+  typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+
 /**
  * Notifications about one object share a FIFO message group: they are processed in order. A tag
  * notification is about its person, an event about the user it happened to.
  */
 export function objectKey(notification: Notification): string {
   const item = notification.data.item;
-  const person = (item.user ?? item.contact) as { type?: unknown; id?: unknown } | undefined;
-  if (typeof item.type === 'string' && item.type.endsWith('_tag') && person?.id !== undefined) {
-    return `${String(person.type ?? 'user')}:${String(person.id)}`;
+  const person = (item.user ?? item.contact) as { type?: unknown; id?: unknown } | null | undefined;
+  const personId = typeof person === 'object' && person !== null ? part(person.id) : undefined;
+  if (typeof item.type === 'string' && item.type.endsWith('_tag') && personId !== undefined) {
+    return `${part(person?.type) ?? 'user'}:${personId}`;
   }
   if (item.type === 'event' && item.id === undefined) {
-    const who = item.intercom_user_id ?? item.user_id ?? item.email;
-    if (who !== undefined) return `user:${String(who)}`;
+    const who = part(item.intercom_user_id ?? item.user_id ?? item.email);
+    if (who !== undefined) return `user:${who}`;
   }
-  const id = item.id;
-  return typeof id === 'string' || typeof id === 'number'
-    ? `${String(item.type ?? 'object')}:${String(id)}`
-    : `notification:${notification.id}`;
+  const id = part(item.id);
+  return id !== undefined ? `${part(item.type) ?? 'object'}:${id}` : `notification:${notification.id}`;
 }
 
 function checkShape(payload: unknown): Notification {
@@ -86,6 +117,10 @@ function checkShape(payload: unknown): Notification {
   const item = n.data?.item;
   if (typeof item !== 'object' || item === null || Array.isArray(item))
     problems.push({ path: '/data/item', message: 'must be an object' });
+  // Nesting past 64 levels would overflow JSON.stringify when queued (a 500); a lone surrogate is
+  // not valid Unicode, and SQS refuses it.
+  const issue = problems.length === 0 ? jsonShapeIssue(n) : undefined;
+  if (issue) problems.push(issue);
   if (problems.length > 0)
     throw new HttpError(400, 'validation_failed', 'Not an Intercom notification', { details: problems });
   return n as Notification;
@@ -98,25 +133,37 @@ export async function receiveWebhook(
 ): Promise<IntakeOutcome> {
   const now = deps.now ?? Date.now;
   const payload = parse(body);
-  const workspace = workspaceFor(deps.config, (payload as { app_id?: unknown } | undefined)?.app_id);
+  const appId =
+    typeof payload === 'object' && payload !== null ? (payload as { app_id?: unknown }).app_id : undefined;
+  const workspace = workspaceFor(deps.config, appId);
   if (!workspace || !verifySignature(body, headers, workspace.webhookSecrets)) throw invalidSignature();
   if (payload === undefined) throw new HttpError(400, 'invalid_json', 'The body is not valid JSON');
   // Uninstall and health checks (X-Body-Signature) carry no notification: acknowledged, nothing queued.
   if (headers.hub === undefined) return { kind: 'lifecycle' };
   // A ping (sent when a subscription is made or tested) has no id: acknowledged, nothing queued.
-  if ((payload as { topic?: unknown }).topic === 'ping')
+  if (typeof payload === 'object' && payload !== null && (payload as { topic?: unknown }).topic === 'ping')
     return { kind: 'ping', notificationId: '', topic: 'ping' };
   const notification = checkShape(payload);
   const base = { notificationId: notification.id, topic: notification.topic };
   if (await deps.store.isKnown(notification.id)) return { kind: 'duplicate', ...base };
   const message: QueuedNotification = { v: 1, workspace: workspace.name, receivedAt: now(), notification };
+  const messageBody = sqsSafeJson(message);
+  // Re-serialising can grow a body (1e20 is written 100000000000000000000, U+FFFF as \uffff).
+  const bytes = Buffer.byteLength(messageBody, 'utf8');
+  if (bytes > MAX_MESSAGE_BYTES) {
+    throw new HttpError(
+      413,
+      'payload_too_large',
+      `The notification takes ${bytes} bytes once queued; the queue takes at most ${MAX_MESSAGE_BYTES}`,
+    );
+  }
   // The notification id de-duplicates in SQS too (5 minutes), should Intercom redeliver while this runs.
   const dedupe = createHash('sha256').update(notification.id).digest('hex');
   // The group id is a hash: SQS takes only printable ASCII, and object keys may hold emails or names.
   const group = createHash('sha256')
     .update(`${workspace.name}/${objectKey(notification)}`)
     .digest('hex');
-  await deps.queue.sendOrdered(JSON.stringify(message), group, dedupe);
+  await deps.queue.sendOrdered(messageBody, group, dedupe);
   await deps.store.markReceived(notification.id, notification.topic, workspace.name, now());
   return { kind: 'queued', ...base };
 }

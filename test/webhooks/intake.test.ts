@@ -115,6 +115,17 @@ describe('webhook intake', () => {
   it.each([
     ['invalid JSON', '{"type": "notification_event",', 400, 'invalid_json'],
     ['an array', '[1, 2]', 400, 'validation_failed'],
+    ['null', 'null', 400, 'validation_failed'],
+    [
+      'an item nested 100 levels deep',
+      JSON.stringify(
+        notification('notif_deep', {
+          data: { item: { type: 'company', id: 'd', x: JSON.parse(`${'['.repeat(100)}${']'.repeat(100)}`) } },
+        }),
+      ),
+      400,
+      'validation_failed',
+    ],
     ['no id', JSON.stringify({ ...notification('x'), id: undefined }), 400, 'validation_failed'],
     [
       'a bad topic',
