@@ -8,6 +8,8 @@ import type { Notification } from '../automations/types.ts';
 import type { WorkQueue } from '../bulk/queue.ts';
 import type { AppConfig, WorkspaceConfig } from '../config/types.ts';
 import { HttpError } from '../http/errors.ts';
+import { logger } from '../observability/logger.ts';
+import { MetricUnit, metrics } from '../observability/metrics.ts';
 import { jsonShapeIssue } from '../validation/json-shape.ts';
 import { type SignatureHeaders, verifySignature } from './signature.ts';
 import type { NotificationStore } from './store.ts';
@@ -26,6 +28,11 @@ export interface QueuedNotification {
   notification: Notification;
 }
 
+/**
+ * `lifecycle`: acknowledged, nothing queued, nothing for the handler to log or count: uninstall and
+ * health-check requests, and notifications for an app_id no workspace is configured for (the intake
+ * logs those and counts them as `WebhooksUnrouted` itself).
+ */
 export type IntakeOutcome =
   | { kind: 'queued' | 'duplicate' | 'ping'; notificationId: string; topic: string }
   | { kind: 'lifecycle' };
@@ -69,12 +76,24 @@ export function sqsSafeJson(value: unknown): string {
   });
 }
 
-/** The workspace a notification belongs to: its `app_id`'s, else the default one. */
+/**
+ * The workspace a notification belongs to: its `app_id`'s; the default one when it names none, or
+ * when the default declares no `appId` (a single-workspace set-up); otherwise none: a Developer Hub
+ * app signs every install's notifications with its one client secret, so a verified notification
+ * from an install nobody configured must not run the default workspace's rules with its token.
+ */
 function workspaceFor(config: IntakeDeps['config'], appId: unknown): WorkspaceConfig | undefined {
   if (typeof appId === 'string') {
     for (const workspace of config.workspaces.values()) if (workspace.appId === appId) return workspace;
   }
-  return config.workspaces.get(config.defaultWorkspace);
+  const fallback = config.workspaces.get(config.defaultWorkspace);
+  if (appId === undefined || appId === null) return fallback;
+  return fallback?.appId === undefined ? fallback : undefined;
+}
+
+/** Every configured webhook secret: what an unrouted notification is verified with. */
+function allSecrets(config: IntakeDeps['config']): string[] {
+  return [...new Set([...config.workspaces.values()].flatMap((w) => w.webhookSecrets))];
 }
 
 /** An id or type as a key part: only strings and numbers (`String` throws on `{"toString": 1}`). */
@@ -136,7 +155,9 @@ export async function receiveWebhook(
   const appId =
     typeof payload === 'object' && payload !== null ? (payload as { app_id?: unknown }).app_id : undefined;
   const workspace = workspaceFor(deps.config, appId);
-  if (!workspace || !verifySignature(body, headers, workspace.webhookSecrets)) throw invalidSignature();
+  // An app_id no workspace claims is still verified, with every configured secret: a forgery is a 401.
+  const secrets = workspace ? workspace.webhookSecrets : allSecrets(deps.config);
+  if (!verifySignature(body, headers, secrets)) throw invalidSignature();
   if (payload === undefined) throw new HttpError(400, 'invalid_json', 'The body is not valid JSON');
   // Uninstall and health checks (X-Body-Signature) carry no notification: acknowledged, nothing queued.
   if (headers.hub === undefined) return { kind: 'lifecycle' };
@@ -145,6 +166,17 @@ export async function receiveWebhook(
     return { kind: 'ping', notificationId: '', topic: 'ping' };
   const notification = checkShape(payload);
   const base = { notificationId: notification.id, topic: notification.topic };
+  if (!workspace) {
+    // Acknowledged (a 4xx or 5xx would make Intercom retry, then pause the subscription), not queued.
+    metrics().addMetric('WebhooksUnrouted', MetricUnit.Count, 1);
+    logger().warn('webhook for an app_id no workspace is configured for: acknowledged, not queued', {
+      ...base,
+      appId: typeof appId === 'string' ? appId.slice(0, 100) : typeof appId,
+      outcome: 'unrouted',
+    });
+    // The handler records nothing more for this kind: it only acknowledges.
+    return { kind: 'lifecycle' };
+  }
   if (await deps.store.isKnown(notification.id)) return { kind: 'duplicate', ...base };
   const message: QueuedNotification = { v: 1, workspace: workspace.name, receivedAt: now(), notification };
   const messageBody = sqsSafeJson(message);

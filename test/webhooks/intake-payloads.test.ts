@@ -4,9 +4,11 @@
  * reaches the queue. The handler runs in process with a recording queue and store.
  */
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { AppConfig, WorkspaceConfig } from '../../lib/config/types.ts';
 import { createWebhookHandler } from '../../lib/http/webhook-handler.ts';
+import { logger } from '../../lib/observability/logger.ts';
+import { metrics } from '../../lib/observability/metrics.ts';
 import { MAX_MESSAGE_BYTES, type QueuedNotification } from '../../lib/webhooks/intake.ts';
 import { httpEvent, testContext } from '../helpers/events.ts';
 
@@ -76,6 +78,9 @@ const NOT_SQS = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 // Quiet, as the stack tests are; the spies below still see every call.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 describe('signed payloads that are not notifications', () => {
   it.each([
@@ -168,5 +173,75 @@ describe('signed notifications that cannot be queued as they are', () => {
     const res = await post(body, 'secret-a');
     expect(res.status).toBe(200);
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('routing by app_id', () => {
+  const configured = [
+    workspace('default', 'client-secret', 'app_a'),
+    workspace('other', 'secret-b', 'app_b'),
+  ];
+
+  it('an app_id of another configured workspace is queued for that workspace', async () => {
+    const { post, sent } = intake(configured);
+    const res = await post(notificationText('notif_b', company('b'), 'app_b'), 'secret-b');
+    expect(res.status).toBe(200);
+    expect((JSON.parse(sent[0]!.body) as QueuedNotification).workspace).toBe('other');
+  });
+
+  it('an unknown app_id when the default declares an appId: 200, not queued, logged and counted as unrouted', async () => {
+    const { post, sent } = intake(configured);
+    const added = jest.spyOn(metrics(), 'addMetric');
+    const warned = jest.spyOn(logger(), 'warn').mockImplementation(() => undefined);
+    // A Developer Hub app signs every install's notifications with the same client secret.
+    const res = await post(
+      notificationText('notif_unrouted', company('u'), 'app_unconfigured'),
+      'client-secret',
+    );
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ received: true });
+    expect(sent).toHaveLength(0);
+    expect(added).toHaveBeenCalledWith('WebhooksUnrouted', 'Count', 1);
+    expect(added).not.toHaveBeenCalledWith('WebhooksReceived', expect.anything(), expect.anything());
+    expect(warned).toHaveBeenCalledWith(
+      expect.stringContaining('no workspace'),
+      expect.objectContaining({
+        notificationId: 'notif_unrouted',
+        appId: 'app_unconfigured',
+        outcome: 'unrouted',
+      }),
+    );
+  });
+
+  it('an unknown app_id with a signature by no configured secret: 401 invalid_signature', async () => {
+    const { post, sent } = intake(configured);
+    const res = await post(notificationText('notif_forged', company('f'), 'app_unconfigured'), 'forged');
+    expect(res.status).toBe(401);
+    expect(res.json.error.code).toBe('invalid_signature');
+    expect(sent).toHaveLength(0);
+  });
+
+  it('an unknown app_id with a malformed notification: 400 validation_failed', async () => {
+    const { post } = intake(configured);
+    const body = notificationText('notif_bad', '"not an object"', 'app_unconfigured');
+    const res = await post(body, 'client-secret');
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('validation_failed');
+  });
+
+  it('no app_id: the default workspace', async () => {
+    const { post, sent } = intake(configured);
+    const body = notificationText('notif_noapp', company('n')).replace(',"app_id":"app_a"', '');
+    const res = await post(body, 'client-secret');
+    expect(res.status).toBe(200);
+    expect((JSON.parse(sent[0]!.body) as QueuedNotification).workspace).toBe('default');
+  });
+
+  it('an unknown app_id when the default declares no appId: the default workspace', async () => {
+    const { post, sent } = intake([workspace('default', 'secret-a')]);
+    const res = await post(notificationText('notif_single', company('s'), 'app_whatever'), 'secret-a');
+    expect(res.status).toBe(200);
+    expect(sent).toHaveLength(1);
+    expect((JSON.parse(sent[0]!.body) as QueuedNotification).workspace).toBe('default');
   });
 });
