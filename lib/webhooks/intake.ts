@@ -196,6 +196,8 @@ export async function receiveWebhook(
     .update(`${workspace.name}/${objectKey(notification)}`)
     .digest('hex');
   await deps.queue.sendOrdered(messageBody, group, dedupe);
-  await deps.store.markReceived(notification.id, notification.topic, workspace.name, now());
-  return { kind: 'queued', ...base };
+  // Marked received only once queued, by a conditional write: of two deliveries racing past isKnown,
+  // one is "queued", the other a duplicate (its message was dropped by the FIFO deduplication id).
+  const first = await deps.store.markReceived(notification.id, notification.topic, workspace.name, now());
+  return { kind: first ? 'queued' : 'duplicate', ...base };
 }

@@ -29,28 +29,41 @@ export class NotificationStore extends TableStore {
     return Item !== undefined;
   }
 
-  /** Marks the notification received (after it is queued); never touches the worker's state. */
-  async markReceived(id: string, topic: string, workspace: string, now: number): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: notificationKey(id),
-        UpdateExpression:
-          'SET #receivedAt = if_not_exists(#receivedAt, :now), #topic = :topic, #workspace = :ws, #expiresAt = :exp',
-        ExpressionAttributeNames: {
-          '#receivedAt': 'receivedAt',
-          '#topic': 'topic',
-          '#workspace': 'workspace',
-          '#expiresAt': 'expiresAt',
-        },
-        ExpressionAttributeValues: {
-          ':now': now,
-          ':topic': topic,
-          ':ws': workspace,
-          ':exp': this.expiresAt(now),
-        },
-      }),
-    );
+  /**
+   * Marks the notification received, after it is queued (never before: a notification must not be
+   * seen without being queued), by a conditional write on the intake's own attribute (the worker may
+   * claim the record first): false when another delivery marked it already. Never touches the
+   * worker's state.
+   */
+  async markReceived(id: string, topic: string, workspace: string, now: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: notificationKey(id),
+          UpdateExpression:
+            'SET #queuedAt = :now, #receivedAt = if_not_exists(#receivedAt, :now), #topic = :topic, #workspace = :ws, #expiresAt = if_not_exists(#expiresAt, :exp)',
+          ConditionExpression: 'attribute_not_exists(#queuedAt)',
+          ExpressionAttributeNames: {
+            '#queuedAt': 'queuedAt',
+            '#receivedAt': 'receivedAt',
+            '#topic': 'topic',
+            '#workspace': 'workspace',
+            '#expiresAt': 'expiresAt',
+          },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':topic': topic,
+            ':ws': workspace,
+            ':exp': this.expiresAt(now),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async claim(id: string, leaseUntil: number, now: number): Promise<NotificationClaim> {

@@ -27,7 +27,8 @@ interface Sent {
   dedupe: string;
 }
 
-function intake(workspaces: WorkspaceConfig[]) {
+/** `racing`: isKnown never sees a record, as when two deliveries read before either marks it. */
+function intake(workspaces: WorkspaceConfig[], { racing = false } = {}) {
   const sent: Sent[] = [];
   const received = new Set<string>();
   const config: Pick<AppConfig, 'workspaces' | 'defaultWorkspace'> = {
@@ -37,7 +38,7 @@ function intake(workspaces: WorkspaceConfig[]) {
   const handler = createWebhookHandler({
     config,
     store: {
-      isKnown: async (id: string) => received.has(id),
+      isKnown: async (id: string) => !racing && received.has(id),
       markReceived: async (id: string) => {
         if (received.has(id)) return false;
         received.add(id);
@@ -243,5 +244,17 @@ describe('routing by app_id', () => {
     expect(res.status).toBe(200);
     expect(sent).toHaveLength(1);
     expect((JSON.parse(sent[0]!.body) as QueuedNotification).workspace).toBe('default');
+  });
+});
+
+describe('deduplication', () => {
+  it('of two deliveries that both read before either marked the record, the second is acknowledged as a duplicate', async () => {
+    const { post, sent } = intake([workspace('default', 'secret-a', 'app_a')], { racing: true });
+    const body = notificationText('notif_race', company('race'));
+    expect(await post(body, 'secret-a')).toEqual({ status: 200, json: { received: true } });
+    expect(await post(body, 'secret-a')).toEqual({ status: 200, json: { received: true, duplicate: true } });
+    // Both were sent with one deduplication id: the FIFO queue keeps one, and the worker claims it once.
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.dedupe).toBe(sent[0]!.dedupe);
   });
 });

@@ -151,6 +151,32 @@ describe('webhook intake', () => {
   });
 });
 
+describe('the intake dedupe record', () => {
+  async function store() {
+    const { documentClient } = await import('../../lib/bulk/aws.ts');
+    const { automationSettings } = await import('../../lib/webhooks/settings.ts');
+    const { NotificationStore } = await import('../../lib/webhooks/store.ts');
+    const settings = automationSettings();
+    return new NotificationStore(documentClient(), settings.table, settings.retentionDays);
+  }
+
+  it('is a conditional write: the first delivery to mark a notification wins, a second is a duplicate', async () => {
+    const s = await store();
+    expect(await s.isKnown('notif_cond-1')).toBe(false);
+    expect(await s.markReceived('notif_cond-1', 'user.created', 'default', 1_800_000_000_000)).toBe(true);
+    expect(await s.markReceived('notif_cond-1', 'user.created', 'default', 1_800_000_001_000)).toBe(false);
+    expect(await s.isKnown('notif_cond-1')).toBe(true);
+  });
+
+  it('a worker that claimed the notification before the intake marked it does not make the first delivery a duplicate', async () => {
+    const s = await store();
+    expect((await s.claim('notif_cond-2', 1_800_000_060_000, 1_800_000_000_000)).kind).toBe('claimed');
+    expect(await s.markReceived('notif_cond-2', 'user.created', 'default', 1_800_000_000_500)).toBe(true);
+    // The worker's state is untouched: a second claim while the lease holds finds it busy.
+    expect((await s.claim('notif_cond-2', 1_800_000_060_000, 1_800_000_001_000)).kind).toBe('busy');
+  });
+});
+
 describe('webhook intake configuration', () => {
   it('fails closed when no secret is configured', async () => {
     const handler = createWebhookHandler({
