@@ -48,10 +48,25 @@ export class AutomationsAlarms extends Construct {
       WEBHOOK_REJECTIONS_THRESHOLD,
     );
 
+    const unrouted = alarms.serviceMetric('WebhooksUnrouted', 'Sum');
+    alarmAtLeast(
+      this,
+      alarms,
+      'WebhooksUnrouted',
+      "Webhooks: signed notifications whose app_id no workspace claims were acknowledged and dropped: add that app's workspace (appId) to the workspaces secret, or remove the subscription",
+      unrouted.with({ period: ALARM_PERIOD }),
+      1,
+    );
+
     alarms.dashboard.addWidgets(
       new GraphWidget({
-        title: 'Webhooks: received, duplicate, rejected signatures',
-        left: [alarms.serviceMetric('WebhooksReceived'), alarms.serviceMetric('WebhooksDuplicate'), rejected],
+        title: 'Webhooks: received, duplicate, unrouted, rejected signatures',
+        left: [
+          alarms.serviceMetric('WebhooksReceived'),
+          alarms.serviceMetric('WebhooksDuplicate'),
+          unrouted,
+          rejected,
+        ],
       }),
       new GraphWidget({
         title: 'Automations: notifications, actions succeeded and failed',

@@ -244,9 +244,16 @@ describe('webhook automations on AWS', () => {
       Period: 300,
       Threshold: 10,
     });
+    // A verified notification that no workspace claims is dropped (acknowledged): say so at once.
+    expect(alarmOn(synthesized, 'WebhooksUnrouted', 'intercom-actions')).toMatchObject({
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+    });
     const custom = synth({ automationsQueueAgeAlarmMinutes: 60 });
     expectQueueWorkerAlarms(custom, queueWorkerIds(custom, custom.stack.automations), 60);
     const body = dashboardBody(synthesized);
-    for (const text of ['WebhooksReceived', 'AutomationActionsFailed']) expect(body).toContain(text);
+    for (const text of ['WebhooksReceived', 'WebhooksUnrouted', 'AutomationActionsFailed'])
+      expect(body).toContain(text);
   });
 });

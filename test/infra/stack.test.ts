@@ -117,7 +117,7 @@ describe('the CDK app', () => {
 
   it('alarms on 5xx rate, Intercom 429s, errors and throttles per function, bulk and automations, into one topic', () => {
     const bulkAlarms = 4;
-    const automationsAlarms = 5;
+    const automationsAlarms = 6;
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
       2 + 2 * FUNCTION_NAMES.length + bulkAlarms + automationsAlarms,
