@@ -47,7 +47,9 @@ export type Claim =
   /** Another worker holds it until `leaseUntil`. */
   | { kind: 'busy'; leaseUntil: number }
   /** A newer attempt of this item exists (after `retry-failed`). */
-  | { kind: 'stale' };
+  | { kind: 'stale' }
+  /** An earlier try's answer was lost and may still be on its way: look it up no sooner than `until`. */
+  | { kind: 'wait'; until: number };
 
 export class JobStore extends TableStore {
   async getJob(jobId: string, consistent = true): Promise<JobRecord | undefined> {
@@ -172,8 +174,11 @@ export class JobStore extends TableStore {
   }
 
   /**
-   * Takes an item for one attempt: a first delivery, a newer attempt, a released item, or one whose
-   * previous holder's lease ran out (it may have called Intercom: the caller decides from `previous`).
+   * Takes an item for one attempt: a first delivery, a released item of this attempt, a failed (or
+   * still queued) item of an older attempt, or one whose previous holder's lease ran out (it may have
+   * called Intercom: the caller decides from `previous`). A succeeded item is never taken again.
+   * A lost answer's lookup waits: a queued item is not taken before its `verifyAfter`, and an expired
+   * lease not before `leaseLookupDelayMs` after its end.
    */
   async claim(
     jobId: string,
@@ -182,62 +187,127 @@ export class JobStore extends TableStore {
     leaseUntil: number,
     now: number,
     context: { operation: string; workspace: string },
+    /**
+     * For writes that are looked up after a lost answer: how long after an expired lease's end the
+     * lookup waits (the holder's call may have reached Intercom until shortly before that end).
+     */
+    leaseLookupDelayMs = 0,
   ): Promise<Claim> {
+    const base = this.#claimUpdate(jobId, index, attempt, leaseUntil, now, context);
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
-          TableName: this.table,
-          Key: itemKey(jobId, index),
-          UpdateExpression:
-            'SET #state = :inProgress, #attempt = :a, #lease = :lease, #index = :index, #updatedAt = :now, ' +
-            '#expiresAt = :expiresAt, #counted = if_not_exists(#counted, :none), #operation = :op, #workspace = :ws ' +
-            'ADD #tries :one REMOVE #failedJob, #failedIndex, #verifySince',
+          ...base,
           ConditionExpression:
             'attribute_not_exists(#state) OR ' +
-            '((#attempt < :a OR (#attempt = :a AND #state = :queued)) AND (#state <> :inProgress OR #lease < :now)) OR ' +
-            '(#attempt = :a AND #state = :inProgress AND #lease < :now)',
+            '(#attempt = :a AND #state = :queued AND (attribute_not_exists(#verifyAfter) OR #verifyAfter <= :now)) OR ' +
+            '(#attempt < :a AND (#state = :failed OR ' +
+            '(#state = :queued AND (attribute_not_exists(#verifyAfter) OR #verifyAfter <= :now))))',
           ExpressionAttributeNames: {
-            '#state': 'state',
-            '#attempt': 'attempt',
-            '#lease': 'leaseUntil',
-            '#index': 'index',
-            '#updatedAt': 'updatedAt',
-            '#expiresAt': 'expiresAt',
-            '#counted': 'counted',
-            '#operation': 'operation',
-            '#workspace': 'workspace',
-            '#tries': `tries_${attempt}`,
-            '#failedJob': 'failedJob',
-            '#failedIndex': 'failedIndex',
-            '#verifySince': 'verifySince',
+            ...base.ExpressionAttributeNames,
+            '#verifyAfter': 'verifyAfter',
           },
           ExpressionAttributeValues: {
-            ':inProgress': 'in_progress',
+            ...base.ExpressionAttributeValues,
             ':queued': 'queued',
-            ':a': attempt,
-            ':lease': leaseUntil,
-            ':index': index,
-            ':now': now,
-            ':expiresAt': this.expiresAt(now),
-            ':none': 'none',
-            ':op': context.operation,
-            ':ws': context.workspace,
-            ':one': 1,
+            ':failed': 'failed',
           },
-          ReturnValues: 'ALL_OLD',
         }),
       );
-      const previous = Attributes as ItemRecord | undefined;
-      const triesBefore = previous && previous.attempt === attempt ? (previous[`tries_${attempt}`] ?? 0) : 0;
-      return { kind: 'claimed', previous, tries: triesBefore + 1 };
+      return this.#claimed(Attributes as ItemRecord | undefined, attempt);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
     const item = await this.getItem(jobId, index);
     if (!item) return { kind: 'stale' }; // expired by TTL between the two reads
     if (item.attempt > attempt) return { kind: 'stale' };
-    if (item.state === 'in_progress') return { kind: 'busy', leaseUntil: item.leaseUntil ?? now };
-    return { kind: 'done', item };
+    if (item.state === 'queued') {
+      // Only a pending lookup holds a queued item back (a lost answer, looked up later).
+      return { kind: 'wait', until: item.verifyAfter ?? now };
+    }
+    if (item.state !== 'in_progress') return { kind: 'done', item };
+    const lease = item.leaseUntil ?? 0;
+    if (lease >= now) return { kind: 'busy', leaseUntil: lease };
+    const lookupAt = Math.max(item.verifyAfter ?? 0, leaseLookupDelayMs > 0 ? lease + leaseLookupDelayMs : 0);
+    if (lookupAt > now) return { kind: 'wait', until: lookupAt };
+    // The holder died. Its try may have reached Intercom any time since it claimed the item: that
+    // time is kept in `verifySince` (unless an earlier, lost try set it first), so whoever looks it
+    // up later, even after more crashes, searches from the earliest try.
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          ...base,
+          UpdateExpression: base.UpdateExpression.replace(
+            'SET ',
+            'SET #verifySince = if_not_exists(#verifySince, :heldSince), ',
+          ),
+          ConditionExpression: '#state = :inProgress AND #attempt = :seenAttempt AND #lease = :seenLease',
+          ExpressionAttributeNames: { ...base.ExpressionAttributeNames, '#verifySince': 'verifySince' },
+          ExpressionAttributeValues: {
+            ...base.ExpressionAttributeValues,
+            ':seenAttempt': item.attempt,
+            ':seenLease': item.leaseUntil,
+            ':heldSince': item.updatedAt ?? 0,
+          },
+        }),
+      );
+      return this.#claimed(Attributes as ItemRecord | undefined, attempt);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    // Someone else took it over (or finished it) meanwhile: look again in a moment.
+    return { kind: 'busy', leaseUntil: now };
+  }
+
+  #claimed(previous: ItemRecord | undefined, attempt: number): Claim {
+    const triesBefore = previous && previous.attempt === attempt ? (previous[`tries_${attempt}`] ?? 0) : 0;
+    return { kind: 'claimed', previous, tries: triesBefore + 1 };
+  }
+
+  #claimUpdate(
+    jobId: string,
+    index: number,
+    attempt: number,
+    leaseUntil: number,
+    now: number,
+    context: { operation: string; workspace: string },
+  ) {
+    return {
+      TableName: this.table,
+      Key: itemKey(jobId, index),
+      // `verifySince` and `verifyAfter` stay: only `finish` settles a lost answer.
+      UpdateExpression:
+        'SET #state = :inProgress, #attempt = :a, #lease = :lease, #index = :index, #updatedAt = :now, ' +
+        '#expiresAt = :expiresAt, #counted = if_not_exists(#counted, :none), #operation = :op, #workspace = :ws ' +
+        'ADD #tries :one REMOVE #failedJob, #failedIndex',
+      ExpressionAttributeNames: {
+        '#state': 'state',
+        '#attempt': 'attempt',
+        '#lease': 'leaseUntil',
+        '#index': 'index',
+        '#updatedAt': 'updatedAt',
+        '#expiresAt': 'expiresAt',
+        '#counted': 'counted',
+        '#operation': 'operation',
+        '#workspace': 'workspace',
+        '#tries': `tries_${attempt}`,
+        '#failedJob': 'failedJob',
+        '#failedIndex': 'failedIndex',
+      } as Record<string, string>,
+      ExpressionAttributeValues: {
+        ':inProgress': 'in_progress',
+        ':a': attempt,
+        ':lease': leaseUntil,
+        ':index': index,
+        ':now': now,
+        ':expiresAt': this.expiresAt(now),
+        ':none': 'none',
+        ':op': context.operation,
+        ':ws': context.workspace,
+        ':one': 1,
+      } as Record<string, unknown>,
+      ReturnValues: 'ALL_OLD' as const,
+    };
   }
 
   /** Records the item's outcome for this attempt; false if the claim was lost meanwhile. */
@@ -255,8 +325,8 @@ export class JobStore extends TableStore {
           TableName: this.table,
           Key: itemKey(jobId, index),
           UpdateExpression: failed
-            ? 'SET #state = :state, #error = :error, #input = :input, #failedJob = :jobId, #failedIndex = :index, #updatedAt = :now REMOVE #lease'
-            : 'SET #state = :state, #updatedAt = :now REMOVE #lease, #error, #input',
+            ? 'SET #state = :state, #error = :error, #input = :input, #failedJob = :jobId, #failedIndex = :index, #updatedAt = :now REMOVE #lease, #verifySince, #verifyAfter'
+            : 'SET #state = :state, #updatedAt = :now REMOVE #lease, #error, #input, #verifySince, #verifyAfter',
           ConditionExpression: '#attempt = :a AND #state = :inProgress',
           ExpressionAttributeNames: {
             '#state': 'state',
@@ -265,6 +335,8 @@ export class JobStore extends TableStore {
             '#updatedAt': 'updatedAt',
             '#error': 'error',
             '#input': 'input',
+            '#verifySince': 'verifySince',
+            '#verifyAfter': 'verifyAfter',
             ...(failed ? { '#failedJob': 'failedJob', '#failedIndex': 'failedIndex' } : {}),
           },
           ExpressionAttributeValues: {
@@ -296,8 +368,12 @@ export class JobStore extends TableStore {
     lastError: ItemError | undefined,
     ran: boolean,
     now: number,
-    /** The answer of a call made after this time was lost: the next delivery looks before running. */
+    /**
+     * The answer of a call made after this time was lost: the next delivery looks before running,
+     * not before `verifyAfter`. An earlier `verifySince` of this item is kept (the earliest try counts).
+     */
     verifySince?: number,
+    verifyAfter?: number,
   ): Promise<void> {
     const sets = ['#state = :queued', '#updatedAt = :now'];
     const names: Record<string, string> = {
@@ -318,9 +394,14 @@ export class JobStore extends TableStore {
       values[':lastError'] = lastError;
     }
     if (verifySince !== undefined) {
-      sets.push('#verifySince = :verifySince');
+      sets.push('#verifySince = if_not_exists(#verifySince, :verifySince)');
       names['#verifySince'] = 'verifySince';
       values[':verifySince'] = verifySince;
+    }
+    if (verifyAfter !== undefined) {
+      sets.push('#verifyAfter = :verifyAfter');
+      names['#verifyAfter'] = 'verifyAfter';
+      values[':verifyAfter'] = verifyAfter;
     }
     let update = `SET ${sets.join(', ')} REMOVE #lease`;
     if (!ran) {

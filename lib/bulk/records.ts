@@ -52,8 +52,13 @@ export interface ItemRecord {
   workspace?: string;
   /** When the record last changed (a claim sets it before Intercom is called). */
   updatedAt?: number;
-  /** Set when an earlier try's answer was lost: before running again, look whether it happened (after this time). */
+  /**
+   * Set when an earlier try's answer was lost (or its holder died): before running again, look
+   * whether it happened after this time. The earliest such try; cleared only when the item finishes.
+   */
   verifySince?: number;
+  /** No lookup before this time (Intercom may still be working on the lost call); a claim waits. */
+  verifyAfter?: number;
   [tries: `tries_${number}`]: number | undefined;
 }
 

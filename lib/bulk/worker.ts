@@ -62,8 +62,9 @@ export function createBulkWorker(options: WorkerDeps) {
     error: ItemError | undefined,
     ran: boolean,
     verifySince?: number,
+    verifyAfter?: number,
   ): Promise<Result> {
-    await deps.store.release(m.jobId, m.index, m.attempt, error, ran, now(), verifySince);
+    await deps.store.release(m.jobId, m.index, m.attempt, error, ran, now(), verifySince, verifyAfter);
     await deps.queue.delay(record.receiptHandle, Math.max(0, at - now()) / 1000);
     metrics().addMetric('BulkItemsRetried', MetricUnit.Count, 1);
     return 'retry';
@@ -78,17 +79,35 @@ export function createBulkWorker(options: WorkerDeps) {
       return 'retry';
     }
     const lastReceive = Number(record.attributes.ApproximateReceiveCount) >= deps.maxReceiveCount;
-    const claim = await deps.store.claim(m.jobId, m.index, m.attempt, deadline + END_MARGIN_MS, now(), {
-      operation: m.operation,
-      workspace: m.workspace,
-    });
+    const looksUp = !op.retrySafe && canVerify(op.name);
+    const claim = await deps.store.claim(
+      m.jobId,
+      m.index,
+      m.attempt,
+      deadline + END_MARGIN_MS,
+      now(),
+      { operation: m.operation, workspace: m.workspace },
+      // A holder's call is cut END_MARGIN_MS before its lease ends: the lookup delay counts from then.
+      looksUp ? Math.max(0, deps.verifyDelayMs - END_MARGIN_MS) : 0,
+    );
     if (claim.kind === 'stale') return 'done';
     if (claim.kind === 'done') {
       // Finished before (a redelivery): make sure the counters include it, then acknowledge.
-      const { state, counted } = claim.item;
+      const { state, counted, attempt } = claim.item;
+      if (state === 'failed') {
+        // Unless retry-failed took it out of the counts for a newer attempt (it moves the job's
+        // attempt first, and the item was read before the job): that attempt counts it.
+        const job = await deps.store.getJob(m.jobId);
+        if (!job || job.attempt > attempt) return 'done';
+      }
       if (state === 'succeeded' || state === 'failed')
         await deps.store.settle(m.jobId, m.index, counted, state, now());
       return 'done';
+    }
+    if (claim.kind === 'wait') {
+      // A lost answer's lookup is due later (a duplicate message came early): come back then.
+      await deps.queue.delay(record.receiptHandle, Math.max(1_000, claim.until - now()) / 1000);
+      return 'retry';
     }
     if (claim.kind === 'busy') {
       // A duplicate of an item another worker holds: it usually finishes within a call, so look again
@@ -108,15 +127,12 @@ export function createBulkWorker(options: WorkerDeps) {
       await deps.store.settle(m.jobId, m.index, counted, 'none', now());
       counted = 'none';
     }
-    // An earlier try of this attempt may have reached Intercom: its holder died mid-call (lease ran
-    // out), or its answer was lost. A non-idempotent write is only run again once a lookup shows it
-    // did not happen; where Intercom offers no lookup it is recorded as outcome_unknown.
+    // An earlier try may have reached Intercom: its answer was lost, or its holder died mid-call
+    // (lease ran out), in this attempt or an older one that had not finished. A non-idempotent write
+    // is only run again once a lookup shows it did not happen; where Intercom offers no lookup it is
+    // recorded as outcome_unknown. The lookup searches from the earliest such try.
     const uncertainSince =
-      previous?.attempt === m.attempt
-        ? previous.state === 'in_progress'
-          ? (previous.updatedAt ?? 0)
-          : previous.verifySince
-        : undefined;
+      previous?.verifySince ?? (previous?.state === 'in_progress' ? (previous.updatedAt ?? 0) : undefined);
     if (uncertainSince !== undefined && !op.retrySafe) {
       let verdict: Verification = 'unknown';
       if (canVerify(op.name)) {
@@ -234,6 +250,8 @@ export function createBulkWorker(options: WorkerDeps) {
           verdict.error,
           true,
           calledAt,
+          // Duplicates of this message must not look sooner either.
+          calledAt + deps.verifyDelayMs,
         );
       }
       if (verdict.kind === 'failed' && error instanceof IntercomHttpError) {

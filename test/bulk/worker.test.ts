@@ -1,0 +1,316 @@
+/**
+ * The bulk worker's item rules, one delivery at a time on a fake clock: the real job store on the
+ * DynamoDB emulator, a real Intercom client on the sandbox (same clock) that can lose answers, and a
+ * governor and queue that only record what they are asked.
+ */
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { JobStore } from '../../lib/bulk/job-store.ts';
+import type { ItemMessage } from '../../lib/bulk/messages.ts';
+import { BulkService } from '../../lib/bulk/service.ts';
+import { createTableInput, JOBS_TABLE } from '../../lib/bulk/tables.ts';
+import { createBulkWorker } from '../../lib/bulk/worker.ts';
+import type { Operation } from '../../lib/catalog/types.ts';
+import { type CallOptions, IntercomClient } from '../../lib/intercom/client.ts';
+import { IntercomConnectionError, IntercomHttpError } from '../../lib/intercom/errors.ts';
+import { createTables, type Emulators, startEmulators } from '../../lib/local/emulators.ts';
+import { type Sandbox, startSandbox } from '../../lib/sandbox/server.ts';
+
+const clock = { now: Date.UTC(2026, 10, 25, 12) };
+const now = () => clock.now;
+const TOKEN = 'tok_worker_test';
+
+/** A real client whose answers can be lost (the call reached the sandbox) or replaced by an error. */
+class TestClient extends IntercomClient {
+  /** Operations whose next call is applied by the sandbox and then answered with a dropped connection. */
+  readonly loseNext = new Set<string>();
+  /** An error instead of the call (nothing reaches the sandbox). */
+  refuse: ((operation: string, input: Record<string, unknown>) => Error | undefined) | undefined;
+  readonly calls: string[] = [];
+
+  override async call(
+    operation: string | Operation,
+    input: Record<string, unknown> = {},
+    options?: CallOptions,
+  ) {
+    const name = typeof operation === 'string' ? operation : operation.name;
+    this.calls.push(name);
+    const refused = this.refuse?.(name, input);
+    if (refused) throw refused;
+    const result = await super.call(operation, input, options);
+    if (this.loseNext.delete(name)) {
+      throw new IntercomConnectionError('socket hang up after the request was sent', true, undefined);
+    }
+    return result;
+  }
+}
+
+let emulators: Emulators;
+let sandbox: Sandbox;
+let store: JobStore;
+let client: TestClient;
+const delays: number[] = [];
+const sent: ItemMessage[] = [];
+const slots: number[] = [];
+let governorFails = false;
+const governor = {
+  windowMs: 10_000,
+  async acquire(_workspace: string, _deadline: number, count = 1) {
+    if (governorFails) throw new Error('ProvisionedThroughputExceededException (simulated)');
+    slots.push(count);
+    return { ok: true as const };
+  },
+  async observe() {},
+  async pause() {},
+  async describe() {
+    return {
+      limit: 166,
+      budget: 149,
+      used: 0,
+      remaining: 149,
+      resetAt: 0,
+      windowSeconds: 10,
+      pausedUntil: 0,
+    };
+  },
+};
+const queue = {
+  async delay(_receiptHandle: string, seconds: number) {
+    delays.push(seconds);
+  },
+  async sendAll(messages: Array<{ body: string }>) {
+    sent.push(...messages.map((m) => JSON.parse(m.body) as ItemMessage));
+  },
+};
+
+beforeAll(async () => {
+  Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+  emulators = await startEmulators();
+  await createTables(emulators.dynamodb, [createTableInput(JOBS_TABLE, 'jobs')]);
+  store = new JobStore(DynamoDBDocumentClient.from(emulators.dynamodb), 'jobs', 14);
+  sandbox = await startSandbox({ token: TOKEN, seed: false, quiet: true, now });
+}, 30_000);
+afterAll(async () => {
+  await sandbox?.close();
+  await emulators?.close();
+});
+beforeEach(() => {
+  client = new TestClient({ token: TOKEN, baseUrl: sandbox.url, now, retry: { maxRetries: 0 } });
+  delays.length = 0;
+  sent.length = 0;
+  slots.length = 0;
+  governorFails = false;
+});
+
+const worker = () =>
+  createBulkWorker({
+    store,
+    governor: governor as never,
+    queue: queue as never,
+    clientFor: () => client,
+    maxAttempts: 5,
+    maxReceiveCount: 20,
+    verifyDelayMs: 60_000,
+    now,
+  });
+const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
+
+let messageCount = 0;
+/** One SQS record of the message; `receives` is its ApproximateReceiveCount. */
+function record(message: Omit<ItemMessage, 'v'>, receives = 1): SQSRecord {
+  const id = `m${++messageCount}`;
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: JSON.stringify({ v: 1, ...message }),
+    attributes: {
+      ApproximateReceiveCount: String(receives),
+      SentTimestamp: '0',
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
+    awsRegion: 'us-east-1',
+  };
+}
+async function deliver(...records: SQSRecord[]): Promise<string[]> {
+  const result = (await worker()({ Records: records } as never, context)) as SQSBatchResponse;
+  return result.batchItemFailures.map((f) => f.itemIdentifier);
+}
+
+function wire(method: string, path: string, predicate: (body: any) => boolean = () => true): number {
+  return sandbox.requests().filter((r) => r.method === method && r.path === path && predicate(r.body)).length;
+}
+
+async function newUser(userId: string): Promise<void> {
+  await client.call('create_user', { body: { user_id: userId } });
+}
+
+let jobs = 0;
+const jobId = () => `job_workertest${String(++jobs).padStart(6, '0')}`;
+
+describe('a create_note whose answer was lost', () => {
+  it('is found by its lookup even after the verifying delivery died and its lease ran out', async () => {
+    await newUser('lost-1');
+    const m = {
+      jobId: jobId(),
+      index: 0,
+      attempt: 1,
+      operation: 'create_note',
+      workspace: 'default',
+      input: { body: { user: { user_id: 'lost-1' }, body: 'the lost note' } },
+    };
+    client.loseNext.add('create_note');
+    const first = record(m);
+    expect(await deliver(first)).toEqual([first.messageId]);
+    expect(await store.getItem(m.jobId, 0)).toMatchObject({ state: 'queued', verifySince: clock.now });
+
+    // The next delivery claims it to look the note up, and dies before it can (DynamoDB throttling).
+    clock.now += 61_000;
+    governorFails = true;
+    expect(await deliver(record(m, 2))).toHaveLength(1);
+    expect(await store.getItem(m.jobId, 0)).toMatchObject({ state: 'in_progress' });
+
+    // After that lease (and the lookup delay) the note written at the first try is found.
+    governorFails = false;
+    clock.now += 60_000 + 60_000;
+    expect(await deliver(record(m, 3))).toEqual([]);
+    expect(await store.getItem(m.jobId, 0)).toMatchObject({ state: 'succeeded' });
+    expect(wire('POST', '/notes', (b) => b?.body === 'the lost note')).toBe(1);
+    expect(wire('GET', '/notes')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('is not looked up early by a duplicate message: the duplicate comes back after the lookup delay', async () => {
+    await newUser('lost-2');
+    const m = {
+      jobId: jobId(),
+      index: 0,
+      attempt: 1,
+      operation: 'create_note',
+      workspace: 'default',
+      input: { body: { user: { user_id: 'lost-2' }, body: 'note seen late' } },
+    };
+    client.loseNext.add('create_note');
+    const calledAt = clock.now;
+    await deliver(record(m));
+    const lookupsBefore = wire('GET', '/notes');
+
+    // A duplicate (a re-sent chunk, SQS at-least-once) 3 s later: no lookup, no second write.
+    clock.now += 3_000;
+    const duplicate = record(m);
+    delays.length = 0;
+    expect(await deliver(duplicate)).toEqual([duplicate.messageId]);
+    expect(delays).toEqual([Math.ceil((calledAt + 60_000 - clock.now) / 1000)]);
+    expect(wire('GET', '/notes')).toBe(lookupsBefore);
+    expect(client.calls.filter((c) => c === 'create_note')).toHaveLength(1);
+    expect(await store.getItem(m.jobId, 0)).toMatchObject({ state: 'queued' });
+
+    clock.now = calledAt + 60_000;
+    expect(await deliver(record(m, 2))).toEqual([]);
+    expect(await store.getItem(m.jobId, 0)).toMatchObject({ state: 'succeeded' });
+    expect(wire('POST', '/notes', (b) => b?.body === 'note seen late')).toBe(1);
+  });
+
+  it('waits for the lookup delay after a lease runs out before taking the item over', async () => {
+    await newUser('lost-3');
+    const m = {
+      jobId: jobId(),
+      index: 0,
+      attempt: 1,
+      operation: 'create_note',
+      workspace: 'default',
+      input: { body: { user: { user_id: 'lost-3' }, body: 'note of a dead worker' } },
+    };
+    // A worker claims it and dies mid-call, after the note was written.
+    const lease = clock.now + 60_000;
+    await store.claim(m.jobId, 0, 1, lease, clock.now, { operation: m.operation, workspace: 'default' });
+    await client.call('create_note', m.input);
+    clock.now = lease + 1_000;
+    delays.length = 0;
+    const early = record(m, 2);
+    expect(await deliver(early)).toEqual([early.messageId]);
+    // Its call was cut 3 s before the lease's end at the latest: the lookup waits 60 s from then.
+    expect(delays).toEqual([56]);
+    expect(await store.getItem(m.jobId, 0)).toMatchObject({ state: 'in_progress', leaseUntil: lease });
+
+    clock.now = lease + 57_000;
+    expect(await deliver(record(m, 3))).toEqual([]);
+    expect(await store.getItem(m.jobId, 0)).toMatchObject({ state: 'succeeded' });
+    expect(wire('POST', '/notes', (b) => b?.body === 'note of a dead worker')).toBe(1);
+  });
+});
+
+describe('attempts', () => {
+  it('never re-runs a succeeded item for a newer attempt, nor counts an item a newer attempt re-runs', async () => {
+    const id = jobId();
+    await store.registerChunk({
+      jobId: id,
+      operation: 'create_update_user',
+      workspace: 'default',
+      owner: 'k1',
+      offset: 0,
+      size: 2,
+      accepted: 2,
+      final: true,
+      now: clock.now,
+      expiresAt: store.expiresAt(clock.now),
+    });
+    const service = new BulkService({
+      store,
+      queue: queue as never,
+      governor: governor as never,
+      validators: {},
+      now,
+    });
+    const key = { name: 'k1', workspace: 'default', scopes: ['bulk', 'write'] } as never;
+    const m = (index: number, attempt: number) => ({
+      jobId: id,
+      index,
+      attempt,
+      operation: 'create_update_user',
+      workspace: 'default',
+      input: { body: { user_id: `overlap-${index}` } },
+    });
+    client.refuse = () =>
+      new IntercomHttpError({
+        status: 400,
+        intercomCode: 'parameter_invalid',
+        message: 'bad',
+        retryable: false,
+      });
+    await deliver(record(m(0, 1)), record(m(1, 1)));
+    expect(await service.status(id, key)).toMatchObject({ status: 'completed_with_errors', failed: 2 });
+    client.refuse = undefined;
+    expect(await service.retryFailed(id, key)).toMatchObject({ attempt: 2, requeued: 2 });
+
+    // Item 0's attempt 2 runs; a stale attempt-1 duplicate of item 1 comes before item 1's attempt 2.
+    await deliver(record(m(0, 2)));
+    await deliver(record(m(1, 1), 2));
+    expect(await store.getItem(id, 1)).toMatchObject({ state: 'failed', attempt: 1, counted: 'none' });
+    expect(await service.status(id, key)).toMatchObject({
+      status: 'running',
+      succeeded: 1,
+      failed: 0,
+      pending: 1,
+    });
+    await expect(service.retryFailed(id, key)).resolves.toMatchObject({ attempt: 2, requeued: 1 });
+
+    await deliver(record(m(1, 2)));
+    // A message of a newer attempt than the item's (a retry-failed raced with it) finds it succeeded.
+    await store.nextAttempt(id, 2, clock.now);
+    await deliver(record(m(1, 3)));
+    expect(wire('POST', '/users', (b) => b?.user_id === 'overlap-1')).toBe(1);
+    expect(wire('POST', '/users', (b) => b?.user_id === 'overlap-0')).toBe(1);
+    expect(await store.getItem(id, 1)).toMatchObject({
+      state: 'succeeded',
+      attempt: 2,
+      counted: 'succeeded',
+    });
+    const job = await store.getJob(id);
+    expect(job).toMatchObject({ succeeded: 2, failed: 0 });
+  });
+});
