@@ -103,18 +103,19 @@ export class RateGovernor {
 
   /**
    * Waits for a slot until `deadline` (epoch ms). Returns `{ ok: false, retryAt }` when none comes in
-   * time, so the caller can hand the item back to the queue for then.
+   * time, so the caller can hand the item back to the queue for then. `slots`: the Intercom requests
+   * the caller will make (an operation that looks an id up first makes two), taken at once.
    */
-  async acquire(workspace: string, deadline: number): Promise<Acquired> {
+  async acquire(workspace: string, deadline: number, slots = 1): Promise<Acquired> {
     this.#waiting++;
     try {
-      return await this.#acquire(workspace, deadline);
+      return await this.#acquire(workspace, deadline, Math.max(1, Math.floor(slots)));
     } finally {
       this.#waiting--;
     }
   }
 
-  async #acquire(workspace: string, deadline: number): Promise<Acquired> {
+  async #acquire(workspace: string, deadline: number, slots: number): Promise<Acquired> {
     for (;;) {
       const state = await this.#state(workspace);
       const now = this.#now();
@@ -129,7 +130,9 @@ export class RateGovernor {
       const start = this.#windowStart(now, state.phaseMs);
       const budget = this.budget(state.limit);
       const allowed = Math.min(budget, Math.ceil((budget * (now - start + this.#o.leadMs)) / windowMs));
-      if (await this.#take(workspace, start, allowed, now)) return { ok: true };
+      // More slots than a whole budget could never be taken: the most a window allows then.
+      const need = Math.min(slots, budget);
+      if (allowed >= need && (await this.#take(workspace, start, allowed, need, now))) return { ok: true };
       // The even line allows the next slot one slot-length from now (or at the next window). The
       // callers waiting in this process spread over that many slots, so the shared counter sees
       // about one try per slot from each process instead of one per waiting item.
@@ -178,18 +181,24 @@ export class RateGovernor {
     }
   }
 
-  async #take(workspace: string, windowStart: number, allowed: number, now: number): Promise<boolean> {
+  async #take(
+    workspace: string,
+    windowStart: number,
+    allowed: number,
+    slots: number,
+    now: number,
+  ): Promise<boolean> {
     try {
       await this.#db.send(
         new UpdateCommand({
           TableName: this.#o.table,
           Key: { pk: `ws#${workspace}`, sk: `window#${windowStart}` },
-          UpdateExpression: 'ADD #used :one SET #expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(#used) OR #used < :allowed',
+          UpdateExpression: 'ADD #used :slots SET #expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(#used) OR #used <= :most',
           ExpressionAttributeNames: { '#used': 'used', '#expiresAt': 'expiresAt' },
           ExpressionAttributeValues: {
-            ':one': 1,
-            ':allowed': allowed,
+            ':slots': slots,
+            ':most': allowed - slots,
             ':expiresAt': Math.floor(now / 1000) + 3600,
           },
         }),

@@ -189,7 +189,8 @@ export function createBulkWorker(options: WorkerDeps) {
       );
     }
 
-    const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS);
+    // An operation that first looks its id up (delete_visitor) makes two Intercom requests.
+    const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS, op.lookup ? 2 : 1);
     if (!slot.ok) {
       if (lastReceive)
         return finishFailed(

@@ -90,3 +90,20 @@ describe('rate governor', () => {
     expect((await governor().describe('ws-busy')).pausedUntil).toBe(resetAt);
   });
 });
+
+describe('rate governor slots', () => {
+  it('takes several slots at once for a caller that makes several requests', async () => {
+    // A fixed clock at the end of a window: the whole budget (20) is allowed.
+    const at = Math.floor(Date.now() / 1000) * 1000 + 999;
+    const g = governor({ now: () => at });
+    expect(await g.acquire('ws-slots', at + 1_000, 2)).toEqual({ ok: true });
+    expect((await g.describe('ws-slots')).used).toBe(2);
+    for (let i = 0; i < 17; i++) await g.acquire('ws-slots', at + 1_000);
+    expect((await g.describe('ws-slots')).used).toBe(19);
+    // One slot left will not do for two: the caller is told when to come back.
+    const refused = await governor({ now: () => at, sleep: async () => {} }).acquire('ws-slots', at + 1, 2);
+    expect(refused.ok).toBe(false);
+    expect((await g.describe('ws-slots')).used).toBe(19);
+    expect(await g.acquire('ws-slots', at + 1_000)).toEqual({ ok: true });
+  });
+});

@@ -314,3 +314,22 @@ describe('attempts', () => {
     expect(job).toMatchObject({ succeeded: 2, failed: 0 });
   });
 });
+
+describe('the rate governor', () => {
+  it('gives delete_visitor two slots: its id lookup and the delete are two Intercom requests', async () => {
+    const m = {
+      jobId: jobId(),
+      index: 0,
+      attempt: 1,
+      operation: 'delete_visitor',
+      workspace: 'default',
+      input: { user_id: 'no-such-visitor' },
+    };
+    await deliver(record(m));
+    expect(slots).toEqual([2]);
+    const tag = { ...m, jobId: jobId(), operation: 'create_tag', input: { body: { name: 'one-slot' } } };
+    slots.length = 0;
+    await deliver(record(tag));
+    expect(slots).toEqual([1]);
+  });
+});
