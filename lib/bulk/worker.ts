@@ -154,6 +154,11 @@ export function createBulkWorker(options: WorkerDeps) {
           m.input,
           uncertainSince,
           Math.min(MAX_CALL_MS, deadline - now()),
+          {
+            // Every further page of the lookup is one more Intercom request.
+            beforePage: async () => (await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS)).ok,
+            now,
+          },
         );
       }
       if (verdict === 'applied') {
