@@ -28,6 +28,8 @@ export interface ChunkRegistration {
   size: number;
   accepted: number;
   final: boolean;
+  /** A digest of the chunk's items (rejected ones included): a replay must carry the same items. */
+  hash: string;
   now: number;
   expiresAt: number;
 }
@@ -37,6 +39,8 @@ export type ChunkOutcome =
   /** The chunk was registered before (a retried request): its items may be sent again, safely. */
   | { kind: 'replay'; job: JobRecord; queued: boolean }
   | { kind: 'conflict'; reason: 'not_owner' | 'operation' | 'closed' | 'offset'; job: JobRecord }
+  /** A chunk at this offset was registered with other contents: `differs` says what. */
+  | { kind: 'conflict'; reason: 'chunk'; job: JobRecord; differs: string[] }
   | { kind: 'missing' };
 
 export type Claim =
@@ -50,6 +54,14 @@ export type Claim =
   | { kind: 'stale' }
   /** An earlier try's answer was lost and may still be on its way: look it up no sooner than `until`. */
   | { kind: 'wait'; until: number };
+
+/** What a registered chunk held, to recognise a replay of it. */
+export interface ChunkSignature {
+  size: number;
+  final: boolean;
+  /** sha256 (base64url) of the JSON of the chunk's items. */
+  hash: string;
+}
 
 export class JobStore extends TableStore {
   async getJob(jobId: string, consistent = true): Promise<JobRecord | undefined> {
@@ -79,7 +91,7 @@ export class JobStore extends TableStore {
           TableName: this.table,
           Key: jobKey(c.jobId),
           UpdateExpression:
-            'SET #chunk = :accepted, #jobId = :jobId, #operation = if_not_exists(#operation, :op), ' +
+            'SET #chunk = :accepted, #signature = :signature, #jobId = :jobId, #operation = if_not_exists(#operation, :op), ' +
             '#workspace = if_not_exists(#workspace, :ws), #owner = if_not_exists(#owner, :owner), ' +
             '#createdAt = if_not_exists(#createdAt, :now), #updatedAt = :now, #expiresAt = :expiresAt, ' +
             '#succeeded = if_not_exists(#succeeded, :zero), #failed = if_not_exists(#failed, :zero), ' +
@@ -90,6 +102,7 @@ export class JobStore extends TableStore {
             : '#nextOffset = :offset AND #final = :false AND #owner = :owner AND #operation = :op',
           ExpressionAttributeNames: {
             '#chunk': `chunk_${c.offset}`,
+            '#signature': `signature_${c.offset}`,
             '#jobId': 'jobId',
             '#operation': 'operation',
             '#workspace': 'workspace',
@@ -106,6 +119,7 @@ export class JobStore extends TableStore {
           },
           ExpressionAttributeValues: {
             ':accepted': c.accepted,
+            ':signature': { size: c.size, final: c.final, hash: c.hash } satisfies ChunkSignature,
             ':jobId': c.jobId,
             ':op': c.operation,
             ':ws': c.workspace,
@@ -130,6 +144,13 @@ export class JobStore extends TableStore {
     if (job.owner !== c.owner) return { kind: 'conflict', reason: 'not_owner', job };
     if (job.operation !== c.operation) return { kind: 'conflict', reason: 'operation', job };
     if (job[`chunk_${c.offset}`] !== undefined) {
+      // Jobs registered before signatures were kept have none: their replays are taken on trust.
+      const seen = job[`signature_${c.offset}`];
+      const differs: string[] = [];
+      if (seen && seen.size !== c.size) differs.push(`${seen.size} items, not ${c.size}`);
+      if (seen && seen.final !== c.final) differs.push(`"final": ${seen.final}, not ${c.final}`);
+      if (seen && differs.length === 0 && seen.hash !== c.hash) differs.push('other items');
+      if (differs.length > 0) return { kind: 'conflict', reason: 'chunk', job, differs };
       return { kind: 'replay', job, queued: job[`queued_${c.offset}`] === true };
     }
     return { kind: 'conflict', reason: job.final ? 'closed' : 'offset', job };

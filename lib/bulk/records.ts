@@ -36,6 +36,8 @@ export interface JobRecord {
   /** When a stuck job's items were last counted (at most one count per few minutes). */
   checkedAt?: number;
   [chunk: `chunk_${number}` | `queued_${number}`]: number | boolean | undefined;
+  /** What each chunk held (its size, final flag and items' digest), by offset. */
+  [signature: `signature_${number}`]: { size: number; final: boolean; hash: string } | undefined;
 }
 
 export interface ItemRecord {

@@ -170,6 +170,7 @@ export class BulkService {
       size: request.items.length,
       accepted: accepted.length,
       final: request.final,
+      hash: createHash('sha256').update(JSON.stringify(request.items)).digest('base64url'),
       now,
       expiresAt: this.#d.store.expiresAt(now),
     });
@@ -181,6 +182,13 @@ export class BulkService {
           409,
           'job_conflict',
           `Job ${jobId} runs ${outcome.job.operation}, not ${op.name}`,
+        );
+      }
+      if (outcome.reason === 'chunk') {
+        throw new HttpError(
+          409,
+          'chunk_mismatch',
+          `Job ${jobId} registered a different chunk at offset ${request.offset} (${outcome.differs.join(', ')}); a repeated chunk must be the same request`,
         );
       }
       if (outcome.reason === 'closed')

@@ -129,7 +129,7 @@ describe('bulk jobs', () => {
     const replay = await t.request('POST', '/bulk/create_update_user', {
       jobId,
       offset: 5,
-      items: users(3, 'chunk-b'),
+      items: [...users(3, 'chunk-b'), { bad: 1 }],
     });
     expect(replay.status).toBe(202);
     const closed = await t.request('POST', '/bulk/create_update_user', {

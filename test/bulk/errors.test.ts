@@ -178,6 +178,29 @@ describe('bulk errors', () => {
     expect([chunk.status, chunk.json.error.code]).toEqual([404, 'not_found']);
   });
 
+  it('refuses a re-posted chunk that differs from the registered one: 409 chunk_mismatch', async () => {
+    const items = (names: string[]) => names.map((name) => ({ body: { name } }));
+    const first = await t.request('POST', '/bulk/create_tag', { items: items(['c-0', 'c-1']), final: false });
+    expect(first.status).toBe(202);
+    const { jobId } = first.json;
+    const second = { jobId, offset: 2, items: items(['c-2', 'c-3', 'c-4']), final: false };
+    expect((await t.request('POST', '/bulk/create_tag', second)).status).toBe(202);
+    const mismatch = async (body: unknown, says: string) => {
+      const res = await t.request('POST', '/bulk/create_tag', body);
+      expect([res.status, res.json.error.code]).toEqual([409, 'chunk_mismatch']);
+      expect(res.json.error.message).toContain(says);
+    };
+    await mismatch({ ...second, items: items(['c-2', 'c-3']) }, '3 items, not 2');
+    await mismatch({ ...second, final: true }, '"final": false, not true');
+    await mismatch({ ...second, items: items(['c-2', 'c-3', 'other']) }, 'other items');
+    await mismatch({ items: items(['c-0', 'c-1', 'c-x']), jobId, offset: 0, final: false }, '2 items, not 3');
+    // The same chunk again is a replay, and the job goes on.
+    expect((await t.request('POST', '/bulk/create_tag', second)).status).toBe(202);
+    const last = await t.request('POST', '/bulk/create_tag', { jobId, offset: 5, items: items(['c-5']) });
+    expect(last.status).toBe(202);
+    expect(await t.waitForJob(jobId)).toMatchObject({ status: 'completed', total: 6 });
+  });
+
   it('refuses to retry a job without failures', async () => {
     const res = await t.request('POST', `/bulk/jobs/${doneJob}/retry-failed`);
     expect([res.status, res.json.error.code]).toEqual([409, 'job_not_retryable']);

@@ -256,6 +256,7 @@ describe('attempts', () => {
       size: 2,
       accepted: 2,
       final: true,
+      hash: 'test',
       now: clock.now,
       expiresAt: store.expiresAt(clock.now),
     });
