@@ -30,7 +30,8 @@ export class BulkWorker extends QueueWorker {
       timeout: WORKER_TIMEOUT,
       logRetentionDays: props.logRetentionDays,
       tables: [
-        { table: tables.jobs, actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'] },
+        // Claims, outcomes and counters are conditional UpdateItems; GetItem reads an item or its job.
+        { table: tables.jobs, actions: ['GetItem', 'UpdateItem'] },
         { table: tables.rate, actions: RATE_GOVERNOR_ACTIONS },
       ],
       queue: props.queue,

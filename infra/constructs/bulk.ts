@@ -63,11 +63,16 @@ export class BulkJobs extends Construct {
     });
   }
 
-  /** What the `bulk` HTTP function needs: records jobs, reads the governor for estimates, enqueues items. */
+  /**
+   * What the `bulk` HTTP function needs: records jobs (every write is an UpdateItem; items are
+   * counted with a Query on the table, failures paged with one on the index), reads the governor's
+   * state and window for estimates (GetItem), enqueues items.
+   */
   grantApi(fn: IFunction): void {
     const { tables } = this;
-    tables.grant(fn, tables.jobs, ['GetItem', 'PutItem', 'UpdateItem', 'Query'], { index: true });
-    tables.grant(fn, tables.rate, ['GetItem', 'Query']);
+    tables.grant(fn, tables.jobs, ['GetItem', 'UpdateItem']);
+    tables.grant(fn, tables.jobs, ['Query'], { index: true });
+    tables.grant(fn, tables.rate, ['GetItem']);
     // SendMessageBatch is authorized as sqs:SendMessage.
     this.queue.queue.grant(fn, 'sqs:SendMessage');
   }
