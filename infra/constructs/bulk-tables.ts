@@ -5,12 +5,11 @@ import { Construct } from 'constructs';
 import { JOBS_TABLE, RATE_TABLE, TABLES, type TableDefinition } from '../../lib/bulk/tables.ts';
 import { dataTable, grantTable, type TableAction } from './data-table.ts';
 
-/** What spending the rate budget takes of the rate table: the governor reads, claims and updates windows. */
-export const RATE_GOVERNOR_ACTIONS = [
-  'GetItem',
-  'PutItem',
-  'UpdateItem',
-] as const satisfies readonly TableAction[];
+/**
+ * What spending the rate budget takes of the rate table: the governor reads the workspace state and
+ * windows (GetItem) and claims slots, pauses and learns limits with conditional UpdateItems.
+ */
+export const RATE_GOVERNOR_ACTIONS = ['GetItem', 'UpdateItem'] as const satisfies readonly TableAction[];
 
 /** The bulk jobs and rate governor tables, built from the definitions the local emulator uses. */
 export class BulkTables extends Construct {
