@@ -148,7 +148,11 @@ export function bulkPaths(errorResponses: () => Record<string, unknown>): Record
             description: 'Dry run: validated and estimated, nothing queued',
             ...json(ref('BulkDryRun')),
           },
-          '409': { description: '`offset_mismatch`, `job_closed` or `job_conflict`', ...json(ref('Error')) },
+          '409': {
+            description:
+              '`offset_mismatch`, `job_closed`, `job_conflict`, or `chunk_mismatch` (a re-posted chunk that differs)',
+            ...json(ref('Error')),
+          },
           '503': { description: '`queue_unavailable`: repeat the same request', ...json(ref('Error')) },
           ...errorResponses(),
         },

@@ -109,6 +109,11 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
             input,
             previous.since ?? 0,
             Math.min(20_000, deadline - now()),
+            {
+              // Every further page of the lookup is one more Intercom request, budgeted like the rest.
+              beforePage: async () => (await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS)).ok,
+              now,
+            },
           );
         }
       }
