@@ -103,6 +103,8 @@ function dispatch(state: SandboxState, match: RouteMatch, ctx: Incoming): Reply 
 
 export async function handleApi(state: SandboxState, req: IncomingMessage, res: ServerResponse, url: URL) {
   const started = Date.now();
+  // The sandbox's own clock (rate windows use it), so a receipt time lines up with the windows.
+  const receivedAt = state.now();
   const method = req.method ?? 'GET';
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const query = queryRecord(url.searchParams);
@@ -122,6 +124,7 @@ export async function handleApi(state: SandboxState, req: IncomingMessage, res: 
       headers,
       body: body.ok ? body.value : undefined,
       status,
+      receivedAt,
     });
 
   let rate = state.limiter.peek(state.now());

@@ -103,6 +103,8 @@ export interface RecordedRequest {
   body: unknown;
   /** 0 when an injected `reset` fault dropped the connection. */
   status: number;
+  /** When the sandbox received it (epoch ms, the sandbox's clock). */
+  receivedAt: number;
 }
 
 export interface SandboxStats {
