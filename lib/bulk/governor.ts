@@ -47,7 +47,9 @@ export interface Headroom {
   pausedUntil: number;
 }
 
-export type Acquired = { ok: true } | { ok: false; retryAt: number };
+export type Acquired =
+  /** The slots were taken in the window starting at `windowStart`, at `at` (epoch ms). */
+  { ok: true; windowStart: number; at: number } | { ok: false; retryAt: number };
 
 export class RateGovernor {
   readonly #db: DynamoDBDocumentClient;
@@ -132,7 +134,8 @@ export class RateGovernor {
       const allowed = Math.min(budget, Math.ceil((budget * (now - start + this.#o.leadMs)) / windowMs));
       // More slots than a whole budget could never be taken: the most a window allows then.
       const need = Math.min(slots, budget);
-      if (allowed >= need && (await this.#take(workspace, start, allowed, need, now))) return { ok: true };
+      if (allowed >= need && (await this.#take(workspace, start, allowed, need, now)))
+        return { ok: true, windowStart: start, at: now };
       // The even line allows the next slot one slot-length from now (or at the next window). The
       // callers waiting in this process spread over that many slots, so the shared counter sees
       // about one try per slot from each process instead of one per waiting item.

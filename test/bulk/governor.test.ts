@@ -21,7 +21,9 @@ const governor = (options: Partial<ConstructorParameters<typeof RateGovernor>[1]
 describe('rate governor', () => {
   it('shares one budget between workers and spreads it across each window', async () => {
     const workers = [governor(), governor(), governor()];
-    const taken: number[] = [];
+    // Each slot as the governor took it: its window and the instant it was taken (a timestamp taken
+    // after acquire() returns would drift into the next window whenever the event loop is busy).
+    const taken: Array<{ windowStart: number; at: number }> = [];
     const until = Date.now() + 2_600;
     // 12 concurrent callers spread over three governor instances, as three Lambda containers would be.
     await Promise.all(
@@ -30,13 +32,13 @@ describe('rate governor', () => {
         for (;;) {
           const slot = await g.acquire('ws-shared', until);
           if (!slot.ok) return;
-          taken.push(Date.now());
+          taken.push({ windowStart: slot.windowStart, at: slot.at });
         }
       }),
     );
     const perWindow = new Map<number, number[]>();
-    for (const at of taken)
-      perWindow.set(Math.floor(at / 1000), [...(perWindow.get(Math.floor(at / 1000)) ?? []), at % 1000]);
+    for (const { windowStart, at } of taken)
+      perWindow.set(windowStart, [...(perWindow.get(windowStart) ?? []), at - windowStart]);
     for (const [, offsets] of perWindow) {
       expect(offsets.length).toBeLessThanOrEqual(20);
       // Even spending: never more than the share of the window elapsed (plus the 250 ms lead).
@@ -96,7 +98,7 @@ describe('rate governor slots', () => {
     // A fixed clock at the end of a window: the whole budget (20) is allowed.
     const at = Math.floor(Date.now() / 1000) * 1000 + 999;
     const g = governor({ now: () => at });
-    expect(await g.acquire('ws-slots', at + 1_000, 2)).toEqual({ ok: true });
+    expect(await g.acquire('ws-slots', at + 1_000, 2)).toMatchObject({ ok: true, windowStart: at - 999, at });
     expect((await g.describe('ws-slots')).used).toBe(2);
     for (let i = 0; i < 17; i++) await g.acquire('ws-slots', at + 1_000);
     expect((await g.describe('ws-slots')).used).toBe(19);
@@ -104,6 +106,6 @@ describe('rate governor slots', () => {
     const refused = await governor({ now: () => at, sleep: async () => {} }).acquire('ws-slots', at + 1, 2);
     expect(refused.ok).toBe(false);
     expect((await g.describe('ws-slots')).used).toBe(19);
-    expect(await g.acquire('ws-slots', at + 1_000)).toEqual({ ok: true });
+    expect(await g.acquire('ws-slots', at + 1_000)).toMatchObject({ ok: true });
   });
 });
