@@ -186,32 +186,22 @@ describe('list controls: resultsPath, limit, next', () => {
   });
 
   it('limit alone collects from the natural results key; a non-paged list is cut at the limit', async () => {
-    stack.pool
-      .intercept({ path: '/tags', method: 'GET' })
-      .reply(
-        200,
-        { type: 'tag.list', tags: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] },
-        { headers: JSON_HEADERS },
-      );
+    const tags = (...ids: string[]) =>
+      stack.pool
+        .intercept({ path: '/tags', method: 'GET' })
+        .reply(200, { type: 'tag.list', tags: ids.map((id) => ({ id })) }, { headers: JSON_HEADERS });
+    tags('a', 'b', 'c');
     const res = await stack.invoke({ path: '/actions/list_tags', body: { limit: 2 } });
     expect(res.json).toMatchObject({ data: [{ id: 'a' }, { id: 'b' }] });
     // The rest is one `next` away: Intercom sends the list whole, so it is asked for again.
-    stack.pool
-      .intercept({ path: '/tags', method: 'GET' })
-      .reply(
-        200,
-        { type: 'tag.list', tags: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] },
-        { headers: JSON_HEADERS },
-      );
+    tags('a', 'b', 'c');
     const rest = await stack.invoke({
       path: '/actions/list_tags',
       body: { limit: 2, next: res.json.next },
     });
     expect(rest.json).toEqual(expect.objectContaining({ data: [{ id: 'c' }], next: null }));
     // Without a limit the whole list comes back, and nothing follows.
-    stack.pool
-      .intercept({ path: '/tags', method: 'GET' })
-      .reply(200, { type: 'tag.list', tags: [{ id: 'a' }] }, { headers: JSON_HEADERS });
+    tags('a');
     const whole = await stack.invoke({ path: '/actions/list_tags', body: {} });
     expect(whole.json.next).toBeNull();
   });
