@@ -153,17 +153,20 @@ async function newUser(userId: string): Promise<void> {
 let jobs = 0;
 const jobId = () => `job_workertest${String(++jobs).padStart(6, '0')}`;
 
+/** The message of a new job's only item: a create_note for that user. */
+const noteMessage = (userId: string, text: string) => ({
+  jobId: jobId(),
+  index: 0,
+  attempt: 1,
+  operation: 'create_note',
+  workspace: 'default',
+  input: { body: { user: { user_id: userId }, body: text } },
+});
+
 describe('a create_note whose answer was lost', () => {
   it('is found by its lookup even after the verifying delivery died and its lease ran out', async () => {
     await newUser('lost-1');
-    const m = {
-      jobId: jobId(),
-      index: 0,
-      attempt: 1,
-      operation: 'create_note',
-      workspace: 'default',
-      input: { body: { user: { user_id: 'lost-1' }, body: 'the lost note' } },
-    };
+    const m = noteMessage('lost-1', 'the lost note');
     client.loseNext.add('create_note');
     const first = record(m);
     expect(await deliver(first)).toEqual([first.messageId]);
@@ -186,14 +189,7 @@ describe('a create_note whose answer was lost', () => {
 
   it('is not looked up early by a duplicate message: the duplicate comes back after the lookup delay', async () => {
     await newUser('lost-2');
-    const m = {
-      jobId: jobId(),
-      index: 0,
-      attempt: 1,
-      operation: 'create_note',
-      workspace: 'default',
-      input: { body: { user: { user_id: 'lost-2' }, body: 'note seen late' } },
-    };
+    const m = noteMessage('lost-2', 'note seen late');
     client.loseNext.add('create_note');
     const calledAt = clock.now;
     await deliver(record(m));
@@ -217,14 +213,7 @@ describe('a create_note whose answer was lost', () => {
 
   it('waits for the lookup delay after a lease runs out before taking the item over', async () => {
     await newUser('lost-3');
-    const m = {
-      jobId: jobId(),
-      index: 0,
-      attempt: 1,
-      operation: 'create_note',
-      workspace: 'default',
-      input: { body: { user: { user_id: 'lost-3' }, body: 'note of a dead worker' } },
-    };
+    const m = noteMessage('lost-3', 'note of a dead worker');
     // A worker claims it and dies mid-call, after the note was written.
     const lease = clock.now + 60_000;
     await store.claim(m.jobId, 0, 1, lease, clock.now, { operation: m.operation, workspace: 'default' });

@@ -134,18 +134,20 @@ describe('scroll pagination', () => {
     users: ids.map((id) => ({ type: 'user', id })),
     scroll_param: param,
   });
+  /** One scripted answer of the mock Intercom to a scroll request (`param` undefined: a fresh scroll). */
+  const answer = (param: string | undefined, status: number, body: unknown) =>
+    mock.pool
+      .intercept({
+        path: param === undefined ? '/users/scroll' : `/users/scroll?scroll_param=${param}`,
+        method: 'GET',
+      })
+      .reply(status, body as object, { headers: JSON_HEADERS });
 
   it('sends scroll_param until the array comes back empty', async () => {
     mock = mockIntercom();
-    mock.pool
-      .intercept({ path: '/users/scroll', method: 'GET' })
-      .reply(200, scrollPage(['1', '2'], 'p1'), { headers: JSON_HEADERS });
-    mock.pool
-      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
-      .reply(200, scrollPage(['3'], 'p2'), { headers: JSON_HEADERS });
-    mock.pool
-      .intercept({ path: '/users/scroll?scroll_param=p2', method: 'GET' })
-      .reply(200, scrollPage([], 'p3'), { headers: JSON_HEADERS });
+    answer(undefined, 200, scrollPage(['1', '2'], 'p1'));
+    answer('p1', 200, scrollPage(['3'], 'p2'));
+    answer('p2', 200, scrollPage([], 'p3'));
     const all = await collect(pages(mock.client, getOperation('scroll_users')));
     expect(all.map((p) => p.items.length)).toEqual([2, 1, 0]);
     expect(all.map((p) => p.next)).toEqual([
@@ -157,9 +159,7 @@ describe('scroll pagination', () => {
 
   it('restarts from the beginning after a 500 mid-scroll and skips ids already yielded', async () => {
     mock = mockIntercom();
-    mock.pool
-      .intercept({ path: '/users/scroll', method: 'GET' })
-      .reply(200, scrollPage(['1', '2'], 'p1'), { headers: JSON_HEADERS });
+    answer(undefined, 200, scrollPage(['1', '2'], 'p1'));
     mock.pool
       .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
       .reply(
@@ -170,35 +170,23 @@ describe('scroll pagination', () => {
         ),
         { headers: JSON_HEADERS },
       );
-    mock.pool
-      .intercept({ path: '/users/scroll', method: 'GET' })
-      .reply(200, scrollPage(['1', '2'], 'q1'), { headers: JSON_HEADERS });
-    mock.pool
-      .intercept({ path: '/users/scroll?scroll_param=q1', method: 'GET' })
-      .reply(200, scrollPage(['3'], 'q2'), { headers: JSON_HEADERS });
-    mock.pool
-      .intercept({ path: '/users/scroll?scroll_param=q2', method: 'GET' })
-      .reply(200, scrollPage([], 'q3'), { headers: JSON_HEADERS });
+    answer(undefined, 200, scrollPage(['1', '2'], 'q1'));
+    answer('q1', 200, scrollPage(['3'], 'q2'));
+    answer('q2', 200, scrollPage([], 'q3'));
     const all = await collect(items(mock.client, getOperation('scroll_users')));
     expect(all.map((u) => (u as { id: string }).id)).toEqual(['1', '2', '3']);
   });
 
   it('asks for the same page again after a 503 mid-scroll: the scroll is still open, a restart would meet scroll_exists', async () => {
     mock = mockIntercom();
-    mock.pool
-      .intercept({ path: '/users/scroll', method: 'GET' })
-      .reply(200, scrollPage(['1', '2'], 'p1'), { headers: JSON_HEADERS });
+    answer(undefined, 200, scrollPage(['1', '2'], 'p1'));
     mock.pool
       .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
       .reply(503, errorList('service_unavailable', 'Sorry, the API service is temporarily unavailable'), {
         headers: JSON_HEADERS,
       });
-    mock.pool
-      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
-      .reply(200, scrollPage(['3'], 'p1'), { headers: JSON_HEADERS });
-    mock.pool
-      .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
-      .reply(200, scrollPage([], 'p1'), { headers: JSON_HEADERS });
+    answer('p1', 200, scrollPage(['3'], 'p1'));
+    answer('p1', 200, scrollPage([], 'p1'));
     const all = await collect(items(mock.client, getOperation('scroll_users')));
     expect(all.map((u) => (u as { id: string }).id)).toEqual(['1', '2', '3']);
     expect(mock.agent.pendingInterceptors()).toEqual([]);
@@ -206,9 +194,7 @@ describe('scroll pagination', () => {
 
   it('does not restart a scroll whose continuation met a rate limit beyond the deadline', async () => {
     mock = mockIntercom();
-    mock.pool
-      .intercept({ path: '/users/scroll', method: 'GET' })
-      .reply(200, scrollPage(['1'], 'p1'), { headers: JSON_HEADERS });
+    answer(undefined, 200, scrollPage(['1'], 'p1'));
     mock.pool
       .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
       .reply(429, errorList('rate_limit_exceeded', 'Exceeded rate limit'), {
@@ -222,18 +208,12 @@ describe('scroll pagination', () => {
 
   it('restarts after a connection dropped mid-scroll (the position is unknown)', async () => {
     mock = mockIntercom();
-    mock.pool
-      .intercept({ path: '/users/scroll', method: 'GET' })
-      .reply(200, scrollPage(['1', '2'], 'p1'), { headers: JSON_HEADERS });
+    answer(undefined, 200, scrollPage(['1', '2'], 'p1'));
     mock.pool
       .intercept({ path: '/users/scroll?scroll_param=p1', method: 'GET' })
       .replyWithError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
-    mock.pool
-      .intercept({ path: '/users/scroll', method: 'GET' })
-      .reply(200, scrollPage(['2', '3'], 'q1'), { headers: JSON_HEADERS });
-    mock.pool
-      .intercept({ path: '/users/scroll?scroll_param=q1', method: 'GET' })
-      .reply(200, scrollPage([], 'q1'), { headers: JSON_HEADERS });
+    answer(undefined, 200, scrollPage(['2', '3'], 'q1'));
+    answer('q1', 200, scrollPage([], 'q1'));
     const all = await collect(items(mock.client, getOperation('scroll_users')));
     expect(all.map((u) => (u as { id: string }).id)).toEqual(['1', '2', '3']);
   });
