@@ -53,6 +53,7 @@ export async function run(): Promise<BenchResult> {
     defaultWorkspace: 'main',
     apiKeys: [
       {
+        id: 'key_bench',
         name: 'bench',
         sha256: sha256Hex(KEY),
         scopes: ['read', 'write', 'delete', 'bulk'],

@@ -5,6 +5,7 @@
  */
 import {
   ConfigError,
+  derivedKeyId,
   parseApiKeys,
   parseBaseUrl,
   parseJson,
@@ -87,9 +88,11 @@ async function loadApiKeys(
       : [];
   if (env.API_KEY) {
     if (env.API_KEY.length < 16) throw new ConfigError('API_KEY must be at least 16 characters');
+    const sha256 = sha256Hex(env.API_KEY);
     apiKeys.push({
+      id: derivedKeyId(sha256),
       name: 'API_KEY',
-      sha256: sha256Hex(env.API_KEY),
+      sha256,
       scopes: ['read', 'write', 'delete', 'bulk'],
       workspace: scope.defaultWorkspace,
     });

@@ -123,7 +123,31 @@ export function parseApiKey(
   if (typeof workspace !== 'string' || (workspaces && !workspaces.has(workspace))) {
     throw new ConfigError(`${where} ("${name}"): workspace "${String(workspace)}" is not configured`);
   }
-  return { name, sha256, scopes: scopes as ApiKeyScope[], workspace };
+  return {
+    id: parseKeyId(raw.id, where, name) ?? derivedKeyId(sha256),
+    name,
+    sha256,
+    scopes: scopes as ApiKeyScope[],
+    workspace,
+  };
+}
+
+/** What `keys create` assigns: `key_` and 16 random bytes. */
+const KEY_ID = /^[A-Za-z0-9_-]{4,64}$/;
+
+function parseKeyId(value: unknown, where: string, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !KEY_ID.test(value))
+    throw new ConfigError(`${where} ("${name}"): id must be 4-64 letters, digits, _ or -`);
+  return value;
+}
+
+/**
+ * The id of a key configured without one: from its hash (a hash of the hash, so records never hold
+ * the key's own digest). Stable while the secret is; a rotated secret is a new identity.
+ */
+export function derivedKeyId(sha256: string): string {
+  return `sha_${createHash('sha256').update(`intercom-actions key id\u0000${sha256}`).digest('base64url').slice(0, 22)}`;
 }
 
 /** `{"keys": [{"name", "sha256" | "key", "scopes", "workspace"}]}` or a bare list. */

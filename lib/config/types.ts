@@ -17,6 +17,13 @@ export interface WorkspaceConfig {
 }
 
 export interface ApiKeyRecord {
+  /**
+   * The key's stable identity: what owns the jobs it creates. Assigned when the key is created
+   * (`keys create` writes one), kept when its secret is rotated, never reused. A key configured without
+   * one gets an id derived from its hash, which then changes with the secret.
+   */
+  id: string;
+  /** Unique across the whole configuration; shown in logs and `keys list`. */
   name: string;
   /** SHA-256 of the key, lower-case hex; the key itself is never stored. */
   sha256: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig, sha256Hex } from '../../lib/config/index.ts';
+import { ConfigError, derivedKeyId, loadConfig, sha256Hex } from '../../lib/config/index.ts';
 
 const base = { INTERCOM_ACCESS_TOKEN: 'tok_1234567890', API_KEY: 'ia_local_key_0123456789' };
 
@@ -20,6 +20,7 @@ describe('configuration', () => {
     });
     expect(config.apiKeys).toEqual([
       {
+        id: derivedKeyId(sha256Hex(base.API_KEY)),
         name: 'API_KEY',
         sha256: sha256Hex(base.API_KEY),
         scopes: ['read', 'write', 'delete', 'bulk'],
@@ -89,7 +90,13 @@ describe('configuration', () => {
     expect(config.workspaces.get('eu')?.webhookSecrets).toEqual(['s1']);
     expect(config.workspaces.get('au')).toMatchObject({ region: 'au', version: '1.3' });
     expect(config.apiKeys).toEqual([
-      { name: 'zapier', sha256: sha256Hex('k'.repeat(20)), scopes: ['read'], workspace: 'au' },
+      {
+        id: derivedKeyId(sha256Hex('k'.repeat(20))),
+        name: 'zapier',
+        sha256: sha256Hex('k'.repeat(20)),
+        scopes: ['read'],
+        workspace: 'au',
+      },
     ]);
   });
 

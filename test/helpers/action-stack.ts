@@ -38,12 +38,14 @@ export function testConfig(): AppConfig {
     defaultWorkspace: 'main',
     apiKeys: [
       {
+        id: 'key_full',
         name: 'full',
         sha256: sha256Hex(FULL_KEY),
         scopes: ['read', 'write', 'delete', 'bulk'],
         workspace: 'main',
       },
       ...ALL_SCOPE_SETS.map((scopes) => ({
+        id: `key_scoped-${scopes.join('-')}`,
         name: `scoped-${scopes.join('-')}`,
         sha256: sha256Hex(keyWith(scopes)),
         scopes,
