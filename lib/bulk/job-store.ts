@@ -4,7 +4,14 @@
  * DynamoDB Local stand-ins have no transactions, so counters and item states are two writes; the
  * `counted` field on each item makes the counter update repeatable (see `settle`).
  */
-import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { OwnerId } from '../auth/ownership.ts';
 import { isConditionFailure, TableStore } from './dynamo.ts';
 import {
   type Counted,
@@ -22,7 +29,8 @@ export interface ChunkRegistration {
   jobId: string;
   operation: string;
   workspace: string;
-  owner: string;
+  ownerId: OwnerId;
+  createdBy: string;
   offset: number;
   /** Items of the chunk, rejected ones included: the next chunk starts after them. */
   size: number;
@@ -92,21 +100,23 @@ export class JobStore extends TableStore {
           Key: jobKey(c.jobId),
           UpdateExpression:
             'SET #chunk = :accepted, #signature = :signature, #jobId = :jobId, #operation = if_not_exists(#operation, :op), ' +
-            '#workspace = if_not_exists(#workspace, :ws), #owner = if_not_exists(#owner, :owner), ' +
+            '#workspace = if_not_exists(#workspace, :ws), #ownerId = if_not_exists(#ownerId, :ownerId), ' +
+            '#createdBy = if_not_exists(#createdBy, :createdBy), ' +
             '#createdAt = if_not_exists(#createdAt, :now), #updatedAt = :now, #expiresAt = :expiresAt, ' +
             '#succeeded = if_not_exists(#succeeded, :zero), #failed = if_not_exists(#failed, :zero), ' +
             '#attempt = if_not_exists(#attempt, :one), #final = :final, #nextOffset = :next ' +
             'ADD #total :accepted',
           ConditionExpression: first
             ? 'attribute_not_exists(#nextOffset)'
-            : '#nextOffset = :offset AND #final = :false AND #owner = :owner AND #operation = :op',
+            : '#nextOffset = :offset AND #final = :false AND #ownerId = :ownerId AND #workspace = :ws AND #operation = :op',
           ExpressionAttributeNames: {
             '#chunk': `chunk_${c.offset}`,
             '#signature': `signature_${c.offset}`,
             '#jobId': 'jobId',
             '#operation': 'operation',
             '#workspace': 'workspace',
-            '#owner': 'owner',
+            '#ownerId': 'ownerId',
+            '#createdBy': 'createdBy',
             '#createdAt': 'createdAt',
             '#updatedAt': 'updatedAt',
             '#expiresAt': 'expiresAt',
@@ -123,7 +133,8 @@ export class JobStore extends TableStore {
             ':jobId': c.jobId,
             ':op': c.operation,
             ':ws': c.workspace,
-            ':owner': c.owner,
+            ':ownerId': c.ownerId,
+            ':createdBy': c.createdBy,
             ':now': c.now,
             ':expiresAt': c.expiresAt,
             ':zero': 0,
@@ -141,7 +152,8 @@ export class JobStore extends TableStore {
     }
     const job = await this.getJob(c.jobId);
     if (!job) return { kind: 'missing' };
-    if (job.owner !== c.owner) return { kind: 'conflict', reason: 'not_owner', job };
+    if (job.ownerId !== c.ownerId || job.workspace !== c.workspace)
+      return { kind: 'conflict', reason: 'not_owner', job };
     if (job.operation !== c.operation) return { kind: 'conflict', reason: 'operation', job };
     if (job[`chunk_${c.offset}`] !== undefined) {
       // Jobs registered before signatures were kept have none: their replays are taken on trust.
@@ -169,27 +181,113 @@ export class JobStore extends TableStore {
     );
   }
 
-  /** Starts a new attempt of the job (`retry-failed`); returns its number. */
   /**
-   * Starts attempt `seen + 1` of the job (`retry-failed`). Returns undefined when another call
-   * started it first: two retries at once make one new attempt, not two.
+   * Starts attempt `seen.attempt + 1` (`retry-failed`) and takes the requeue lease, in one conditional
+   * write on the attempt and the counters the caller judged: false when another call (or a worker's
+   * count) changed the job first. Two retries at once make one new attempt, not two.
    */
-  async nextAttempt(jobId: string, seen: number, now: number): Promise<number | undefined> {
+  async startRetry(
+    jobId: string,
+    seen: Pick<JobRecord, 'attempt' | 'succeeded' | 'failed'>,
+    holder: string,
+    leaseUntil: number,
+    now: number,
+  ): Promise<boolean> {
+    return this.#conditional({
+      TableName: this.table,
+      Key: jobKey(jobId),
+      UpdateExpression: 'SET #attempt = :next, #retry = :retry, #updatedAt = :now',
+      ConditionExpression:
+        '#attempt = :seen AND #succeeded = :succeeded AND #failed = :failed AND #final = :true AND attribute_not_exists(#retry)',
+      ExpressionAttributeNames: {
+        '#attempt': 'attempt',
+        '#retry': 'retry',
+        '#updatedAt': 'updatedAt',
+        '#succeeded': 'succeeded',
+        '#failed': 'failed',
+        '#final': 'final',
+      },
+      ExpressionAttributeValues: {
+        ':next': seen.attempt + 1,
+        ':seen': seen.attempt,
+        ':succeeded': seen.succeeded,
+        ':failed': seen.failed,
+        ':true': true,
+        ':retry': { holder, leaseUntil },
+        ':now': now,
+      },
+    });
+  }
+
+  /**
+   * Takes the requeue lease of the running attempt `seen.attempt` to resume it: when no retry holds
+   * it, or the one seen holding it let it lapse. False when another call took it first.
+   */
+  async takeRetryLease(
+    jobId: string,
+    seen: Pick<JobRecord, 'attempt' | 'retry'>,
+    holder: string,
+    leaseUntil: number,
+    now: number,
+  ): Promise<boolean> {
+    return this.#conditional({
+      TableName: this.table,
+      Key: jobKey(jobId),
+      UpdateExpression: 'SET #retry = :retry, #updatedAt = :now',
+      ConditionExpression: seen.retry
+        ? '#attempt = :attempt AND #retry.#holder = :seenHolder AND #retry.#lease = :seenLease'
+        : '#attempt = :attempt AND attribute_not_exists(#retry)',
+      ExpressionAttributeNames: {
+        '#attempt': 'attempt',
+        '#retry': 'retry',
+        '#updatedAt': 'updatedAt',
+        ...(seen.retry ? { '#holder': 'holder', '#lease': 'leaseUntil' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':attempt': seen.attempt,
+        ':retry': { holder, leaseUntil },
+        ':now': now,
+        ...(seen.retry ? { ':seenHolder': seen.retry.holder, ':seenLease': seen.retry.leaseUntil } : {}),
+      },
+    });
+  }
+
+  /** Extends the holder's lease (between pages of a long requeue). */
+  async renewRetryLease(jobId: string, holder: string, leaseUntil: number): Promise<boolean> {
+    return this.releaseRetryLease(jobId, holder, leaseUntil);
+  }
+
+  /** Sets the holder's lease to end at `leaseUntil` (0: any call may resume at once). */
+  async releaseRetryLease(jobId: string, holder: string, leaseUntil: number): Promise<boolean> {
+    return this.#conditional({
+      TableName: this.table,
+      Key: jobKey(jobId),
+      UpdateExpression: 'SET #retry.#lease = :lease',
+      ConditionExpression: '#retry.#holder = :holder',
+      ExpressionAttributeNames: { '#retry': 'retry', '#holder': 'holder', '#lease': 'leaseUntil' },
+      ExpressionAttributeValues: { ':holder': holder, ':lease': leaseUntil },
+    });
+  }
+
+  /** Every failed item is queued for the new attempt: the counters speak for the job again. */
+  async endRetry(jobId: string, holder: string, now: number): Promise<boolean> {
+    return this.#conditional({
+      TableName: this.table,
+      Key: jobKey(jobId),
+      UpdateExpression: 'SET #updatedAt = :now REMOVE #retry',
+      ConditionExpression: '#retry.#holder = :holder',
+      ExpressionAttributeNames: { '#retry': 'retry', '#holder': 'holder', '#updatedAt': 'updatedAt' },
+      ExpressionAttributeValues: { ':holder': holder, ':now': now },
+    });
+  }
+
+  /** Runs a conditional update: false when its condition did not hold. */
+  async #conditional(input: UpdateCommandInput): Promise<boolean> {
     try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: jobKey(jobId),
-          UpdateExpression: 'SET #attempt = :next, #updatedAt = :now',
-          ConditionExpression: '#attempt = :seen',
-          ExpressionAttributeNames: { '#attempt': 'attempt', '#updatedAt': 'updatedAt' },
-          ExpressionAttributeValues: { ':next': seen + 1, ':seen': seen, ':now': now },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return Number(Attributes?.attempt);
+      await this.db.send(new UpdateCommand(input));
+      return true;
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -531,8 +629,11 @@ export class JobStore extends TableStore {
     );
   }
 
-  /** Counts the job's items by state, reading every item record (used once a job looks finished). */
-  async countStates(jobId: string): Promise<Record<ItemState, number>> {
+  /**
+   * Counts the job's items by state for `attempt`, reading every item record (used once a job looks
+   * finished). A failed item of an older attempt is pending: `retry-failed` queued it for this one.
+   */
+  async countStates(jobId: string, attempt: number): Promise<Record<ItemState, number>> {
     const counts: Record<ItemState, number> = { queued: 0, in_progress: 0, succeeded: 0, failed: 0 };
     let start: Record<string, unknown> | undefined;
     do {
@@ -540,20 +641,22 @@ export class JobStore extends TableStore {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#state': 'state' },
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#state': 'state', '#attempt': 'attempt' },
           ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':prefix': ITEM_PREFIX },
-          ProjectionExpression: '#state',
+          ProjectionExpression: '#state, #attempt',
           ConsistentRead: true,
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      for (const item of page.Items ?? []) counts[(item as { state: ItemState }).state]++;
+      for (const item of (page.Items ?? []) as Array<{ state: ItemState; attempt: number }>) {
+        counts[item.state === 'failed' && item.attempt < attempt ? 'queued' : item.state]++;
+      }
       start = page.LastEvaluatedKey;
     } while (start);
     return counts;
   }
 
-  /** Sets the job's counters to the verified counts of `attempt`. */
+  /** Sets the job's counters to the verified counts of `attempt`; the new `updatedAt`, or undefined if the job changed. */
   async reconcile(
     jobId: string,
     attempt: number,
@@ -562,32 +665,27 @@ export class JobStore extends TableStore {
     now: number,
     /** The job's `updatedAt` before the items were counted: a change since then voids the count. */
     seenUpdatedAt: number,
-  ): Promise<void> {
-    await this.db
-      .send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: jobKey(jobId),
-          UpdateExpression: 'SET #succeeded = :s, #failed = :f, #reconciled = :a, #updatedAt = :now',
-          ConditionExpression: '#attempt = :a AND #updatedAt = :seen',
-          ExpressionAttributeNames: {
-            '#succeeded': 'succeeded',
-            '#failed': 'failed',
-            '#reconciled': 'reconciledAttempt',
-            '#updatedAt': 'updatedAt',
-            '#attempt': 'attempt',
-          },
-          ExpressionAttributeValues: {
-            ':s': succeeded,
-            ':f': failed,
-            ':a': attempt,
-            ':now': now,
-            ':seen': seenUpdatedAt,
-          },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+  ): Promise<number | undefined> {
+    const done = await this.#conditional({
+      TableName: this.table,
+      Key: jobKey(jobId),
+      UpdateExpression: 'SET #succeeded = :s, #failed = :f, #reconciled = :a, #updatedAt = :now',
+      ConditionExpression: '#attempt = :a AND #updatedAt = :seen',
+      ExpressionAttributeNames: {
+        '#succeeded': 'succeeded',
+        '#failed': 'failed',
+        '#reconciled': 'reconciledAttempt',
+        '#updatedAt': 'updatedAt',
+        '#attempt': 'attempt',
+      },
+      ExpressionAttributeValues: {
+        ':s': succeeded,
+        ':f': failed,
+        ':a': attempt,
+        ':now': now,
+        ':seen': seenUpdatedAt,
+      },
+    });
+    return done ? now : undefined;
   }
 }

@@ -1,4 +1,5 @@
 /** The shapes of bulk records in the jobs table, and their keys. */
+import type { OwnerId } from '../auth/ownership.ts';
 
 export type ItemState = 'queued' | 'in_progress' | 'succeeded' | 'failed';
 /** What the job's counters currently count an item as. */
@@ -17,8 +18,10 @@ export interface JobRecord {
   jobId: string;
   operation: string;
   workspace: string;
-  /** The API key that created the job; only it may read or retry the job. */
-  owner: string;
+  /** Who may see the job (lib/auth/ownership.ts): the creating key's id, or the whole workspace. */
+  ownerId: OwnerId;
+  /** The name of the key (or rule) that created the job, for people reading it; never checked. */
+  createdBy: string;
   createdAt: number;
   updatedAt: number;
   /** Accepted items over all chunks. */
@@ -33,6 +36,11 @@ export interface JobRecord {
   nextOffset: number;
   /** The attempt whose final counts were verified item by item. */
   reconciledAttempt?: number;
+  /**
+   * Set while a `retry-failed` call queues the failed items of a new attempt (the job is running):
+   * its holder, and when another call may take over (the holder died, or the queue refused).
+   */
+  retry?: { holder: string; leaseUntil: number };
   /** When a stuck job's items were last counted (at most one count per few minutes). */
   checkedAt?: number;
   [chunk: `chunk_${number}` | `queued_${number}`]: number | boolean | undefined;

@@ -5,7 +5,9 @@
  * loses nor duplicates items.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Operation } from '../catalog/types.ts';
+import { isCreatedBy, isVisibleTo, keyOwner, scopesFor } from '../auth/ownership.ts';
+import { findOperation } from '../catalog/index.ts';
+import type { ApiKeyScope, Operation } from '../catalog/types.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { HttpError } from '../http/errors.ts';
 import {
@@ -64,18 +66,28 @@ export const MAX_ITEM_BYTES = 200 * 1024;
 /** How long a final job may sit short of its total before its items are counted one by one. */
 const STUCK_MS = 5 * 60_000;
 
-function jobIdFor(owner: string, idempotencyKey: string | undefined): string {
+/** How long a retry-failed call holds the job's requeue before another call may take it over. */
+const RETRY_LEASE_MS = 60_000;
+
+/** An Idempotency-Key names a job of its workspace and key: the same key string from another key is another job. */
+function jobIdFor(key: ApiKeyRecord, idempotencyKey: string | undefined): string {
   if (!idempotencyKey) return `job_${randomBytes(12).toString('base64url')}`;
-  return `job_${createHash('sha256').update(`${owner}\u0000${idempotencyKey}`).digest('base64url').slice(0, 24)}`;
+  const scope = `${key.workspace}\u0000${keyOwner(key)}\u0000${idempotencyKey}`;
+  return `job_${createHash('sha256').update(scope).digest('base64url').slice(0, 24)}`;
 }
+
+/** What a route does with a job, for the scopes it needs (lib/auth/ownership.ts). */
+type JobAccess = 'read' | 'retry';
 
 function notFound(jobId: string): HttpError {
   return new HttpError(404, 'not_found', `No bulk job ${jobId.slice(0, 80)}`);
 }
 
 export function jobStatus(
-  job: Pick<JobRecord, 'total' | 'succeeded' | 'failed' | 'final' | 'attempt'>,
+  job: Pick<JobRecord, 'total' | 'succeeded' | 'failed' | 'final' | 'attempt' | 'retry'>,
 ): JobStatus {
+  // A retry that is still queueing its items is running, whatever the counters say yet.
+  if (job.retry) return 'running';
   const done = job.succeeded + job.failed;
   if (job.final && done >= job.total) return job.failed > 0 ? 'completed_with_errors' : 'completed';
   return done === 0 && job.attempt === 1 ? 'queued' : 'running';
@@ -153,19 +165,20 @@ export class BulkService {
         },
       };
     }
-    const jobId = request.jobId ?? jobIdFor(key.name, idempotencyKey);
+    const jobId = request.jobId ?? jobIdFor(key, idempotencyKey);
     const now = this.#now();
     // A client names a job only to append to it or to repeat its first chunk: never to create one
     // (ids derived from another key's Idempotency-Key must not be taken in advance).
     if (request.jobId !== undefined && request.offset === 0) {
       const existing = await this.#d.store.getJob(jobId);
-      if (!existing || existing.owner !== key.name) throw notFound(jobId);
+      if (!existing || !isCreatedBy(existing, key)) throw notFound(jobId);
     }
     const outcome = await this.#d.store.registerChunk({
       jobId,
       operation: op.name,
       workspace: key.workspace,
-      owner: key.name,
+      ownerId: keyOwner(key),
+      createdBy: key.name,
       offset: request.offset,
       size: request.items.length,
       accepted: accepted.length,
@@ -240,42 +253,72 @@ export class BulkService {
     };
   }
 
-  async #ownedJob(jobId: string, key: ApiKeyRecord): Promise<JobRecord> {
+  /**
+   * The job if `key` may see it (another key's or workspace's job is reported as missing: job ids
+   * must not leak), with the scopes `access` needs on it checked.
+   */
+  async #visibleJob(jobId: string, key: ApiKeyRecord, access: JobAccess): Promise<JobRecord> {
     const job = await this.#d.store.getJob(jobId);
-    // Another key's job is reported as missing: job ids must not leak across keys.
-    if (!job || job.owner !== key.name) throw notFound(jobId);
+    if (!job || !isVisibleTo(job, key)) throw notFound(jobId);
+    const op = findOperation(job.operation);
+    const needs: readonly ApiKeyScope[] =
+      access === 'read'
+        ? scopesFor(job, { own: ['bulk'], shared: ['read'] })
+        : ['bulk', ...(op ? [op.scope] : [])];
+    const missing = needs.filter((scope) => !key.scopes.includes(scope));
+    if (missing.length > 0) {
+      throw new HttpError(
+        403,
+        'forbidden',
+        `This API key lacks the ${missing.map((s) => `"${s}"`).join(' and ')} scope that ${access === 'read' ? 'reading this job' : `retrying ${job.operation}`} needs`,
+      );
+    }
     return job;
   }
 
-  async status(jobId: string, key: ApiKeyRecord): Promise<JobView> {
-    let job = await this.#ownedJob(jobId, key);
+  /**
+   * The job with its counters verified item by item where they may be off: once per attempt when
+   * they say the job is over, and when a final job has been stuck short for a while (a worker died
+   * between an item's record and its count). Not while a retry is queueing its items: the counters
+   * are moving item by item then.
+   */
+  async #verified(job: JobRecord): Promise<JobRecord> {
     const now = this.#now();
     const done = job.succeeded + job.failed;
-    // Verify the counters item by item: once per attempt when they say the job is over, and when a
-    // final job has been stuck short for a while (a worker died between an item's record and its count).
-    const over = job.final && done >= job.total && job.reconciledAttempt !== job.attempt;
+    const over = job.final && !job.retry && done >= job.total && job.reconciledAttempt !== job.attempt;
     const stuck =
       job.final &&
       done < job.total &&
       now - job.updatedAt > STUCK_MS &&
       now - (job.checkedAt ?? 0) > STUCK_MS;
-    if (over || stuck) {
-      const counts = await this.#d.store.countStates(jobId);
-      const settledItems = counts.succeeded + counts.failed;
-      if (counts.queued + counts.in_progress === 0 && settledItems === job.total) {
-        await this.#d.store.reconcile(
-          jobId,
-          job.attempt,
-          counts.succeeded,
-          counts.failed,
-          now,
-          job.updatedAt,
-        );
-        job = { ...job, succeeded: counts.succeeded, failed: counts.failed, reconciledAttempt: job.attempt };
-      } else if (stuck) {
-        await this.#d.store.markChecked(jobId, now);
-      }
+    if (!over && !stuck) return job;
+    const counts = await this.#d.store.countStates(job.jobId, job.attempt);
+    const settledItems = counts.succeeded + counts.failed;
+    if (counts.queued + counts.in_progress === 0 && settledItems === job.total) {
+      // Conditional on the job being unchanged since it was read; a later write of ours conditions
+      // on these counters, so a reconcile that lost its race cannot mislead it.
+      const at = await this.#d.store.reconcile(
+        job.jobId,
+        job.attempt,
+        counts.succeeded,
+        counts.failed,
+        now,
+        job.updatedAt,
+      );
+      return {
+        ...job,
+        succeeded: counts.succeeded,
+        failed: counts.failed,
+        reconciledAttempt: job.attempt,
+        updatedAt: at ?? job.updatedAt,
+      };
     }
+    if (stuck) await this.#d.store.markChecked(job.jobId, now);
+    return job;
+  }
+
+  async status(jobId: string, key: ApiKeyRecord): Promise<JobView> {
+    const job = await this.#verified(await this.#visibleJob(jobId, key, 'read'));
     const headroom: Headroom = await this.#d.governor.describe(job.workspace);
     const settled = Math.min(job.total, job.succeeded + job.failed);
     return {
@@ -301,7 +344,7 @@ export class BulkService {
   }
 
   async failures(jobId: string, key: ApiKeyRecord, limit: number, next: string | undefined) {
-    await this.#ownedJob(jobId, key);
+    await this.#visibleJob(jobId, key, 'read');
     let after: number | undefined;
     if (next !== undefined) {
       after = Number(Buffer.from(next, 'base64url').toString('utf8'));
@@ -324,26 +367,55 @@ export class BulkService {
   }
 
   /**
-   * Queues every failed item again as a new attempt of the job. Each item leaves the failed count
-   * before its message is sent, so workers never race this for the counters. Calling it again while
-   * that attempt runs resumes an interrupted retry (items already taken by a worker are not in the
-   * failures index any more, and a repeated message of the same attempt is acknowledged unrun).
+   * Queues every failed item again as a new attempt of the job. Starting the attempt is one
+   * conditional write on the attempt and the counters the caller judged "completed with errors", and
+   * it takes the job's requeue lease: of any number of concurrent calls one starts the attempt and
+   * queues the items; the others answer with that attempt (`started: false`) while the lease lives.
+   * Each item leaves the failed count before its message is sent, so workers never race this for
+   * the counters. A call made once the lease has lapsed (its holder died, or the queue refused) takes
+   * it over and resumes: items already taken by a worker are not in the failures index any more, and
+   * a repeated message of the same attempt is acknowledged unrun.
    */
   async retryFailed(jobId: string, key: ApiKeyRecord) {
-    const job = await this.#ownedJob(jobId, key);
-    const status = jobStatus(job);
-    const resuming = status === 'running' && job.attempt > 1;
-    if (status !== 'completed_with_errors' && !resuming) {
-      throw new HttpError(
-        409,
-        'job_not_retryable',
-        `Job ${jobId} is ${status}; only a job completed with errors can be retried`,
-      );
+    let job = await this.#verified(await this.#visibleJob(jobId, key, 'retry'));
+    const holder = randomBytes(9).toString('base64url');
+    for (let round = 0; round < 5; round++) {
+      const now = this.#now();
+      if (job.retry && job.retry.leaseUntil > now)
+        return { jobId, attempt: job.attempt, requeued: 0, started: false };
+      const status = jobStatus(job);
+      let attempt: number;
+      let won: boolean;
+      if (!job.retry && status === 'completed_with_errors') {
+        attempt = job.attempt + 1;
+        won = await this.#d.store.startRetry(jobId, job, holder, now + RETRY_LEASE_MS, now);
+      } else if (job.attempt > 1 && status === 'running') {
+        // An interrupted retry, or items of the running retry whose messages were lost: resume it.
+        attempt = job.attempt;
+        won = await this.#d.store.takeRetryLease(jobId, job, holder, now + RETRY_LEASE_MS, now);
+      } else {
+        throw new HttpError(
+          409,
+          'job_not_retryable',
+          `Job ${jobId} is ${status}; only a job completed with errors can be retried`,
+        );
+      }
+      if (won)
+        return { jobId, attempt, requeued: await this.#requeueFailed(job, attempt, holder), started: true };
+      // Another call moved the job first: judge again from what it wrote.
+      const fresh = await this.#d.store.getJob(jobId);
+      if (!fresh) throw notFound(jobId);
+      job = await this.#verified(fresh);
     }
-    // A concurrent retry may start the attempt first: then this call resumes it instead of starting another.
-    const attempt = resuming
-      ? job.attempt
-      : ((await this.#d.store.nextAttempt(jobId, job.attempt, this.#now())) ?? job.attempt + 1);
+    throw new HttpError(
+      409,
+      'job_conflict',
+      `Job ${jobId} changed during every try; call retry-failed again`,
+    );
+  }
+
+  async #requeueFailed(job: JobRecord, attempt: number, holder: string): Promise<number> {
+    const { jobId } = job;
     let requeued = 0;
     let after: number | undefined;
     do {
@@ -368,19 +440,22 @@ export class BulkService {
         );
       } catch (error) {
         if (!(error instanceof QueueSendError)) throw error;
+        // The next call may resume at once, not a lease later.
+        await this.#d.store.releaseRetryLease(jobId, holder, 0);
         throw new HttpError(
           503,
           'queue_unavailable',
           `Job ${jobId}: the queue refused some items; call retry-failed again to resume (nothing runs twice)`,
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       }
       requeued += items.length;
       after = page.last;
+      if (after !== undefined)
+        await this.#d.store.renewRetryLease(jobId, holder, this.#now() + RETRY_LEASE_MS);
     } while (after !== undefined);
-    return { jobId, attempt, requeued };
+    await this.#d.store.endRetry(jobId, holder, this.#now());
+    return requeued;
   }
 }
 

@@ -59,7 +59,7 @@ export function createAutomationsHandler(
       const requestId = context.requestId;
       if (event.routeKey === 'GET /automations/runs/{notificationId}') {
         const id = event.pathParameters?.notificationId ?? '';
-        const run = id.length > 0 && id.length <= 200 ? await store.getRun(id) : undefined;
+        const run = id.length > 0 && id.length <= 200 ? await store.getRun(key.workspace, id) : undefined;
         if (!run || run.workspace !== key.workspace)
           throw new HttpError(404, 'not_found', 'No automation run for this notification');
         return jsonResponse(200, { run, requestId });

@@ -177,7 +177,7 @@ export async function receiveWebhook(
     // The handler records nothing more for this kind: it only acknowledges.
     return { kind: 'lifecycle' };
   }
-  if (await deps.store.isKnown(notification.id)) return { kind: 'duplicate', ...base };
+  if (await deps.store.isKnown(workspace.name, notification.id)) return { kind: 'duplicate', ...base };
   const message: QueuedNotification = { v: 1, workspace: workspace.name, receivedAt: now(), notification };
   const messageBody = sqsSafeJson(message);
   // Re-serialising can grow a body (1e20 is written 100000000000000000000, U+FFFF as \uffff).
@@ -190,7 +190,7 @@ export async function receiveWebhook(
     );
   }
   // The notification id de-duplicates in SQS too (5 minutes), should Intercom redeliver while this runs.
-  const dedupe = createHash('sha256').update(notification.id).digest('hex');
+  const dedupe = createHash('sha256').update(`${workspace.name}\u0000${notification.id}`).digest('hex');
   // The group id is a hash: SQS takes only printable ASCII, and object keys may hold emails or names.
   const group = createHash('sha256')
     .update(`${workspace.name}/${objectKey(notification)}`)
@@ -198,6 +198,6 @@ export async function receiveWebhook(
   await deps.queue.sendOrdered(messageBody, group, dedupe);
   // Marked received only once queued, by a conditional write: of two deliveries racing past isKnown,
   // one is "queued", the other a duplicate (its message was dropped by the FIFO deduplication id).
-  const first = await deps.store.markReceived(notification.id, notification.topic, workspace.name, now());
+  const first = await deps.store.markReceived(workspace.name, notification.id, notification.topic, now());
   return { kind: first ? 'queued' : 'duplicate', ...base };
 }

@@ -31,4 +31,11 @@ export interface NotificationRun {
   rules: RuleRun[];
 }
 
-export const notificationKey = (id: string) => ({ pk: `notif#${id}`, sk: 'notif' });
+/**
+ * Notification ids are Intercom's, unique per app only: the record is keyed by workspace and id, so
+ * one workspace's notification can neither shadow (dedupe) nor reveal another's.
+ */
+export const notificationKey = (workspace: string, id: string) => ({
+  pk: `notif#${workspace}#${id}`,
+  sk: 'notif',
+});

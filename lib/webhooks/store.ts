@@ -17,11 +17,11 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export class NotificationStore extends TableStore {
   /** Whether this notification id was received before (a redelivery). */
-  async isKnown(id: string): Promise<boolean> {
+  async isKnown(workspace: string, id: string): Promise<boolean> {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.table,
-        Key: notificationKey(id),
+        Key: notificationKey(workspace, id),
         ConsistentRead: true,
         ProjectionExpression: 'pk',
       }),
@@ -35,12 +35,12 @@ export class NotificationStore extends TableStore {
    * claim the record first): false when another delivery marked it already. Never touches the
    * worker's state.
    */
-  async markReceived(id: string, topic: string, workspace: string, now: number): Promise<boolean> {
+  async markReceived(workspace: string, id: string, topic: string, now: number): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: notificationKey(id),
+          Key: notificationKey(workspace, id),
           UpdateExpression:
             'SET #queuedAt = :now, #receivedAt = if_not_exists(#receivedAt, :now), #topic = :topic, #workspace = :ws, #expiresAt = if_not_exists(#expiresAt, :exp)',
           ConditionExpression: 'attribute_not_exists(#queuedAt)',
@@ -66,12 +66,12 @@ export class NotificationStore extends TableStore {
     }
   }
 
-  async claim(id: string, leaseUntil: number, now: number): Promise<NotificationClaim> {
+  async claim(workspace: string, id: string, leaseUntil: number, now: number): Promise<NotificationClaim> {
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: notificationKey(id),
+          Key: notificationKey(workspace, id),
           UpdateExpression:
             'SET #state = :inProgress, #lease = :lease, #done = if_not_exists(#done, :empty), #expiresAt = :exp, #receivedAt = if_not_exists(#receivedAt, :now)',
           ConditionExpression: 'attribute_not_exists(#state) OR (#state = :inProgress AND #lease < :now)',
@@ -97,18 +97,18 @@ export class NotificationStore extends TableStore {
       if (!isConditionFailure(error)) throw error;
     }
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: notificationKey(id), ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: notificationKey(workspace, id), ConsistentRead: true }),
     );
     if (Item?.state === 'done') return { kind: 'done' };
     return { kind: 'busy', leaseUntil: Number(Item?.leaseUntil ?? now) };
   }
 
   /** Records one action's outcome, so a retry of the notification does not run it again. */
-  async recordAction(id: string, key: string, result: ActionResult): Promise<void> {
+  async recordAction(workspace: string, id: string, key: string, result: ActionResult): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: notificationKey(id),
+        Key: notificationKey(workspace, id),
         UpdateExpression: 'SET #actions.#key = :result',
         ExpressionAttributeNames: { '#actions': 'actions', '#key': key },
         ExpressionAttributeValues: { ':result': result },
@@ -117,12 +117,12 @@ export class NotificationStore extends TableStore {
   }
 
   /** Lets the next delivery take the notification at once (a retryable failure). */
-  async release(id: string): Promise<void> {
+  async release(workspace: string, id: string): Promise<void> {
     await this.db
       .send(
         new UpdateCommand({
           TableName: this.table,
-          Key: notificationKey(id),
+          Key: notificationKey(workspace, id),
           UpdateExpression: 'SET #lease = :zero',
           ConditionExpression: '#state = :inProgress',
           ExpressionAttributeNames: { '#lease': 'leaseUntil', '#state': 'state' },
@@ -138,7 +138,7 @@ export class NotificationStore extends TableStore {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: notificationKey(run.notificationId),
+        Key: notificationKey(run.workspace, run.notificationId),
         UpdateExpression: 'SET #state = :done, #run = :run REMOVE #lease',
         ExpressionAttributeNames: { '#state': 'state', '#run': 'run', '#lease': 'leaseUntil' },
         ExpressionAttributeValues: { ':done': 'done', ':run': run },
@@ -157,8 +157,10 @@ export class NotificationStore extends TableStore {
     );
   }
 
-  async getRun(id: string): Promise<NotificationRun | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: notificationKey(id) }));
+  async getRun(workspace: string, id: string): Promise<NotificationRun | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: notificationKey(workspace, id) }),
+    );
     return Item?.run as NotificationRun | undefined;
   }
 

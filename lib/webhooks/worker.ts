@@ -171,13 +171,13 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
     const n = m.notification;
     const tries = Number(record.attributes.ApproximateReceiveCount) || 1;
     const lastReceive = tries >= deps.maxReceiveCount;
-    const claim = await deps.store.claim(n.id, deadline + END_MARGIN_MS, now());
+    const claim = await deps.store.claim(m.workspace, n.id, deadline + END_MARGIN_MS, now());
     if (claim.kind === 'done') return;
     if (claim.kind === 'busy') throw new RetryLater(claim.leaseUntil);
     const done = claim.done;
     const record_ = async (key: string, result: ActionResult) => {
       done[key] = result;
-      await deps.store.recordAction(n.id, key, result);
+      await deps.store.recordAction(m.workspace, n.id, key, result);
     };
     const runs: RuleRun[] = [];
     const key = objectKey(n);
@@ -226,7 +226,7 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
         runs.push({ rule: rule.name, status: 'ran', actions });
       }
     } catch (error) {
-      await deps.store.release(n.id);
+      await deps.store.release(m.workspace, n.id);
       throw error;
     }
     await deps.store.finish({

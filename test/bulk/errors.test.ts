@@ -5,6 +5,7 @@ import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts
 const NO_BULK = 'key-without-bulk-scope-0001';
 const WRITE_ONLY = 'key-with-bulk-write-only-0002';
 const OTHER = 'key-of-another-team-000000003';
+const NO_READ = 'key-without-read-or-bulk-0004';
 
 let t: BulkTestStack;
 let doneJob: string;
@@ -19,6 +20,7 @@ beforeAll(async () => {
           { name: 'no-bulk', key: NO_BULK, scopes: ['read', 'write', 'delete'] },
           { name: 'write-only', key: WRITE_ONLY, scopes: ['bulk', 'write'] },
           { name: 'other', key: OTHER },
+          { name: 'no-read', key: NO_READ, scopes: ['write', 'delete'] },
         ],
       }),
     },
@@ -47,7 +49,25 @@ describe('bulk errors', () => {
       'unauthorized',
     ],
     ['no bulk scope', 'POST', '/bulk/create_tag', tag, as(NO_BULK), 403, 'forbidden'],
-    ['no bulk scope, job', 'GET', '/bulk/jobs/job_abcdefgh12345', undefined, as(NO_BULK), 403, 'forbidden'],
+    [
+      'no bulk or read scope, job',
+      'GET',
+      '/bulk/jobs/job_abcdefgh12345',
+      undefined,
+      as(NO_READ),
+      403,
+      'forbidden',
+    ],
+    // A read key may see the workspace's jobs (those rules create), never another key's: 404.
+    [
+      'read scope, unknown job',
+      'GET',
+      '/bulk/jobs/job_abcdefgh12345',
+      undefined,
+      as(NO_BULK),
+      404,
+      'not_found',
+    ],
     [
       'no operation scope',
       'POST',

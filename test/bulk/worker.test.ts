@@ -240,7 +240,8 @@ describe('attempts', () => {
       jobId: id,
       operation: 'create_update_user',
       workspace: 'default',
-      owner: 'k1',
+      ownerId: 'key:k1',
+      createdBy: 'k1',
       offset: 0,
       size: 2,
       accepted: 2,
@@ -256,7 +257,7 @@ describe('attempts', () => {
       validators: {},
       now,
     });
-    const key = { name: 'k1', workspace: 'default', scopes: ['bulk', 'write'] } as never;
+    const key = { id: 'k1', name: 'k1', workspace: 'default', scopes: ['bulk', 'write'] } as never;
     const m = (index: number, attempt: number) => ({
       jobId: id,
       index,
@@ -291,7 +292,9 @@ describe('attempts', () => {
 
     await deliver(record(m(1, 2)));
     // A message of a newer attempt than the item's (a retry-failed raced with it) finds it succeeded.
-    await store.nextAttempt(id, 2, clock.now);
+    const before = (await store.getJob(id))!;
+    expect(await store.startRetry(id, before, 'raced', clock.now + 60_000, clock.now)).toBe(true);
+    expect(await store.endRetry(id, 'raced', clock.now)).toBe(true);
     await deliver(record(m(1, 3)));
     expect(wire('POST', '/users', (b) => b?.user_id === 'overlap-1')).toBe(1);
     expect(wire('POST', '/users', (b) => b?.user_id === 'overlap-0')).toBe(1);

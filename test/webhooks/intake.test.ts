@@ -162,18 +162,32 @@ describe('the intake dedupe record', () => {
 
   it('is a conditional write: the first delivery to mark a notification wins, a second is a duplicate', async () => {
     const s = await store();
-    expect(await s.isKnown('notif_cond-1')).toBe(false);
-    expect(await s.markReceived('notif_cond-1', 'user.created', 'default', 1_800_000_000_000)).toBe(true);
-    expect(await s.markReceived('notif_cond-1', 'user.created', 'default', 1_800_000_001_000)).toBe(false);
-    expect(await s.isKnown('notif_cond-1')).toBe(true);
+    expect(await s.isKnown('default', 'notif_cond-1')).toBe(false);
+    expect(await s.markReceived('default', 'notif_cond-1', 'user.created', 1_800_000_000_000)).toBe(true);
+    expect(await s.markReceived('default', 'notif_cond-1', 'user.created', 1_800_000_001_000)).toBe(false);
+    expect(await s.isKnown('default', 'notif_cond-1')).toBe(true);
+  });
+
+  it('is kept per workspace: the same notification id of another workspace is not a duplicate', async () => {
+    const s = await store();
+    expect(await s.markReceived('eu', 'notif_same-id', 'user.created', 1_800_000_000_000)).toBe(true);
+    expect(await s.isKnown('us', 'notif_same-id')).toBe(false);
+    expect(await s.markReceived('us', 'notif_same-id', 'user.created', 1_800_000_000_000)).toBe(true);
+    expect((await s.claim('us', 'notif_same-id', 1_800_000_060_000, 1_800_000_000_000)).kind).toBe('claimed');
+    // The other workspace's worker is not held back by this claim.
+    expect((await s.claim('eu', 'notif_same-id', 1_800_000_060_000, 1_800_000_000_000)).kind).toBe('claimed');
   });
 
   it('a worker that claimed the notification before the intake marked it does not make the first delivery a duplicate', async () => {
     const s = await store();
-    expect((await s.claim('notif_cond-2', 1_800_000_060_000, 1_800_000_000_000)).kind).toBe('claimed');
-    expect(await s.markReceived('notif_cond-2', 'user.created', 'default', 1_800_000_000_500)).toBe(true);
+    expect((await s.claim('default', 'notif_cond-2', 1_800_000_060_000, 1_800_000_000_000)).kind).toBe(
+      'claimed',
+    );
+    expect(await s.markReceived('default', 'notif_cond-2', 'user.created', 1_800_000_000_500)).toBe(true);
     // The worker's state is untouched: a second claim while the lease holds finds it busy.
-    expect((await s.claim('notif_cond-2', 1_800_000_060_000, 1_800_000_001_000)).kind).toBe('busy');
+    expect((await s.claim('default', 'notif_cond-2', 1_800_000_060_000, 1_800_000_001_000)).kind).toBe(
+      'busy',
+    );
   });
 });
 
