@@ -117,5 +117,30 @@ export async function loadApiKeysOnly(
   env: Env = process.env,
   options: Pick<LoadOptions, 'readSecret'> = {},
 ): Promise<ApiKeyRecord[]> {
-  return loadApiKeys(env, options.readSecret ?? defaultSecretReader, {}, true);
+  return loadApiKeys(
+    env,
+    options.readSecret ?? defaultSecretReader,
+    { defaultWorkspace: defaultWorkspaceName(env) },
+    true,
+  );
+}
+
+/**
+ * The default workspace's name without its secrets, for the keys that name no workspace: they must
+ * belong to the same workspace here as in the functions that load the workspaces. Deployed, the
+ * workspaces secret is out of reach of these functions: `DEFAULT_WORKSPACE` names it (keys created by
+ * the CLI name their workspace anyway).
+ */
+function defaultWorkspaceName(env: Env): string {
+  if (env.DEFAULT_WORKSPACE) return env.DEFAULT_WORKSPACE;
+  if (env.INTERCOM_WORKSPACES_JSON) {
+    const doc = parseJson(env.INTERCOM_WORKSPACES_JSON, 'INTERCOM_WORKSPACES_JSON') as {
+      default?: unknown;
+      workspaces?: unknown;
+    };
+    if (typeof doc?.default === 'string') return doc.default;
+    const names = doc?.workspaces && typeof doc.workspaces === 'object' ? Object.keys(doc.workspaces) : [];
+    if (names.length === 1) return names[0]!;
+  }
+  return env.INTERCOM_WORKSPACE ?? 'default';
 }

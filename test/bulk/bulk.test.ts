@@ -201,6 +201,32 @@ describe('bulk jobs', () => {
     for (let i = 0; i < 5; i++) expect(wireCount('GET', `/users/missing2-${i}`, () => true, 404)).toBe(2);
   }, 90_000);
 
+  it('starts exactly one attempt when 20 retry-failed calls race, and runs each item once in it', async () => {
+    const items = Array.from({ length: 6 }, (_, i) => ({ id: `missing20-${i}` }));
+    const submitted = await t.request('POST', '/bulk/get_user', { items });
+    const job = await t.waitForJob(submitted.json.jobId);
+    expect(job).toMatchObject({ status: 'completed_with_errors', failed: 6, attempt: 1 });
+    const path = `/bulk/jobs/${job.jobId}`;
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, () => t.request('POST', `${path}/retry-failed`)),
+      // Readers in the race: once attempt 2 exists, the job is running until that attempt ends.
+      ...Array.from({ length: 10 }, () => t.request('GET', path)),
+    ]);
+    const retries = answers.slice(0, 20);
+    expect(retries.map((r) => r.status)).toEqual(Array(20).fill(202));
+    expect(new Set(retries.map((r) => r.json.attempt))).toEqual(new Set([2]));
+    expect(retries.filter((r) => r.json.started)).toHaveLength(1);
+    expect(retries.reduce((sum, r) => sum + r.json.requeued, 0)).toBe(6);
+    for (const read of answers.slice(20)) {
+      if (read.json.attempt === 2) expect(read.json.status).not.toBe('completed');
+      if (read.json.attempt === 1) expect(read.json.status).toBe('completed_with_errors');
+    }
+    const again = await t.waitForJob(job.jobId);
+    expect(again).toMatchObject({ status: 'completed_with_errors', failed: 6, pending: 0, attempt: 2 });
+    await t.stack.bulk.workerSource!.drained(60_000);
+    for (let i = 0; i < 6; i++) expect(wireCount('GET', `/users/missing20-${i}`, () => true, 404)).toBe(2);
+  }, 90_000);
+
   it('estimates a dry run without queuing anything', async () => {
     const res = await t.request('POST', '/bulk/create_update_user', {
       items: [...users(300, 'dry'), { x: 1 }],
