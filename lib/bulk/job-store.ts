@@ -8,6 +8,7 @@ import {
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
+  ScanCommand,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -15,13 +16,17 @@ import type { OwnerId } from '../auth/ownership.ts';
 import { isConditionFailure, TableStore } from './dynamo.ts';
 import {
   type Counted,
+  INPUT_PREFIX,
   ITEM_PREFIX,
   type ItemError,
   type ItemRecord,
   type ItemState,
+  idempotencyKey,
+  inputKey,
   itemKey,
   type JobRecord,
   jobKey,
+  type StoredInput,
 } from './records.ts';
 import { FAILURES_INDEX } from './tables.ts';
 
@@ -70,6 +75,9 @@ export interface ChunkSignature {
   /** sha256 (base64url) of the JSON of the chunk's items. */
   hash: string;
 }
+
+/** A stored input record's items, well under DynamoDB's 400 KB item limit. */
+const MAX_INPUT_PART_BYTES = 300 * 1024;
 
 export class JobStore extends TableStore {
   async getJob(jobId: string, consistent = true): Promise<JobRecord | undefined> {
@@ -166,6 +174,139 @@ export class JobStore extends TableStore {
       return { kind: 'replay', job, queued: job[`queued_${c.offset}`] === true };
     }
     return { kind: 'conflict', reason: job.final ? 'closed' : 'offset', job };
+  }
+
+  /**
+   * Keeps a chunk's accepted items in a few records (each under DynamoDB's 400 KB), written before
+   * they are queued: the queue may lose them (a purge, a local restart) and `recover` queues the
+   * pending ones again from here. A replay writes the same records again.
+   */
+  async putInputs(
+    jobId: string,
+    offset: number,
+    items: readonly StoredInput[],
+    expiresAt: number,
+  ): Promise<void> {
+    const parts: string[] = [];
+    let current: string[] = [];
+    let bytes = 0;
+    for (const item of items) {
+      const json = JSON.stringify(item);
+      if (current.length > 0 && bytes + Buffer.byteLength(json) > MAX_INPUT_PART_BYTES) {
+        parts.push(`[${current.join(',')}]`);
+        current = [];
+        bytes = 0;
+      }
+      current.push(json);
+      bytes += Buffer.byteLength(json) + 1;
+    }
+    if (current.length > 0) parts.push(`[${current.join(',')}]`);
+    await Promise.all(
+      parts.map((items, part) =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: inputKey(jobId, offset, part),
+            UpdateExpression: 'SET #items = :items, #expiresAt = :expiresAt',
+            ExpressionAttributeNames: { '#items': 'items', '#expiresAt': 'expiresAt' },
+            ExpressionAttributeValues: { ':items': items, ':expiresAt': expiresAt },
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** Every stored input of the job, in index order. */
+  async inputs(jobId: string): Promise<StoredInput[]> {
+    const out: StoredInput[] = [];
+    for await (const item of this.#queryPrefix(jobId, INPUT_PREFIX, ['items'])) {
+      out.push(...(JSON.parse(String(item.items)) as StoredInput[]));
+    }
+    return out.sort((a, b) => a.index - b.index);
+  }
+
+  /** The state of every item record of the job (what `recover` needs to tell pending from done). */
+  async itemStates(jobId: string): Promise<Map<number, Pick<ItemRecord, 'state' | 'attempt' | 'counted'>>> {
+    const states = new Map<number, Pick<ItemRecord, 'state' | 'attempt' | 'counted'>>();
+    for await (const item of this.#queryPrefix(jobId, ITEM_PREFIX, [
+      'index',
+      'state',
+      'attempt',
+      'counted',
+    ])) {
+      const { index, state, attempt, counted } = item as Pick<
+        ItemRecord,
+        'index' | 'state' | 'attempt' | 'counted'
+      >;
+      states.set(index, { state, attempt, counted });
+    }
+    return states;
+  }
+
+  /** Every record of the job under `prefix`, with only the `attributes` asked for. */
+  async *#queryPrefix(jobId: string, prefix: string, attributes: readonly string[]) {
+    const names = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', ...names },
+          ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':prefix': prefix },
+          ProjectionExpression: Object.keys(names).join(', '),
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      yield* page.Items ?? [];
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /**
+   * Every job record of the table (a Scan: for the local stack's recovery at start, never on a
+   * request path).
+   */
+  async allJobs(): Promise<JobRecord[]> {
+    const jobs: JobRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: '#sk = :job',
+          ExpressionAttributeNames: { '#sk': 'sk' },
+          ExpressionAttributeValues: { ':job': 'job' },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      jobs.push(...((page.Items ?? []) as JobRecord[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return jobs;
+  }
+
+  /** Whether an Idempotency-Key made this job before (and the job was registered). */
+  async idempotencyUsed(jobId: string): Promise<number | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: idempotencyKey(jobId), ConsistentRead: true }),
+    );
+    return typeof Item?.registeredAt === 'number' ? Item.registeredAt : undefined;
+  }
+
+  /** Notes that an Idempotency-Key made this job; kept with no expiry (a few dozen bytes per job). */
+  async markIdempotencyUsed(jobId: string, now: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: idempotencyKey(jobId),
+        UpdateExpression: 'SET #registeredAt = if_not_exists(#registeredAt, :now)',
+        ExpressionAttributeNames: { '#registeredAt': 'registeredAt' },
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
   }
 
   /** Every item of the chunk is on the queue: a replay need not send them again. */

@@ -78,3 +78,22 @@ export const itemKey = (jobId: string, index: number) => ({
   sk: `item#${String(index).padStart(10, '0')}`,
 });
 export const ITEM_PREFIX = 'item#';
+
+/** A chunk's accepted items, kept so that pending items can be queued again when messages are lost. */
+export const inputKey = (jobId: string, offset: number, part: number) => ({
+  pk: `job#${jobId}`,
+  sk: `input#${String(offset).padStart(10, '0')}#${String(part).padStart(4, '0')}`,
+});
+export const INPUT_PREFIX = 'input#';
+
+/** One stored item input: its index in the job and its validated parameters. */
+export interface StoredInput {
+  index: number;
+  input: Record<string, unknown>;
+}
+
+/**
+ * That a job was made for an Idempotency-Key, kept without expiry in its own partition: when the
+ * job's records are gone (expired), the key is refused instead of running every item again.
+ */
+export const idempotencyKey = (jobId: string) => ({ pk: `idem#${jobId}`, sk: 'idem' });

@@ -173,6 +173,17 @@ export class BulkService {
       const existing = await this.#d.store.getJob(jobId);
       if (!existing || !isCreatedBy(existing, key)) throw notFound(jobId);
     }
+    const keyed = idempotencyKey !== undefined && request.jobId === undefined;
+    if (keyed) {
+      const usedAt = await this.#d.store.idempotencyUsed(jobId);
+      if (usedAt !== undefined && !(await this.#d.store.getJob(jobId))) {
+        throw new HttpError(
+          409,
+          'idempotency_key_expired',
+          `This Idempotency-Key made job ${jobId} on ${new Date(usedAt).toISOString()}, whose records have expired; its items are not run again. Send a new Idempotency-Key to run them again.`,
+        );
+      }
+    }
     const outcome = await this.#d.store.registerChunk({
       jobId,
       operation: op.name,
@@ -212,8 +223,11 @@ export class BulkService {
         `Job ${jobId} expects its next chunk at offset ${outcome.job.nextOffset}`,
       );
     }
+    if (keyed && outcome.kind === 'created') await this.#d.store.markIdempotencyUsed(jobId, now);
     const alreadyQueued = outcome.kind === 'replay' && outcome.queued;
     if (!alreadyQueued && accepted.length > 0) {
+      // Kept before queueing: a lost message is queued again from here (`recover`).
+      await this.#d.store.putInputs(jobId, request.offset, accepted, this.#d.store.expiresAt(now));
       try {
         await this.#d.queue.sendAll(
           accepted.map(({ index, input }) => ({
@@ -412,6 +426,76 @@ export class BulkService {
       'job_conflict',
       `Job ${jobId} changed during every try; call retry-failed again`,
     );
+  }
+
+  /**
+   * Queues again every item of the job that has not finished its current attempt, from the stored
+   * inputs: after a queue purge, a lost message or a local restart. Safe to call any time: the
+   * claims let each item run once per attempt, and a duplicate message is acknowledged unrun.
+   */
+  async recover(jobId: string, key: ApiKeyRecord) {
+    const job = await this.#visibleJob(jobId, key, 'retry');
+    return { jobId, attempt: job.attempt, requeued: await this.requeuePending(job) };
+  }
+
+  /** Every unfinished job of the table, queued again (the local stack runs this at start). */
+  async recoverAll(): Promise<{ jobs: number; requeued: number }> {
+    let jobs = 0;
+    let requeued = 0;
+    for (const job of await this.#d.store.allJobs()) {
+      if (!job.retry && job.final && job.succeeded + job.failed >= job.total) continue;
+      jobs++;
+      requeued += await this.requeuePending(job);
+    }
+    return { jobs, requeued };
+  }
+
+  async requeuePending(job: JobRecord): Promise<number> {
+    const { jobId } = job;
+    const [inputs, states] = await Promise.all([
+      this.#d.store.inputs(jobId),
+      this.#d.store.itemStates(jobId),
+    ]);
+    const messages = [];
+    for (const { index, input } of inputs) {
+      const item = states.get(index);
+      let attempt: number;
+      if (!item) attempt = job.attempt;
+      else if (item.state === 'queued' || item.state === 'in_progress') attempt = item.attempt;
+      // retry-failed queues every failed item of older attempts into the current one.
+      else if (item.state === 'failed' && item.attempt < job.attempt) attempt = job.attempt;
+      // Finished, but a worker died before counting it: a message of its attempt finds it done and counts it.
+      else if (item.counted !== item.state) attempt = item.attempt;
+      else continue;
+      messages.push({
+        id: String(index),
+        body: encodeItemMessage({
+          jobId,
+          index,
+          attempt,
+          operation: job.operation,
+          workspace: job.workspace,
+          input,
+        }),
+      });
+    }
+    try {
+      await this.#d.queue.sendAll(messages);
+    } catch (error) {
+      if (!(error instanceof QueueSendError)) throw error;
+      throw new HttpError(
+        503,
+        'queue_unavailable',
+        `Job ${jobId}: the queue refused some items; call recover again (nothing runs twice)`,
+        { cause: error },
+      );
+    }
+    for (const name of Object.keys(job)) {
+      const chunk = /^chunk_(\d+)$/.exec(name);
+      if (chunk && job[`queued_${Number(chunk[1])}`] !== true)
+        await this.#d.store.markChunkQueued(jobId, Number(chunk[1]));
+    }
+    return messages.length;
   }
 
   async #requeueFailed(job: JobRecord, attempt: number, holder: string): Promise<number> {

@@ -177,6 +177,15 @@ export class BulkApiClient {
     });
   }
 
+  /** Queues the job's pending items again (safe to repeat: each item runs once per attempt). */
+  recover(jobId: string, signal?: AbortSignal): Promise<RetryFailedResponse> {
+    return this.#call('POST', `bulk/jobs/${encodeURIComponent(jobId)}/recover`, {
+      body: {},
+      retry: 'transient',
+      signal,
+    });
+  }
+
   /** Any read-only endpoint (a path relative to the base URL), retried like the job reads. */
   async getJson<T>(path: string): Promise<T> {
     return this.#call('GET', path, { retry: 'transient' });

@@ -2,7 +2,7 @@
  * `intercom-actions bulk ...`: bulk jobs through the deployed (or local) HTTP API, from a JSONL or CSV
  * file of any size.
  */
-import { failuresCommand, retryCommand, statusCommand } from './bulk/job-commands.ts';
+import { failuresCommand, recoverCommand, retryCommand, statusCommand } from './bulk/job-commands.ts';
 import type { BulkIo } from './bulk/session.ts';
 import { submitCommand } from './bulk/submit-command.ts';
 
@@ -28,6 +28,8 @@ const JOB_USAGE = {
     'intercom-actions bulk failures <jobId> [--out FILE]\n    every failed item ({index, attempt, error, input}) as JSONL, on stdout or into FILE',
   retry:
     'intercom-actions bulk retry <jobId> [--no-wait] [--failures FILE] [--interval-ms MS]\n    requeue the failed items as a new attempt, then watch the job to the end',
+  recover:
+    'intercom-actions bulk recover <jobId>\n    queue again the items that have not finished (after a queue purge or lost messages); safe to repeat',
 };
 
 const CONNECTION_HELP = `Every command takes --url URL (env INTERCOM_ACTIONS_URL, default http://127.0.0.1:3000) and --key KEY
@@ -47,6 +49,7 @@ export const BULK_HELP = [
   JOB_USAGE.status,
   JOB_USAGE.failures,
   JOB_USAGE.retry,
+  JOB_USAGE.recover,
   '',
   CONNECTION_HELP,
   '',
@@ -54,7 +57,7 @@ export const BULK_HELP = [
 ].join('\n');
 
 function isJobCommand(word: string | undefined): word is keyof typeof JOB_USAGE {
-  return word === 'status' || word === 'failures' || word === 'retry';
+  return word === 'status' || word === 'failures' || word === 'retry' || word === 'recover';
 }
 
 export async function bulkCommand(words: readonly string[], io: BulkIo): Promise<number> {
@@ -74,6 +77,8 @@ export async function bulkCommand(words: readonly string[], io: BulkIo): Promise
       return failuresCommand(rest, io);
     case 'retry':
       return retryCommand(rest, io);
+    case 'recover':
+      return recoverCommand(rest, io);
     default:
       return submitCommand(words, io);
   }

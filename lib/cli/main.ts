@@ -37,7 +37,7 @@ Usage:
   intercom-actions workspace set|list ...              Intercom workspaces of a deployed stack
   intercom-actions bulk <operation> --file items.jsonl|items.csv [--dry-run] ...
                                                        run a file of items as a bulk job through the HTTP API
-  intercom-actions bulk status|failures|retry <jobId>  a bulk job's progress, failed items, retry (see bulk --help)
+  intercom-actions bulk status|failures|retry|recover <jobId>  a bulk job's progress, failed items, retry, requeue (see bulk --help)
   intercom-actions automations validate|log ...        check a rules file; the automation run log (see automations --help)
   intercom-actions --help
 

@@ -85,6 +85,9 @@ export function createBulkHandler(
         const next = event.queryStringParameters?.next;
         return jsonResponse(200, withId(await service.failures(jobIdOf(event), key, pageLimit(event), next)));
       }
+      if (route === 'POST /bulk/jobs/{jobId}/recover') {
+        return jsonResponse(202, withId(await service.recover(jobIdOf(event), key)));
+      }
       if (route === 'POST /bulk/jobs/{jobId}/retry-failed') {
         return jsonResponse(202, withId(await service.retryFailed(jobIdOf(event), key)));
       }

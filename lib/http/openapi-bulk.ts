@@ -196,12 +196,41 @@ export function bulkPaths(errorResponses: () => Record<string, unknown>): Record
               jobId: { type: 'string' },
               attempt: { type: 'integer' },
               requeued: { type: 'integer' },
+              started: {
+                type: 'boolean',
+                description:
+                  'true for the one call that started (or resumed) the attempt; false for calls that raced with it and got its attempt',
+              },
             },
           }),
         },
         '409': {
-          description: '`job_not_retryable`: the job is not completed with errors',
+          description:
+            '`job_not_retryable`: the job is not completed with errors; `job_conflict`: the job kept changing under the call',
           ...json(ref('Error')),
+        },
+        ...errorResponses(),
+      },
+    },
+  };
+  paths['/bulk/jobs/{jobId}/recover'] = {
+    post: {
+      operationId: 'bulk_job_recover',
+      tags: ['bulk'],
+      description:
+        "Queues again, from the inputs stored with the job, every item that has not finished its current attempt: after a queue purge, a lost message or a restart of the local stack. Safe to repeat: each item still runs once per attempt. Needs the `bulk` scope and the operation's scope.",
+      parameters: [jobIdParameter],
+      responses: {
+        '202': {
+          description: 'The pending items are queued again',
+          ...json({
+            type: 'object',
+            properties: {
+              jobId: { type: 'string' },
+              attempt: { type: 'integer' },
+              requeued: { type: 'integer' },
+            },
+          }),
         },
         ...errorResponses(),
       },

@@ -41,6 +41,7 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/bulk/jobs/{jobId}', target: 'bulk' },
   { method: 'GET', path: '/bulk/jobs/{jobId}/failures', target: 'bulk' },
   { method: 'POST', path: '/bulk/jobs/{jobId}/retry-failed', target: 'bulk' },
+  { method: 'POST', path: '/bulk/jobs/{jobId}/recover', target: 'bulk' },
   // Intercom signs its notifications instead of sending an API key.
   { method: 'POST', path: '/webhooks/intercom', target: 'webhooks', public: true },
   { method: 'GET', path: '/automations/runs', target: 'automations' },

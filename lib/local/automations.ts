@@ -33,6 +33,8 @@ export interface LocalAutomations {
   workerSource: SqsEventSource | undefined;
   /** Points the embedded sandbox's webhooks at the local intake. */
   subscribeSandbox(sandboxUrl: string, intakeUrl: string, secret: string): Promise<void>;
+  /** Queues again the notifications received but not done (after a restart on kept data); how many. */
+  recoverNotifications(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,17 @@ export async function startLocalAutomations(
       });
       if (!res.ok)
         throw new Error(`The sandbox refused the webhook subscription: ${res.status} ${await res.text()}`);
+    },
+    async recoverNotifications() {
+      // The FIFO emulator keeps nothing across a restart; the table keeps each queued message until done.
+      const { documentClient } = await import('../bulk/aws.ts');
+      const { WorkQueue } = await import('../bulk/queue.ts');
+      const { NotificationStore } = await import('../webhooks/store.ts');
+      const store = new NotificationStore(documentClient(), tableName, 30);
+      const queueOf = new WorkQueue(emulators.sqs, queue.queueUrl);
+      const messages = await store.unfinishedMessages();
+      for (const m of messages) await queueOf.sendOrdered(m.body, m.group, m.dedupe);
+      return messages.length;
     },
     async close() {
       await local.workerSource?.stop();

@@ -17,6 +17,8 @@ import { type SqsEventSource, type SqsHandler, startSqsEventSource } from './sqs
 export interface LocalBulkOptions {
   sqsPort?: number;
   dynamodbPort?: number;
+  /** Keeps the tables on disk here across restarts (`npm start`); in memory when absent (tests). */
+  dataDir?: string;
   /** The worker function's timeout; the queue's visibility timeout is 6x it, as deployed. */
   workerTimeoutMs?: number;
   /** Overrides the 6x rule (tests shorten redelivery after a crash). */
@@ -34,6 +36,8 @@ export interface LocalBulk {
   /** Starts feeding the worker; call after the environment is complete (the handler reads it at import). */
   startWorker(handler?: SqsHandler): Promise<SqsEventSource>;
   workerSource: SqsEventSource | undefined;
+  /** Queues again the pending items of every unfinished job (after a restart on kept data). */
+  recoverJobs(): Promise<{ jobs: number; requeued: number }>;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,7 @@ export async function startLocalBulk(
   const emulators = await startEmulators({
     ...(options.sqsPort !== undefined ? { sqsPort: options.sqsPort } : {}),
     ...(options.dynamodbPort !== undefined ? { dynamodbPort: options.dynamodbPort } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   try {
     const workerTimeoutMs = options.workerTimeoutMs ?? 60_000;
@@ -89,6 +94,13 @@ export async function startLocalBulk(
           functionName: 'intercom-actions-bulk-worker',
         });
         return local.workerSource;
+      },
+      async recoverJobs() {
+        // The queue emulator keeps nothing across a restart; the tables do: queue again what is pending.
+        const { bulkParts, bulkSettings } = await import('../bulk/index.ts');
+        const { BulkService } = await import('../bulk/service.ts');
+        const service = new BulkService({ ...bulkParts(bulkSettings(env)), validators: {} });
+        return service.recoverAll();
       },
       async close() {
         await local.workerSource?.stop();

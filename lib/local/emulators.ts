@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -20,6 +21,8 @@ export interface EmulatorOptions {
   sqsPort?: number;
   dynamodbPort?: number;
   host?: string;
+  /** Keeps DynamoDB's data in this folder (LevelDB) across restarts; in memory when absent. */
+  dataDir?: string;
 }
 
 export interface Emulators {
@@ -55,7 +58,12 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     await listen(sqsServer, options.sqsPort ?? 0, host);
     // Queue URLs embed this port.
     service.PORT = (sqsServer.address() as AddressInfo).port;
-    const dynamodbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const dynamodbServer = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}),
+    });
     servers.push(dynamodbServer);
     await listen(dynamodbServer, options.dynamodbPort ?? 0, host);
 

@@ -20,6 +20,11 @@ export interface LocalStackOptions {
   env?: NodeJS.ProcessEnv;
   /** The queue, tables and worker of bulk jobs. */
   bulk?: LocalBulkOptions;
+  /**
+   * Keeps the tables (jobs, notifications, runs) in this folder, and resumes unfinished work from it
+   * at start: `npm start` uses `.local-data`. In memory when absent.
+   */
+  dataDir?: string;
   /** The webhook queue, table and automation worker. */
   automations?: LocalAutomationsOptions;
 }
@@ -35,6 +40,8 @@ export interface LocalStack {
   bulk: LocalBulk;
   automations: LocalAutomations;
   generated: { apiKey: boolean; webhookSecret: boolean };
+  /** What was queued again at start from kept data. */
+  recovered: { jobs: number; items: number; notifications: number };
   close(): Promise<void>;
 }
 
@@ -83,7 +90,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
   try {
-    const bulk = await startLocalBulk(env, options.bulk);
+    const bulk = await startLocalBulk(env, {
+      ...options.bulk,
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    });
     closers.unshift(() => bulk.close());
     const automations = await startLocalAutomations(env, bulk.emulators, options.automations);
     closers.unshift(() => automations.close());
@@ -92,6 +102,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const handlers = await loadHandlers();
     await bulk.startWorker();
     await automations.startWorker();
+    const jobs = await bulk.recoverJobs();
+    const notifications = await automations.recoverNotifications();
     const server = await startLocalServer({
       handlers,
       port: options.port ?? Number(env.PORT ?? 3000),
@@ -111,6 +123,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bulk,
       automations,
       generated,
+      recovered: { jobs: jobs.jobs, items: jobs.requeued, notifications },
       close: async () => {
         for (const close of closers) await close();
       },

@@ -1,10 +1,17 @@
 /** `npm start`: the local stack until Ctrl-C. */
+import { resolve } from 'node:path';
 import { RuleValidationError } from '../automations/index.ts';
 import { ConfigError } from '../config/parse.ts';
 import { startLocalStack } from './stack.ts';
 
 try {
+  // Jobs, notifications and runs are kept on disk and resumed at the next start; `none` keeps them in memory.
+  const dataDir =
+    process.env.LOCAL_DATA_DIR === 'none' ? undefined : resolve(process.env.LOCAL_DATA_DIR || '.local-data');
+  const workerTimeoutSeconds = Number(process.env.LOCAL_WORKER_TIMEOUT_SECONDS) || undefined;
   const stack = await startLocalStack({
+    ...(dataDir ? { dataDir } : {}),
+    ...(workerTimeoutSeconds ? { bulk: { workerTimeoutMs: workerTimeoutSeconds * 1000 } } : {}),
     onRequest: ({ method, path, status, ms, requestId }) =>
       console.log(`${new Date().toISOString()} ${method} ${path} ${status} ${ms}ms ${requestId}`),
   });
@@ -18,6 +25,7 @@ try {
     ...(stack.generated.webhookSecret
       ? [`Webhook secret (generated; set INTERCOM_WEBHOOK_SECRET): ${stack.webhookSecret}`]
       : []),
+    `Data: ${dataDir ? `${dataDir} (delete it to start fresh)` : 'in memory (LOCAL_DATA_DIR=none)'}${stack.recovered.jobs + stack.recovered.notifications > 0 ? `; resumed ${stack.recovered.jobs} unfinished job(s) (${stack.recovered.items} item(s) queued again) and ${stack.recovered.notifications} notification(s)` : ''}`,
     `Webhooks: ${stack.url}/webhooks/intercom (the sandbox sends its notifications there); rules: ${stack.automations.rulesFile ?? 'none (set AUTOMATIONS_FILE)'}`,
     '',
     'Try:',

@@ -198,6 +198,10 @@ export async function receiveWebhook(
   await deps.queue.sendOrdered(messageBody, group, dedupe);
   // Marked received only once queued, by a conditional write: of two deliveries racing past isKnown,
   // one is "queued", the other a duplicate (its message was dropped by the FIFO deduplication id).
-  const first = await deps.store.markReceived(workspace.name, notification.id, notification.topic, now());
+  const first = await deps.store.markReceived(workspace.name, notification.id, notification.topic, now(), {
+    body: messageBody,
+    group,
+    dedupe,
+  });
   return { kind: first ? 'queued' : 'duplicate', ...base };
 }

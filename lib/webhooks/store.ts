@@ -3,7 +3,7 @@
  * notification, whatever SQS and Intercom redeliver), each action's outcome (a retried notification
  * skips what already ran), the run log, and the loop guard's counters.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, TableStore } from '../bulk/dynamo.ts';
 import { type ActionResult, type NotificationRun, notificationKey } from './records.ts';
 
@@ -35,14 +35,22 @@ export class NotificationStore extends TableStore {
    * claim the record first): false when another delivery marked it already. Never touches the
    * worker's state.
    */
-  async markReceived(workspace: string, id: string, topic: string, now: number): Promise<boolean> {
+  async markReceived(
+    workspace: string,
+    id: string,
+    topic: string,
+    now: number,
+    /** The queued message, kept until the notification is done: a lost message is queued again from it. */
+    queued?: { body: string; group: string; dedupe: string },
+  ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: notificationKey(workspace, id),
           UpdateExpression:
-            'SET #queuedAt = :now, #receivedAt = if_not_exists(#receivedAt, :now), #topic = :topic, #workspace = :ws, #expiresAt = if_not_exists(#expiresAt, :exp)',
+            'SET #queuedAt = :now, #receivedAt = if_not_exists(#receivedAt, :now), #topic = :topic, #workspace = :ws, #expiresAt = if_not_exists(#expiresAt, :exp)' +
+            (queued ? ', #message = :message' : ''),
           ConditionExpression: 'attribute_not_exists(#queuedAt)',
           ExpressionAttributeNames: {
             '#queuedAt': 'queuedAt',
@@ -50,12 +58,14 @@ export class NotificationStore extends TableStore {
             '#topic': 'topic',
             '#workspace': 'workspace',
             '#expiresAt': 'expiresAt',
+            ...(queued ? { '#message': 'message' } : {}),
           },
           ExpressionAttributeValues: {
             ':now': now,
             ':topic': topic,
             ':ws': workspace,
             ':exp': this.expiresAt(now),
+            ...(queued ? { ':message': queued } : {}),
           },
         }),
       );
@@ -139,8 +149,13 @@ export class NotificationStore extends TableStore {
       new UpdateCommand({
         TableName: this.table,
         Key: notificationKey(run.workspace, run.notificationId),
-        UpdateExpression: 'SET #state = :done, #run = :run REMOVE #lease',
-        ExpressionAttributeNames: { '#state': 'state', '#run': 'run', '#lease': 'leaseUntil' },
+        UpdateExpression: 'SET #state = :done, #run = :run REMOVE #lease, #message',
+        ExpressionAttributeNames: {
+          '#state': 'state',
+          '#run': 'run',
+          '#lease': 'leaseUntil',
+          '#message': 'message',
+        },
         ExpressionAttributeValues: { ':done': 'done', ':run': run },
       }),
     );
@@ -155,6 +170,33 @@ export class NotificationStore extends TableStore {
         },
       }),
     );
+  }
+
+  /**
+   * The queued messages of notifications not done yet (a Scan: for the local stack's recovery at
+   * start, never on a request path).
+   */
+  async unfinishedMessages(): Promise<Array<{ body: string; group: string; dedupe: string }>> {
+    const messages: Array<{ body: string; group: string; dedupe: string }> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression:
+            'attribute_exists(#message) AND (attribute_not_exists(#state) OR #state <> :done)',
+          ExpressionAttributeNames: { '#message': 'message', '#state': 'state' },
+          ExpressionAttributeValues: { ':done': 'done' },
+          ProjectionExpression: '#message',
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? [])
+        messages.push(item.message as { body: string; group: string; dedupe: string });
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return messages;
   }
 
   async getRun(workspace: string, id: string): Promise<NotificationRun | undefined> {

@@ -16,10 +16,11 @@ import {
 
 const CONNECTION = ['url', 'key'];
 
-export const JOB_COMMAND_FLAGS: Readonly<Record<'status' | 'failures' | 'retry', FlagSpec>> = {
+export const JOB_COMMAND_FLAGS: Readonly<Record<'status' | 'failures' | 'retry' | 'recover', FlagSpec>> = {
   status: { values: [...CONNECTION, 'interval-ms', 'failures'], switches: ['watch'] },
   failures: { values: [...CONNECTION, 'out'], switches: [] },
   retry: { values: [...CONNECTION, 'interval-ms', 'failures'], switches: ['no-wait'] },
+  recover: { values: [...CONNECTION], switches: [] },
 };
 
 function jobIdOf(parsed: ParsedWords, command: string): string {
@@ -91,5 +92,14 @@ export function retryCommand(words: readonly string[], io: BulkIo): Promise<numb
     }
     io.err(`Requeued ${answer.requeued} item(s) as attempt ${answer.attempt} of job ${jobId}`);
     return watchToEnd(io, parsed, jobId);
+  });
+}
+
+export function recoverCommand(words: readonly string[], io: BulkIo): Promise<number> {
+  const parsed = parseWords(words, JOB_COMMAND_FLAGS.recover);
+  const jobId = jobIdOf(parsed, 'recover');
+  return withApiErrors(io, async () => {
+    printJson(io, await apiClient(parsed, io).recover(jobId));
+    return EXIT_OK;
   });
 }
