@@ -22,6 +22,8 @@ export interface DeploymentSettings {
   stage: string;
   /** Intercom API version for workspaces that do not set their own. */
   apiVersion: string;
+  /** The workspaces document's `default`: where keys that name no workspace act. */
+  defaultWorkspace: string;
   /** CORS origins; none (the default) disables CORS. */
   allowedOrigins: string[];
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -45,6 +47,11 @@ export function deploymentSettings(node: Node, defaults: { rulesFile?: string } 
   const apiVersion = textFrom(node, 'apiVersion') ?? '1.4';
   if (!['1.0', '1.1', '1.2', '1.3', '1.4'].includes(apiVersion))
     throw new Error(`context "apiVersion" must be 1.0-1.4: ${apiVersion}`);
+  const defaultWorkspace = textFrom(node, 'defaultWorkspace') ?? 'default';
+  if (!/^[\w.-]{1,64}$/.test(defaultWorkspace))
+    throw new Error(
+      `context "defaultWorkspace" must be a workspace name (letters, digits, . _ -): ${defaultWorkspace}`,
+    );
   const logLevel = (textFrom(node, 'logLevel') ?? 'INFO').toUpperCase();
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel))
     throw new Error(`context "logLevel" must be DEBUG, INFO, WARN or ERROR`);
@@ -59,6 +66,7 @@ export function deploymentSettings(node: Node, defaults: { rulesFile?: string } 
           .filter(Boolean)
       : [],
     logLevel: logLevel as DeploymentSettings['logLevel'],
+    defaultWorkspace,
     throttle: {
       rateLimit: numberFrom(node, 'throttleRate', 100, 1, 100_000, false),
       burstLimit: numberFrom(node, 'throttleBurst', 200, 1, 100_000),

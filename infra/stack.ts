@@ -57,6 +57,8 @@ export class IntercomActionsStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
       INTERCOM_VERSION: settings.apiVersion,
+      // Keys that name no workspace belong to this one, also in functions that cannot read the workspaces secret.
+      DEFAULT_WORKSPACE: settings.defaultWorkspace,
     };
     this.bulk = new BulkJobs(this, 'Bulk', {
       settings: settings.bulk,
