@@ -308,6 +308,77 @@ describe('attempts', () => {
   });
 });
 
+describe('the retry lease', () => {
+  it('lets one call start an attempt, answers racers with it, and lets a later call resume a lapsed lease', async () => {
+    const id = jobId();
+    await store.registerChunk({
+      jobId: id,
+      operation: 'create_update_user',
+      workspace: 'default',
+      ownerId: 'key:k1',
+      createdBy: 'k1',
+      offset: 0,
+      size: 2,
+      accepted: 2,
+      final: true,
+      hash: 'test',
+      now: clock.now,
+      expiresAt: store.expiresAt(clock.now),
+    });
+    const service = new BulkService({
+      store,
+      queue: queue as never,
+      governor: governor as never,
+      validators: {},
+      now,
+    });
+    const key = { id: 'k1', name: 'k1', workspace: 'default', scopes: ['bulk', 'write'] } as never;
+    const m = (index: number) => ({
+      jobId: id,
+      index,
+      attempt: 1,
+      operation: 'create_update_user',
+      workspace: 'default',
+      input: { body: { user_id: `lease-${index}` } },
+    });
+    client.refuse = () =>
+      new IntercomHttpError({
+        status: 400,
+        intercomCode: 'parameter_invalid',
+        message: 'bad',
+        retryable: false,
+      });
+    await deliver(record(m(0)), record(m(1)));
+    client.refuse = undefined;
+    const seen = await store.getJob(id);
+    expect(await service.status(id, key)).toMatchObject({ status: 'completed_with_errors', failed: 2 });
+
+    // Counters that moved since the caller read them: the transition is refused.
+    expect(await store.startRetry(id, { ...seen!, failed: 1 }, 'stale', clock.now + 60_000, clock.now)).toBe(
+      false,
+    );
+    // A holder that dies after starting the attempt, before queueing anything.
+    expect(await store.startRetry(id, seen!, 'dies', clock.now + 60_000, clock.now)).toBe(true);
+    expect(await service.status(id, key)).toMatchObject({ status: 'running', attempt: 2 });
+    sent.length = 0;
+    expect(await service.retryFailed(id, key)).toEqual({
+      jobId: id,
+      attempt: 2,
+      requeued: 0,
+      started: false,
+    });
+    expect(sent).toHaveLength(0);
+
+    clock.now += 61_000;
+    expect(await service.retryFailed(id, key)).toEqual({ jobId: id, attempt: 2, requeued: 2, started: true });
+    expect(sent.map((s) => [s.index, s.attempt])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect((await store.getJob(id))?.retry).toBeUndefined();
+  });
+});
+
 describe('the rate governor', () => {
   it('gives delete_visitor two slots: its id lookup and the delete are two Intercom requests', async () => {
     const m = {
