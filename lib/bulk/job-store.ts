@@ -776,24 +776,10 @@ export class JobStore extends TableStore {
    */
   async countStates(jobId: string, attempt: number): Promise<Record<ItemState, number>> {
     const counts: Record<ItemState, number> = { queued: 0, in_progress: 0, succeeded: 0, failed: 0 };
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#state': 'state', '#attempt': 'attempt' },
-          ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':prefix': ITEM_PREFIX },
-          ProjectionExpression: '#state, #attempt',
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of (page.Items ?? []) as Array<{ state: ItemState; attempt: number }>) {
-        counts[item.state === 'failed' && item.attempt < attempt ? 'queued' : item.state]++;
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const item of this.#queryPrefix(jobId, ITEM_PREFIX, ['state', 'attempt'])) {
+      const { state, attempt: itemAttempt } = item as { state: ItemState; attempt: number };
+      counts[state === 'failed' && itemAttempt < attempt ? 'queued' : state]++;
+    }
     return counts;
   }
 

@@ -182,6 +182,11 @@ export function bulkPaths(errorResponses: () => Record<string, unknown>): Record
       },
     },
   };
+  const requeuedProperties = {
+    jobId: { type: 'string' },
+    attempt: { type: 'integer' },
+    requeued: { type: 'integer' },
+  };
   paths['/bulk/jobs/{jobId}/retry-failed'] = {
     post: {
       operationId: 'bulk_job_retry_failed',
@@ -193,9 +198,7 @@ export function bulkPaths(errorResponses: () => Record<string, unknown>): Record
           ...json({
             type: 'object',
             properties: {
-              jobId: { type: 'string' },
-              attempt: { type: 'integer' },
-              requeued: { type: 'integer' },
+              ...requeuedProperties,
               started: {
                 type: 'boolean',
                 description:
@@ -223,14 +226,7 @@ export function bulkPaths(errorResponses: () => Record<string, unknown>): Record
       responses: {
         '202': {
           description: 'The pending items are queued again',
-          ...json({
-            type: 'object',
-            properties: {
-              jobId: { type: 'string' },
-              attempt: { type: 'integer' },
-              requeued: { type: 'integer' },
-            },
-          }),
+          ...json({ type: 'object', properties: requeuedProperties }),
         },
         ...errorResponses(),
       },

@@ -233,23 +233,28 @@ describe('a create_note whose answer was lost', () => {
   });
 });
 
+/** A one-chunk create_update_user job of `size` items, created by the key `k1`. */
+async function registerJob(id: string, size: number) {
+  await store.registerChunk({
+    jobId: id,
+    operation: 'create_update_user',
+    workspace: 'default',
+    ownerId: 'key:k1',
+    createdBy: 'k1',
+    offset: 0,
+    size,
+    accepted: size,
+    final: true,
+    hash: 'test',
+    now: clock.now,
+    expiresAt: store.expiresAt(clock.now),
+  });
+}
+
 describe('attempts', () => {
   it('never re-runs a succeeded item for a newer attempt, nor counts an item a newer attempt re-runs', async () => {
     const id = jobId();
-    await store.registerChunk({
-      jobId: id,
-      operation: 'create_update_user',
-      workspace: 'default',
-      ownerId: 'key:k1',
-      createdBy: 'k1',
-      offset: 0,
-      size: 2,
-      accepted: 2,
-      final: true,
-      hash: 'test',
-      now: clock.now,
-      expiresAt: store.expiresAt(clock.now),
-    });
+    await registerJob(id, 2);
     const service = new BulkService({
       store,
       queue: queue as never,
@@ -311,20 +316,7 @@ describe('attempts', () => {
 describe('the retry lease', () => {
   it('lets one call start an attempt, answers racers with it, and lets a later call resume a lapsed lease', async () => {
     const id = jobId();
-    await store.registerChunk({
-      jobId: id,
-      operation: 'create_update_user',
-      workspace: 'default',
-      ownerId: 'key:k1',
-      createdBy: 'k1',
-      offset: 0,
-      size: 2,
-      accepted: 2,
-      final: true,
-      hash: 'test',
-      now: clock.now,
-      expiresAt: store.expiresAt(clock.now),
-    });
+    await registerJob(id, 2);
     const service = new BulkService({
       store,
       queue: queue as never,
