@@ -137,8 +137,9 @@ function checkShape(payload: unknown): Notification {
   if (typeof item !== 'object' || item === null || Array.isArray(item))
     problems.push({ path: '/data/item', message: 'must be an object' });
   // Nesting past 64 levels would overflow JSON.stringify when queued (a 500); a lone surrogate is
-  // not valid Unicode, and SQS refuses it.
-  const issue = problems.length === 0 ? jsonShapeIssue(n) : undefined;
+  // not valid Unicode, and SQS refuses it; a non-finite number would be queued as null, so a rule
+  // copying it would clear a field. Large integers are kept: the rule that copies one fails instead.
+  const issue = problems.length === 0 ? jsonShapeIssue(n, { numbers: 'finite' }) : undefined;
   if (issue) problems.push(issue);
   if (problems.length > 0)
     throw new HttpError(400, 'validation_failed', 'Not an Intercom notification', { details: problems });

@@ -164,6 +164,24 @@ describe('bulk errors', () => {
     expect(typeof res.json.error.requestId).toBe('string');
   });
 
+  it('refuses an item with a number JSON cannot carry exactly: 400 validation_failed with its path', async () => {
+    for (const [value, message] of [
+      ['1e309', 'is a number too large for JSON (it would be sent as null)'],
+      [
+        '9007199254740993',
+        'is a number beyond ±9007199254740991 (2^53-1), which cannot be sent exactly: send it as a string',
+      ],
+    ]) {
+      const res = await t.request(
+        'POST',
+        '/bulk/create_update_user',
+        `{"items":[{"body":{"user_id":"a"}},{"body":{"user_id":"b","custom_attributes":{"n":${value}}}}]}`,
+      );
+      expect([res.status, res.json.error.code]).toEqual([400, 'validation_failed']);
+      expect(res.json.error.details).toEqual([{ path: '/items/1/body/custom_attributes/n', message }]);
+    }
+  });
+
   it("hides another key's job as not_found", async () => {
     for (const path of [`/bulk/jobs/${doneJob}`, `/bulk/jobs/${doneJob}/failures`]) {
       const res = await t.request('GET', path, undefined, as(OTHER));

@@ -90,6 +90,55 @@ describe('the contract error table, row by row', () => {
     }
   });
 
+  it('400 validation_failed: a number JSON cannot carry exactly, anywhere in the body, is never sent', async () => {
+    const TOO_LARGE = 'is a number too large for JSON (it would be sent as null)';
+    const INEXACT =
+      'is a number beyond ±9007199254740991 (2^53-1), which cannot be sent exactly: send it as a string';
+    const attrs = (value: string) => `{"body":{"user_id":"n","custom_attributes":{"x":${value}}}}`;
+    for (const [operation, body, path, message] of [
+      ['create_update_user', attrs('1e309'), '/body/custom_attributes/x', TOO_LARGE],
+      ['create_update_user', attrs('-1e309'), '/body/custom_attributes/x', TOO_LARGE],
+      ['create_update_user', attrs('9007199254740993'), '/body/custom_attributes/x', INEXACT],
+      ['create_update_user', attrs('9007199254740992'), '/body/custom_attributes/x', INEXACT],
+      ['create_update_user', attrs('-9007199254740992'), '/body/custom_attributes/x', INEXACT],
+      ['create_update_user', attrs('1e+23'), '/body/custom_attributes/x', INEXACT],
+      ['create_update_user', attrs('1.5e300'), '/body/custom_attributes/x', INEXACT],
+      [
+        'create_tag',
+        '{"body":{"name":"x","users":[{"id":"1"},{"id":1e400}]}}',
+        '/body/users/1/id',
+        TOO_LARGE,
+      ],
+      ['list_companies', '{"tag_id":12345678901234567890}', '/tag_id', INEXACT],
+      ['list_users', '{"limit":1e999}', '/limit', TOO_LARGE],
+    ] as const) {
+      const res = await stack.invoke({
+        path: `/actions/${operation}`,
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      expectError(res, 400, 'validation_failed');
+      expect(res.json.error.details).toEqual([{ path, message }]);
+    }
+  });
+
+  it('numbers within 2^53-1 reach Intercom as written', async () => {
+    const attributes =
+      '{"max":9007199254740991,"min":-9007199254740991,"tenth":0.1,"id":123456789012,"small":1.5e-7,"zero":0}';
+    let sent = '';
+    stack.pool.intercept({ path: '/users', method: 'POST' }).reply((opts) => {
+      sent = String(opts.body);
+      return { statusCode: 200, data: { type: 'user', id: 'n' }, responseOptions: { headers: JSON_HEADERS } };
+    });
+    const res = await stack.invoke({
+      path: '/actions/create_update_user',
+      body: `{"body":{"user_id":"n","custom_attributes":${attributes}}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(sent).toBe(`{"user_id":"n","custom_attributes":${attributes}}`);
+  });
+
   it('400 validation_failed: a body that is not an object', async () => {
     for (const body of ['[]', '"x"', 'null', '42']) {
       const res = await stack.invoke({
