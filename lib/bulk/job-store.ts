@@ -18,6 +18,16 @@ import {
 } from './records.ts';
 import { FAILURES_INDEX } from './tables.ts';
 
+/**
+ * An item record as stored: a failed item's input is kept as the JSON text that was queued, because
+ * a DynamoDB map is not JSON (numbers only from 1e-130 to 1e126, nesting 32 deep): `retry-failed` must
+ * send what the first attempt sent. Records written before that hold a map, still read as one.
+ */
+function readItem(stored: Record<string, unknown> | undefined): ItemRecord | undefined {
+  if (stored === undefined || typeof stored.input !== 'string') return stored as ItemRecord | undefined;
+  return { ...stored, input: JSON.parse(stored.input) } as ItemRecord;
+}
+
 export interface ChunkRegistration {
   jobId: string;
   operation: string;
@@ -75,7 +85,7 @@ export class JobStore extends TableStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: itemKey(jobId, index), ConsistentRead: true }),
     );
-    return Item as ItemRecord | undefined;
+    return readItem(Item);
   }
 
   /**
@@ -235,7 +245,7 @@ export class JobStore extends TableStore {
           },
         }),
       );
-      return this.#claimed(Attributes as ItemRecord | undefined, attempt);
+      return this.#claimed(readItem(Attributes), attempt);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -272,7 +282,7 @@ export class JobStore extends TableStore {
           },
         }),
       );
-      return this.#claimed(Attributes as ItemRecord | undefined, attempt);
+      return this.#claimed(readItem(Attributes), attempt);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -366,7 +376,12 @@ export class JobStore extends TableStore {
             ':inProgress': 'in_progress',
             ':now': now,
             ...(failed
-              ? { ':error': outcome.error, ':input': outcome.input, ':jobId': jobId, ':index': index }
+              ? {
+                  ':error': outcome.error,
+                  ':input': JSON.stringify(outcome.input),
+                  ':jobId': jobId,
+                  ':index': index,
+                }
               : {}),
           },
         }),
@@ -514,7 +529,7 @@ export class JobStore extends TableStore {
       Limit: limit,
     };
     const { Items = [], LastEvaluatedKey } = await this.db.send(new QueryCommand(input));
-    const items = Items as ItemRecord[];
+    const items = Items.map((item) => readItem(item)!);
     return { items, last: LastEvaluatedKey ? items.at(-1)?.index : undefined };
   }
 
