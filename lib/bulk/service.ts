@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Operation } from '../catalog/types.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { HttpError } from '../http/errors.ts';
+import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
 import {
   normalizeInput,
   type ValidationIssue,
@@ -59,6 +60,7 @@ export interface BulkServiceDeps {
 
 const LIST_CONTROLS = ['resultsPath', 'limit', 'next'];
 export const MAX_FAILURES_PAGE = 1000;
+const FAILURES_CURSOR = 'bulk-failures';
 /** An item travels as one SQS message (256 KiB with our envelope) and is kept in DynamoDB (400 KB) when it fails. */
 export const MAX_ITEM_BYTES = 200 * 1024;
 /** How long a final job may sit short of its total before its items are counted one by one. */
@@ -304,12 +306,14 @@ export class BulkService {
     await this.#ownedJob(jobId, key);
     let after: number | undefined;
     if (next !== undefined) {
-      after = Number(Buffer.from(next, 'base64url').toString('utf8'));
-      if (!Number.isSafeInteger(after)) {
+      // A cursor names its job: one of another job (or anything else) is refused, not read as a position.
+      const cursor = decodeCursorToken(FAILURES_CURSOR, next, ['job', 'after']);
+      if (cursor?.job !== jobId || !Number.isSafeInteger(cursor.after) || (cursor.after as number) < 0) {
         throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
-          details: [{ path: '/next', message: 'is not a cursor this endpoint returned' }],
+          details: [{ path: '/next', message: "is not a cursor of this job's failures" }],
         });
       }
+      after = cursor.after as number;
     }
     const page = await this.#d.store.failures(jobId, limit, after);
     return {
@@ -319,7 +323,8 @@ export class BulkService {
         error: item.error as ItemError,
         input: item.input ?? {},
       })),
-      next: page.last === undefined ? null : Buffer.from(String(page.last)).toString('base64url'),
+      next:
+        page.last === undefined ? null : encodeCursorToken(FAILURES_CURSOR, { job: jobId, after: page.last }),
     };
   }
 

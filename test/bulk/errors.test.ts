@@ -1,5 +1,6 @@
 /** Every bad input to the bulk endpoints: exact status and error code, through the local stack. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { encodeCursor } from '../../lib/intercom/cursor.ts';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
 
 const NO_BULK = 'key-without-bulk-scope-0001';
@@ -228,10 +229,45 @@ describe('bulk errors', () => {
     ['limit=0', 'limit'],
     ['limit=1001', 'limit'],
     ['limit=abc', 'limit'],
+    ['limit=', 'limit'],
+    ['limit=1e2', 'limit'],
     ['next=not-a-cursor', 'next'],
+    ['next=', 'next'],
+    ['next=!!!', 'next'],
+    // The old format (base64url of the index): "0".
+    ['next=MA', 'next'],
   ])('failures?%s -> 400 validation_failed on /%s', async (query, field) => {
     const res = await t.request('GET', `/bulk/jobs/${doneJob}/failures?${query}`);
     expect(res.status).toBe(400);
     expect(res.json.error).toMatchObject({ code: 'validation_failed', details: [{ path: `/${field}` }] });
+  });
+
+  it("pages failures with its own cursors and refuses another job's, another endpoint's or a forged one", async () => {
+    const failing = async () => {
+      const submitted = await t.request('POST', '/bulk/get_user', {
+        items: [{ id: 'missing-cursor-0' }, { id: 'missing-cursor-1' }],
+      });
+      return (await t.waitForJob(submitted.json.jobId)).jobId as string;
+    };
+    const [a, b] = [await failing(), await failing()];
+    const first = await t.request('GET', `/bulk/jobs/${a}/failures?limit=1`);
+    expect(first.json.failures.map((f: any) => f.index)).toEqual([0]);
+    const second = await t.request('GET', `/bulk/jobs/${a}/failures?limit=1&next=${first.json.next}`);
+    expect(second.json.failures.map((f: any) => f.index)).toEqual([1]);
+    const forged = (fields: object) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+    for (const next of [
+      first.json.next,
+      forged({ k: 'bulk-failures', job: b, after: -1 }),
+      forged({ k: 'bulk-failures', job: b, after: '0' }),
+      forged({ job: b, after: 0 }),
+      forged({ k: 'automation-runs', ws: 'default', day: '2026-01-01' }),
+      encodeCursor('list_tags', { kind: 'offset', skip: 1 }),
+    ]) {
+      const res = await t.request('GET', `/bulk/jobs/${b}/failures?next=${next}`);
+      expect([res.status, res.json.error.code]).toEqual([400, 'validation_failed']);
+      expect(res.json.error.details).toEqual([
+        { path: '/next', message: "is not a cursor of this job's failures" },
+      ]);
+    }
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createWebhookHandler } from '../../lib/http/webhook-handler.ts';
+import { encodeCursor } from '../../lib/intercom/cursor.ts';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
 import { httpEvent, testContext } from '../helpers/events.ts';
 
@@ -220,17 +221,48 @@ describe('webhook intake configuration', () => {
 });
 
 describe('the run log', () => {
-  it('keeps a forged cursor within the retained days', async () => {
-    const forged = Buffer.from(JSON.stringify({ day: '9999-12-31' })).toString('base64url');
-    const res = await t.request('GET', `/automations/runs?next=${forged}`);
-    expect(res.status).toBe(200);
-    expect(Array.isArray(res.json.runs)).toBe(true);
+  it('pages with the cursors it returns, and refuses any other: 400 validation_failed on /next', async () => {
+    for (let i = 0; i < 2; i++) {
+      const b = JSON.stringify(notification(`notif_cursor-${i}`));
+      const signed = {
+        'content-type': 'application/json',
+        'x-hub-signature': `sha1=${hmac('sha1', 'new-secret-2026', b)}`,
+      };
+      expect((await post(b, signed)).status).toBe(200);
+    }
+    await t.stack.automations.workerSource!.drained(20_000);
+    const first = await t.request('GET', '/automations/runs?limit=1');
+    expect(first.json.runs).toHaveLength(1);
+    const second = await t.request('GET', `/automations/runs?limit=1&next=${first.json.next}`);
+    expect(second.status).toBe(200);
+    expect(second.json.runs[0].notificationId).not.toBe(first.json.runs[0].notificationId);
+
+    const token = (fields: object) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+    const today = new Date().toISOString().slice(0, 10);
+    for (const next of [
+      '',
+      '!!!',
+      `${first.json.next}!!!`,
+      token({ day: today }),
+      token({ k: 'automation-runs', ws: 'default', day: '9999-12-31' }),
+      token({ k: 'automation-runs', ws: 'default', day: '2026-02-30' }),
+      token({ k: 'automation-runs', ws: 'default', day: today, sk: '000000000000001#notif_x' }),
+      token({ k: 'automation-runs', ws: 'another-workspace', day: today }),
+      token({ k: 'bulk-failures', job: 'job_abcdefgh1234', after: 1 }),
+      encodeCursor('list_users', { kind: 'link', path: '/users?page=2', skip: 0 }),
+    ]) {
+      const res = await t.request('GET', `/automations/runs?next=${encodeURIComponent(next)}`);
+      expect([next, res.status, res.json.error?.code]).toEqual([next, 400, 'validation_failed']);
+      expect(res.json.error.details).toEqual([{ path: '/next', message: 'is not a cursor of this run log' }]);
+    }
   });
 
   it.each([
     ['no key', '/automations/runs', { authorization: '' }, 401, 'unauthorized'],
     ['limit 0', '/automations/runs?limit=0', {}, 400, 'validation_failed'],
     ['limit 201', '/automations/runs?limit=201', {}, 400, 'validation_failed'],
+    ['limit 1e1', '/automations/runs?limit=1e1', {}, 400, 'validation_failed'],
+    ['limit empty', '/automations/runs?limit=', {}, 400, 'validation_failed'],
     ['a bad cursor', '/automations/runs?next=abc', {}, 400, 'validation_failed'],
     ['an unknown notification', '/automations/runs/notif_unknown', {}, 404, 'not_found'],
   ])('%s', async (_name, path, headers, status, code) => {
