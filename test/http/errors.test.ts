@@ -241,6 +241,55 @@ describe('the contract error table, row by row', () => {
     expectError(res, 415, 'unsupported_media_type');
   });
 
+  it('415 unsupported_media_type: a charset other than UTF-8 (the body would be misread as UTF-8)', async () => {
+    for (const type of [
+      'application/json; charset=utf-16',
+      'application/json;charset=ISO-8859-1',
+      'application/json; charset="utf-16le"',
+      'application/json; charset=klingon',
+      'application/json; charset=utf-8; charset=utf-16',
+    ]) {
+      const res = await stack.invoke({
+        path: '/actions/get_user',
+        body: '{"id":"1"}',
+        headers: { 'content-type': type },
+      });
+      expectError(res, 415, 'unsupported_media_type');
+    }
+  });
+
+  it('UTF-8 however it is labelled, with or without a byte order mark; bytes that are not UTF-8 are 400 invalid_json', async () => {
+    const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+    const cases: Array<[string, string | Buffer, boolean]> = [
+      ['application/json; charset=utf-8', '{"id":"1"}', false],
+      ['application/json; charset="UTF-8"', '{"id":"1"}', false],
+      ['application/json;charset=utf8', '{"id":"1"}', false],
+      ['application/json', '\uFEFF{"id":"1"}', false],
+      ['application/json', Buffer.concat([BOM, Buffer.from('{"id":"1"}')]), true],
+    ];
+    stack.pool
+      .intercept({ path: '/users/1', method: 'GET' })
+      .reply(200, { type: 'user', id: '1' }, { headers: JSON_HEADERS })
+      .times(cases.length);
+    for (const [type, body, base64] of cases) {
+      const res = await stack.invoke({
+        path: '/actions/get_user',
+        body,
+        base64,
+        headers: { 'content-type': type },
+      });
+      expect([type, res.statusCode]).toEqual([type, 200]);
+    }
+    const latin1 = await stack.invoke({
+      path: '/actions/create_tag',
+      body: Buffer.from('{"body":{"name":"caf\xe9"}}', 'latin1'),
+      base64: true,
+      headers: { 'content-type': 'application/json' },
+    });
+    expectError(latin1, 400, 'invalid_json');
+    expect(latin1.json.error.message).toBe('The body is not valid UTF-8');
+  });
+
   it('4xx: any other Intercom 4xx passes through with its status and code', async () => {
     stack.pool
       .intercept({ path: '/users', method: 'POST' })

@@ -68,6 +68,38 @@ describe('webhook intake', () => {
     expect(res.status).toBe(200);
   });
 
+  it('415 for a signed body declared in a charset other than UTF-8; 401 first when unsigned', async () => {
+    const b = JSON.stringify(notification('notif_utf16'));
+    const signature = `sha1=${hmac('sha1', 'new-secret-2026', b)}`;
+    const declared = await post(b, {
+      'content-type': 'application/json; charset=utf-16',
+      'x-hub-signature': signature,
+    });
+    expect(declared.status).toBe(415);
+    expect(declared.json.error).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    const unsigned = await post(b, { 'content-type': 'application/json; charset=utf-16' });
+    expect(unsigned.json.error).toMatchObject({ status: 401, code: 'invalid_signature' });
+  });
+
+  it('verifies the bytes as sent and then reads them as UTF-8: a byte order mark is skipped, other bytes are 400', async () => {
+    const bom = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(JSON.stringify(notification('notif_bom'))),
+    ]);
+    const withBom = await post(bom, {
+      'content-type': 'application/octet-stream',
+      'x-hub-signature': `sha1=${hmac('sha1', 'new-secret-2026', bom)}`,
+    });
+    expect(withBom).toMatchObject({ status: 200, json: { received: true } });
+    const latin1 = Buffer.from(JSON.stringify(notification('notif_latin1', { note: 'caf\xe9' })), 'latin1');
+    const notUtf8 = await post(latin1, {
+      'content-type': 'application/octet-stream',
+      'x-hub-signature': `sha1=${hmac('sha1', 'new-secret-2026', latin1)}`,
+    });
+    expect(notUtf8.status).toBe(400);
+    expect(notUtf8.json.error).toMatchObject({ status: 400, code: 'invalid_json' });
+  });
+
   it.each([
     ['a wrong secret', { 'x-hub-signature': `sha1=${hmac('sha1', 'wrong', body)}` }],
     [
