@@ -1,4 +1,5 @@
 /** Every bad input to the bulk endpoints: exact status and error code, through the local stack. */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { encodeCursor } from '../../lib/intercom/cursor.ts';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
@@ -277,6 +278,33 @@ describe('bulk errors', () => {
       expect(res.json.error.details).toEqual([
         { path: '/next', message: "is not a cursor of this job's failures" },
       ]);
+    }
+  });
+
+  it('401 for two Authorization lines, even with the same valid key: API Gateway joins them with a comma', async () => {
+    // Raw header lines (given as a list, Node adds no Host of its own): fetch would fold them into one.
+    const get = (lines: string[]) =>
+      new Promise<{ status: number; json: any }>((resolve, reject) => {
+        const url = new URL(`${t.stack.url}/bulk/jobs/${doneJob}`);
+        const headers = ['host', url.host, ...lines];
+        const req = httpRequest(url, { method: 'GET', headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const bearer = `Bearer ${t.stack.apiKey}`;
+    expect((await get(['authorization', bearer])).status).toBe(200);
+    for (const headers of [
+      ['authorization', bearer, 'authorization', bearer],
+      ['authorization', 'Bearer not-a-key-at-all-000', 'authorization', bearer],
+      ['x-api-key', t.stack.apiKey, 'x-api-key', t.stack.apiKey],
+    ]) {
+      const res = await get(headers);
+      expect([res.status, res.json.error.code]).toEqual([401, 'unauthorized']);
     }
   });
 });
