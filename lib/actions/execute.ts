@@ -47,8 +47,8 @@ function splitControls(input: Record<string, unknown>) {
   };
 }
 
-function encode(cursor: Cursor | null): string | null {
-  return cursor ? encodeCursor(cursor) : null;
+function encode(op: Operation, cursor: Cursor | null): string | null {
+  return cursor ? encodeCursor(op.name, cursor) : null;
 }
 
 export async function executeAction(
@@ -76,7 +76,7 @@ export async function executeAction(
   // One page, as Intercom sent it, with the cursor of the next.
   if (resultsPath === undefined && limit === undefined) {
     for await (const page of pages(client, op, params, { ...callOptions(), cursor })) {
-      return { status: 200, data: page.data, next: encode(page.next) };
+      return { status: 200, data: page.data, next: encode(op, page.next) };
     }
   }
 
@@ -116,5 +116,5 @@ export async function executeAction(
     if (!next || collected.length >= max || now() - started >= budgetMs) break;
   }
   await iterator.return(undefined);
-  return { status: 200, data: collected, next: encode(next) };
+  return { status: 200, data: collected, next: encode(op, next) };
 }

@@ -16,7 +16,8 @@ export function matchingRules(ruleSet: RuleSet, notification: Notification): Rul
 
 /**
  * The action's operation and input with every template rendered against the notification. Throws
- * TemplateError when a rendered string would be too long; the input is validated by the caller.
+ * TemplateError when a rendered string would be too long or a filter is given a value it does not
+ * take; the input is validated by the caller (the number rule included).
  */
 export function renderAction(
   action: Action,

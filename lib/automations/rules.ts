@@ -6,7 +6,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { findOperation, LIST_CONTROLS } from '../catalog/index.ts';
 import * as generatedValidators from '../validation/generated/index.ts';
-import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
+import {
+  normalizeInput,
+  type ValidationIssue,
+  type ValidatorMap,
+  validateInput,
+} from '../validation/validate.ts';
 import { type PathCheck, readCondition } from './conditions.ts';
 import { MAX_FILE_BYTES, parseDocument, type RulesFormat } from './document.ts';
 import { DEFAULT_RUN_CAP } from './loop-guard.ts';
@@ -14,7 +19,7 @@ import { type PathProblem, pathProblem } from './paths.ts';
 import { describe, isObject, pointer, type Report, rejectUnknownKeys } from './reader.ts';
 import { SAMPLES } from './samples.ts';
 import { didYouMean } from './suggest.ts';
-import { type Expression, hasTemplate, parseTemplate, renderTree } from './templates.ts';
+import { type Expression, hasTemplate, parseTemplate, renderTree, TemplateError } from './templates.ts';
 import { expandTopic, isTopicPattern, TOPICS, type Topic } from './topics.ts';
 import type { Action, Condition, Json, Rule, RuleIssue, RuleSet, RunCap } from './types.ts';
 
@@ -242,8 +247,16 @@ function readAction(
   };
   const found = new Map<string, { path: string; message: string; topics: Topic[] }>();
   for (const topic of templates.used ? topics : topics.slice(0, 1)) {
-    const input = normalizeInput(renderTree(params, SAMPLES[topic]) as Record<string, unknown>);
-    for (const issue of validateInput(validator, input)) {
+    let issues: ValidationIssue[];
+    try {
+      const rendered = renderTree(params, SAMPLES[topic], '') as Record<string, unknown>;
+      issues = validateInput(validator, normalizeInput(rendered));
+    } catch (error) {
+      // A filter given a value it does not take (`domain` of a list): the sample shows it now.
+      if (!(error instanceof TemplateError)) throw error;
+      issues = [{ path: error.at ?? '/', message: error.problem }];
+    }
+    for (const issue of issues) {
       const key = `${issue.path}\u0000${issue.message}`;
       const entry = found.get(key) ?? { path: toFile(issue.path), message: issue.message, topics: [] };
       entry.topics.push(topic);

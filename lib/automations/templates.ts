@@ -3,7 +3,9 @@
  * notification and passes it through a fixed set of filters: there is no expression language, so a
  * rules file cannot run code, and paths only read own properties (see paths.ts).
  */
+import { jsonShapeIssue, numberProblem } from '../validation/json-shape.ts';
 import { parsePath, resolvePath } from './paths.ts';
+import { describe } from './reader.ts';
 import { didYouMean } from './suggest.ts';
 import type { Json } from './types.ts';
 
@@ -33,6 +35,22 @@ export interface ParsedTemplate {
 /** Rendering failed at run time (the rules file was valid; the notification was not what it expected). */
 export class TemplateError extends Error {
   override name = 'TemplateError';
+  /** The JSON Pointer of the string that failed, when the renderer was told it. */
+  at: string | undefined;
+  /** The message without that location. */
+  problem: string;
+
+  constructor(message: string) {
+    super(message);
+    this.problem = message;
+  }
+
+  static located(where: string, problem: string): TemplateError {
+    const error = new TemplateError(`${where || 'a string'}: ${problem}`);
+    error.at = where || undefined;
+    error.problem = problem;
+    return error;
+  }
 }
 
 export const MAX_TEMPLATE_SOURCE = 65_536;
@@ -89,6 +107,8 @@ function parseFilter(text: string): { filter: Filter } | { error: string } {
       error: `the value of "default" must be a quoted string, a number, true, false or null, not ${arg.trim()}`,
     };
   }
+  const problem = typeof value === 'number' ? numberProblem(value) : undefined;
+  if (problem) return { error: `the value of "default" ${problem}` };
   return { filter: { name: 'default', value: value as Json } };
 }
 
@@ -152,10 +172,18 @@ export function hasTemplate(text: string): boolean {
   return text.includes('{{');
 }
 
-/** How a value reads inside text: nothing for missing and null, JSON for objects and lists. */
+/**
+ * How a value reads inside text: nothing for missing and null, JSON for objects and lists. A number
+ * that cannot be written exactly fails (9007199254740993 would read ...992, 1e21 as "1e+21").
+ */
 function toText(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
+  const issue = typeof value === 'object' || typeof value === 'number' ? jsonShapeIssue(value) : undefined;
+  if (issue) {
+    const at = issue.path === '/' ? '' : ` (at ${issue.path})`;
+    throw new TemplateError(`the value${at} ${issue.message}`);
+  }
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
@@ -169,28 +197,47 @@ function escapeHtml(text: string): string {
     .replaceAll("'", '&#39;');
 }
 
+/**
+ * The text a text filter works on. Missing and null read as "" (documented); `domain` takes only
+ * text (an email address), the others also numbers and true/false. Anything else fails the action:
+ * `domain` of a list would otherwise write `b.example"]` to Intercom.
+ */
+function filterInput(value: unknown, filter: FilterName): string {
+  if (value === undefined || value === null || typeof value === 'string') return toText(value);
+  if (filter !== 'domain' && (typeof value === 'number' || typeof value === 'boolean')) return toText(value);
+  const takes = filter === 'domain' ? 'text (an email address)' : 'text, a number or true/false';
+  throw new TemplateError(`filter "${filter}" takes ${takes}, not ${describe(value)}`);
+}
+
 function applyFilter(value: unknown, filter: Filter): unknown {
   switch (filter.name) {
     case 'default':
       return value === undefined || value === null || value === '' ? filter.value : value;
     case 'lower':
-      return toText(value).toLowerCase();
+      return filterInput(value, filter.name).toLowerCase();
     case 'upper':
-      return toText(value).toUpperCase();
+      return filterInput(value, filter.name).toUpperCase();
     case 'domain': {
-      const text = toText(value).trim();
+      const text = filterInput(value, filter.name).trim();
       const at = text.lastIndexOf('@');
       return at < 0 ? '' : text.slice(at + 1).toLowerCase();
     }
     case 'html':
-      return escapeHtml(toText(value));
+      return escapeHtml(filterInput(value, filter.name));
   }
 }
 
+/** The expression's value. Throws TemplateError when a filter is given a value it does not take. */
 export function evaluate(expression: Expression, root: unknown): unknown {
   let value: unknown = resolvePath(root, expression.segments);
   for (const filter of expression.filters) value = applyFilter(value, filter);
   return value;
+}
+
+/** A rendering error of one template, located: where in the params, and which template. */
+function located(error: unknown, expression: Expression, where: string): unknown {
+  if (!(error instanceof TemplateError)) return error;
+  return TemplateError.located(where, `template "${shown(expression.source)}": ${error.message}`);
 }
 
 const cache = new Map<string, ParsedTemplate>();
@@ -213,10 +260,16 @@ function parsedOnce(text: string): ParsedTemplate {
 export function renderString(text: string, root: unknown, where = ''): unknown {
   if (!hasTemplate(text)) return text;
   const parsed = parsedOnce(text);
-  if (parsed.errors.length > 0)
-    throw new TemplateError(`${where || 'a string'}: ${parsed.errors.join('; ')}`);
+  if (parsed.errors.length > 0) throw TemplateError.located(where, parsed.errors.join('; '));
   if (parsed.whole) {
-    const value = evaluate(parsed.pieces[0] as Expression, root);
+    const expression = parsed.pieces[0] as Expression;
+    let value: unknown;
+    try {
+      value = evaluate(expression, root);
+    } catch (error) {
+      throw located(error, expression, where);
+    }
+    // Numbers stay numbers: the rendered input is validated as a whole, the number rule included.
     if (value === undefined) return '';
     if (typeof value !== 'object' || value === null) return checkLength(value, where);
     const json = JSON.stringify(value);
@@ -225,7 +278,14 @@ export function renderString(text: string, root: unknown, where = ''): unknown {
   }
   let out = '';
   for (const piece of parsed.pieces) {
-    out += typeof piece === 'string' ? piece : toText(evaluate(piece, root));
+    if (typeof piece === 'string') out += piece;
+    else {
+      try {
+        out += toText(evaluate(piece, root));
+      } catch (error) {
+        throw located(error, piece, where);
+      }
+    }
     if (out.length > MAX_RENDERED_LENGTH) break;
   }
   return checkLength(out, where);

@@ -30,6 +30,16 @@ import {
 } from './records.ts';
 import { FAILURES_INDEX } from './tables.ts';
 
+/**
+ * An item record as stored: a failed item's input is kept as the JSON text that was queued, because
+ * a DynamoDB map is not JSON (numbers only from 1e-130 to 1e126, nesting 32 deep): `retry-failed` must
+ * send what the first attempt sent. Records written before that hold a map, still read as one.
+ */
+function readItem(stored: Record<string, unknown> | undefined): ItemRecord | undefined {
+  if (stored === undefined || typeof stored.input !== 'string') return stored as ItemRecord | undefined;
+  return { ...stored, input: JSON.parse(stored.input) } as ItemRecord;
+}
+
 export interface ChunkRegistration {
   jobId: string;
   operation: string;
@@ -91,7 +101,7 @@ export class JobStore extends TableStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: itemKey(jobId, index), ConsistentRead: true }),
     );
-    return Item as ItemRecord | undefined;
+    return readItem(Item);
   }
 
   /**
@@ -474,7 +484,7 @@ export class JobStore extends TableStore {
           },
         }),
       );
-      return this.#claimed(Attributes as ItemRecord | undefined, attempt);
+      return this.#claimed(readItem(Attributes), attempt);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -511,7 +521,7 @@ export class JobStore extends TableStore {
           },
         }),
       );
-      return this.#claimed(Attributes as ItemRecord | undefined, attempt);
+      return this.#claimed(readItem(Attributes), attempt);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -605,7 +615,12 @@ export class JobStore extends TableStore {
             ':inProgress': 'in_progress',
             ':now': now,
             ...(failed
-              ? { ':error': outcome.error, ':input': outcome.input, ':jobId': jobId, ':index': index }
+              ? {
+                  ':error': outcome.error,
+                  ':input': JSON.stringify(outcome.input),
+                  ':jobId': jobId,
+                  ':index': index,
+                }
               : {}),
           },
         }),
@@ -753,8 +768,25 @@ export class JobStore extends TableStore {
       Limit: limit,
     };
     const { Items = [], LastEvaluatedKey } = await this.db.send(new QueryCommand(input));
-    const items = Items as ItemRecord[];
+    const items = Items.map((item) => readItem(item)!);
     return { items, last: LastEvaluatedKey ? items.at(-1)?.index : undefined };
+  }
+
+  /** Sets the job's counters outright (the local stack's recovery, while no worker holds its items). */
+  async setCounters(jobId: string, succeeded: number, failed: number, now: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: jobKey(jobId),
+        UpdateExpression: 'SET #succeeded = :s, #failed = :f, #updatedAt = :now',
+        ExpressionAttributeNames: {
+          '#succeeded': 'succeeded',
+          '#failed': 'failed',
+          '#updatedAt': 'updatedAt',
+        },
+        ExpressionAttributeValues: { ':s': succeeded, ':f': failed, ':now': now },
+      }),
+    );
   }
 
   /** Notes that a stuck job's items were counted now (so the next status call does not count again). */

@@ -56,7 +56,7 @@ export interface ItemRecord {
   leaseUntil?: number;
   error?: ItemError;
   lastError?: ItemError;
-  /** Kept for failed items only, so `retry-failed` can queue them again. */
+  /** Kept for failed items only, so `retry-failed` can queue them again (stored as JSON text). */
   input?: Record<string, unknown>;
   operation?: string;
   workspace?: string;

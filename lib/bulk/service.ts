@@ -10,6 +10,7 @@ import { findOperation } from '../catalog/index.ts';
 import type { ApiKeyScope, Operation } from '../catalog/types.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { HttpError } from '../http/errors.ts';
+import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
 import {
   normalizeInput,
   type ValidationIssue,
@@ -61,6 +62,7 @@ export interface BulkServiceDeps {
 
 const LIST_CONTROLS = ['resultsPath', 'limit', 'next'];
 export const MAX_FAILURES_PAGE = 1000;
+const FAILURES_CURSOR = 'bulk-failures';
 /** An item travels as one SQS message (256 KiB with our envelope) and is kept in DynamoDB (400 KB) when it fails. */
 export const MAX_ITEM_BYTES = 200 * 1024;
 /** How long a final job may sit short of its total before its items are counted one by one. */
@@ -361,12 +363,14 @@ export class BulkService {
     await this.#visibleJob(jobId, key, 'read');
     let after: number | undefined;
     if (next !== undefined) {
-      after = Number(Buffer.from(next, 'base64url').toString('utf8'));
-      if (!Number.isSafeInteger(after)) {
+      // A cursor names its job: one of another job (or anything else) is refused, not read as a position.
+      const cursor = decodeCursorToken(FAILURES_CURSOR, next, ['job', 'after']);
+      if (cursor?.job !== jobId || !Number.isSafeInteger(cursor.after) || (cursor.after as number) < 0) {
         throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
-          details: [{ path: '/next', message: 'is not a cursor this endpoint returned' }],
+          details: [{ path: '/next', message: "is not a cursor of this job's failures" }],
         });
       }
+      after = cursor.after as number;
     }
     const page = await this.#d.store.failures(jobId, limit, after);
     return {
@@ -376,7 +380,8 @@ export class BulkService {
         error: item.error as ItemError,
         input: item.input ?? {},
       })),
-      next: page.last === undefined ? null : Buffer.from(String(page.last)).toString('base64url'),
+      next:
+        page.last === undefined ? null : encodeCursorToken(FAILURES_CURSOR, { job: jobId, after: page.last }),
     };
   }
 
@@ -445,16 +450,24 @@ export class BulkService {
     for (const job of await this.#d.store.allJobs()) {
       if (!job.retry && job.final && job.succeeded + job.failed >= job.total) continue;
       jobs++;
-      requeued += await this.requeuePending(job);
+      const states = await this.#d.store.itemStates(job.jobId);
+      // Nothing of this job is on the queue yet, so no worker is between an item's marker and its
+      // count: the counters must equal the items' markers. A process killed between the two writes
+      // left them short; put them right before queueing anything.
+      const counted = { succeeded: 0, failed: 0 };
+      for (const item of states.values()) if (item.counted !== 'none') counted[item.counted]++;
+      if (counted.succeeded !== job.succeeded || counted.failed !== job.failed)
+        await this.#d.store.setCounters(job.jobId, counted.succeeded, counted.failed, this.#now());
+      requeued += await this.requeuePending(job, states);
     }
     return { jobs, requeued };
   }
 
-  async requeuePending(job: JobRecord): Promise<number> {
+  async requeuePending(job: JobRecord, known?: Awaited<ReturnType<JobStore['itemStates']>>): Promise<number> {
     const { jobId } = job;
     const [inputs, states] = await Promise.all([
       this.#d.store.inputs(jobId),
-      this.#d.store.itemStates(jobId),
+      known ?? this.#d.store.itemStates(jobId),
     ]);
     const messages = [];
     for (const { index, input } of inputs) {

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Operation } from '../catalog/index.ts';
+import { jsonShapeIssue } from '../validation/json-shape.ts';
 import { readCsvEntries } from './bulk/csv-items.ts';
 import { ItemsFileError, type RawEntry } from './bulk/entries.ts';
 
@@ -82,16 +83,23 @@ export async function* readItems(path: string, op: Operation): AsyncGenerator<It
   const entries = format === 'csv' ? readCsvEntries(path, op) : readJsonLines(path);
   let index = 0;
   for await (const entry of entries) {
+    let reason: string;
     if ('item' in entry) {
-      yield { index: index++, line: entry.line, item: entry.item };
-      continue;
-    }
+      // Checked here, not only by the API: once parsed, 1e309 is Infinity, which JSON.stringify
+      // would send as null (the API could not tell it from a real null).
+      const issue = jsonShapeIssue(entry.item);
+      if (!issue) {
+        yield { index: index++, line: entry.line, item: entry.item };
+        continue;
+      }
+      reason = `${issue.path} ${issue.message}`;
+    } else reason = entry.error;
     const rejection: LocalRejection = {
       index: index++,
       line: entry.line,
-      error: { code: 'invalid_line', message: `line ${entry.line}: ${entry.error}` },
+      error: { code: 'invalid_line', message: `line ${entry.line}: ${reason}` },
     };
-    if (entry.raw !== undefined) rejection.raw = entry.raw.slice(0, MAX_RAW_CHARS);
+    if ('raw' in entry && entry.raw !== undefined) rejection.raw = entry.raw.slice(0, MAX_RAW_CHARS);
     yield rejection;
   }
 }

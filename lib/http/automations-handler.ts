@@ -9,6 +9,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { metrics } from '../observability/metrics.ts';
+import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
 import type { NotificationStore } from '../webhooks/store.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
@@ -23,22 +24,40 @@ function invalid(path: string, message: string): HttpError {
   return new HttpError(400, 'validation_failed', 'Invalid parameters', { details: [{ path, message }] });
 }
 
-function decodeCursor(raw: string | undefined): { day: string; sk?: string } | undefined {
+const RUNS_CURSOR = 'automation-runs';
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A run's sort key: its finish time (ms, 15 digits) and notification id. */
+const RUN_KEY = /^(\d{15})#.{1,200}$/s;
+
+type RunsCursor = { day: string; sk?: string };
+
+function encodeCursor(workspace: string, cursor: RunsCursor): string {
+  return encodeCursorToken(RUNS_CURSOR, { ws: workspace, ...cursor });
+}
+
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The position a cursor of this workspace's run log names. Anything else is refused: an empty or
+ * garbled cursor, another endpoint's or workspace's, or one whose day is not a date, is in the
+ * future, or is not the day of its run key (runs are kept by the day they finished).
+ */
+function decodeCursor(raw: string | undefined, workspace: string, now: number): RunsCursor | undefined {
   if (raw === undefined) return undefined;
-  try {
-    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as {
-      day?: unknown;
-      sk?: unknown;
-    };
-    if (
-      typeof cursor.day === 'string' &&
-      /^\d{4}-\d{2}-\d{2}$/.test(cursor.day) &&
-      (cursor.sk === undefined || typeof cursor.sk === 'string')
-    ) {
-      return cursor as { day: string; sk?: string };
-    }
-  } catch {}
-  throw invalid('/next', 'is not a cursor this endpoint returned');
+  const c = decodeCursorToken(RUNS_CURSOR, raw, ['ws', 'day', 'sk']);
+  const day = typeof c?.day === 'string' && DAY.test(c.day) ? c.day : undefined;
+  const start = day === undefined ? Number.NaN : Date.parse(`${day}T00:00:00Z`);
+  const sk = c?.sk;
+  const finished = typeof sk === 'string' ? RUN_KEY.exec(sk)?.[1] : undefined;
+  const valid =
+    c?.ws === workspace &&
+    day !== undefined &&
+    Number.isFinite(start) &&
+    dayOf(start) === day &&
+    start <= now &&
+    (sk === undefined || (finished !== undefined && dayOf(Number(finished)) === day));
+  if (!valid) throw invalid('/next', 'is not a cursor of this run log');
+  return typeof sk === 'string' ? { day: day!, sk } : { day: day! };
 }
 
 export function createAutomationsHandler(
@@ -65,18 +84,16 @@ export function createAutomationsHandler(
         return jsonResponse(200, { run, requestId });
       }
       const rawLimit = event.queryStringParameters?.limit;
-      const limit = rawLimit === undefined ? 50 : Number(rawLimit);
+      // Digits only: Number() would also take "", " 5", "1e2" and "0x10".
+      const limit = rawLimit === undefined ? 50 : /^\d{1,4}$/.test(rawLimit) ? Number(rawLimit) : Number.NaN;
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE)
         throw invalid('/limit', `must be an integer from 1 to ${MAX_PAGE}`);
-      const page = await store.listRuns(
-        key.workspace,
-        limit,
-        decodeCursor(event.queryStringParameters?.next),
-        now(),
-      );
+      const at = now();
+      const cursor = decodeCursor(event.queryStringParameters?.next, key.workspace, at);
+      const page = await store.listRuns(key.workspace, limit, cursor, at);
       return jsonResponse(200, {
         runs: page.runs,
-        next: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+        next: page.next ? encodeCursor(key.workspace, page.next) : null,
         requestId,
       });
     });

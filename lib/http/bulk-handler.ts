@@ -49,7 +49,8 @@ function jobIdOf(event: HttpEvent): string {
 function pageLimit(event: HttpEvent): number {
   const raw = event.queryStringParameters?.limit;
   if (raw === undefined) return 100;
-  const limit = Number(raw);
+  // Digits only: Number() would also take "", " 5", "1e2" and "0x10".
+  const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_FAILURES_PAGE) {
     throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
       details: [{ path: '/limit', message: `must be an integer from 1 to ${MAX_FAILURES_PAGE}` }],

@@ -52,7 +52,7 @@ export function automationPaths(errorResponses: () => Record<string, unknown>): 
         tags: ['automations'],
         summary: "Intercom's webhook notifications (signed, no API key)",
         description:
-          "Verified with `X-Hub-Signature: sha1=<HMAC-SHA1 of the raw body>` (or `X-Body-Signature` for uninstall and health checks) against the workspace's webhook secrets; 401 `invalid_signature` otherwise. Queued and acknowledged; a redelivery is acknowledged with `duplicate: true`.",
+          "Verified with `X-Hub-Signature: sha1=<HMAC-SHA1 of the raw body>` (or `X-Body-Signature` for uninstall and health checks) against the workspace's webhook secrets; 401 `invalid_signature` otherwise. Then read as UTF-8 (another declared charset is 415), queued and acknowledged; a redelivery is acknowledged with `duplicate: true`.",
         security: [],
         parameters: [
           {
@@ -85,7 +85,12 @@ export function automationPaths(errorResponses: () => Record<string, unknown>): 
         summary: "The newest automation runs of the key's workspace (scope read)",
         parameters: [
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-          { name: 'next', in: 'query', schema: { type: 'string' } },
+          {
+            name: 'next',
+            in: 'query',
+            description: "The previous page's `next`; any other value is 400 `validation_failed`",
+            schema: { type: 'string' },
+          },
         ],
         responses: {
           '200': {

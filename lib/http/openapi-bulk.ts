@@ -174,7 +174,12 @@ export function bulkPaths(errorResponses: () => Record<string, unknown>): Record
       parameters: [
         jobIdParameter,
         { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-        { name: 'next', in: 'query', schema: { type: 'string' } },
+        {
+          name: 'next',
+          in: 'query',
+          description: "The previous page's `next` for this job; any other value is 400 `validation_failed`",
+          schema: { type: 'string' },
+        },
       ],
       responses: {
         '200': { description: 'Failed items, in index order', ...json(ref('BulkFailures')) },

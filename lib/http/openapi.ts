@@ -4,12 +4,13 @@ import { AUTOMATION_SCHEMAS, automationPaths } from './openapi-automations.ts';
 import { BULK_SCHEMAS, bulkPaths } from './openapi-bulk.ts';
 
 const ERROR_STATUSES: Record<string, string> = {
-  '400': '`invalid_json` or `validation_failed` (with `details`), or an Intercom 400 passed through',
+  '400':
+    '`invalid_json` (not JSON, or not UTF-8) or `validation_failed` (with `details`: a field off the schema, a number that is non-finite or beyond ±(2^53-1), or a foreign `next`), or an Intercom 400 passed through',
   '401': '`unauthorized`: no key or an unknown key',
   '403': '`forbidden`: the key lacks the scope',
   '404': '`unknown_operation`, `not_found`, or an Intercom 404',
   '413': '`payload_too_large`',
-  '415': '`unsupported_media_type`',
+  '415': '`unsupported_media_type`: not JSON, or a charset other than UTF-8',
   '429': "`rate_limited`: Intercom's budget is spent; see Retry-After",
   '500': '`internal_error`',
   '502': '`upstream_error`: Intercom failed after the allowed retries',

@@ -38,6 +38,7 @@ export function createWebhookHandler(deps: IntakeDeps, maxBodyBytes = DEFAULT_WE
       const outcome = await receiveWebhook(deps, body, {
         hub: event.headers?.['x-hub-signature'],
         body: event.headers?.['x-body-signature'],
+        contentType: event.headers?.['content-type'],
       });
       if (outcome.kind === 'lifecycle') return jsonResponse(200, { received: true });
       metrics().addMetric(

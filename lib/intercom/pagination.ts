@@ -207,7 +207,7 @@ export async function* pages(
   input: OperationInput = {},
   options: PageOptions = {},
 ): AsyncGenerator<Page> {
-  const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+  const start = options.cursor === undefined ? undefined : decodeCursor(op.name, options.cursor);
   if (op.pagination === 'scroll') {
     yield* scrollPages(client, op, input, start, options);
   } else if (op.pagination === 'pages' || op.pagination === 'events_cursor') {

@@ -1,13 +1,16 @@
 /** Builds the API Gateway HTTP API (payload 2.0) event and Lambda context AWS would pass a handler. */
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 
 export interface IncomingRequest {
   method: string;
   /** Path and query as received (`/actions/get_user?x=1`). */
   url: string;
-  headers: IncomingHttpHeaders;
+  /**
+   * Every header line as received (names lower-cased). Not `req.headers`: Node keeps only the first
+   * `authorization` (and other singular headers) there, where API Gateway joins them all.
+   */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   body: Buffer;
   sourceIp: string;
 }
@@ -53,9 +56,11 @@ export function apiGatewayEvent(
   const cookies: string[] = [];
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
-    if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
-    // API Gateway joins repeated headers with commas.
-    else headers[name] = Array.isArray(value) ? value.join(',') : value;
+    const values: readonly string[] = typeof value === 'string' ? [value] : value;
+    if (name === 'cookie') cookies.push(...values.flatMap((v) => v.split(/;\s*/)));
+    // API Gateway joins repeated headers with commas: two `Authorization` lines become one value
+    // that no Bearer scheme matches.
+    else headers[name] = values.join(',');
   }
   const text = isText(headers['content-type']);
   const query: Record<string, string> = {};

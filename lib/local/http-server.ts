@@ -74,7 +74,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         {
           method,
           url: req.url ?? '/',
-          headers: req.headers,
+          headers: req.headersDistinct,
           body,
           sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         },

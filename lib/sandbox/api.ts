@@ -123,6 +123,7 @@ export async function handleApi(state: SandboxState, req: IncomingMessage, res: 
       query,
       headers,
       body: body.ok ? body.value : undefined,
+      ...(raw && raw.length > 0 ? { rawBody: raw.toString('utf8') } : {}),
       status,
       receivedAt,
     });

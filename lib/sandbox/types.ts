@@ -101,6 +101,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Parsed JSON, or undefined when there was no body or it was not JSON. */
   body: unknown;
+  /** The body as sent (UTF-8 text), for checks that parsing would blur (number digits); undefined when empty. */
+  rawBody?: string;
   /** 0 when an injected `reset` fault dropped the connection. */
   status: number;
   /** When the sandbox received it (epoch ms, the sandbox's clock). */

@@ -1,5 +1,6 @@
 /** Validates operation input with the precompiled validators and words the errors for people. */
 import { DOT_SEGMENT_PATTERN } from '../catalog/params.ts';
+import { jsonShapeIssue } from './json-shape.ts';
 
 export interface ValidationIssue {
   /** JSON Pointer into the request body (`/body/email`, `/id`). */
@@ -91,8 +92,14 @@ export function describeErrors(errors: readonly AjvError[]): ValidationIssue[] {
   });
 }
 
-/** Issues of `input` against the operation's validator; empty when valid. */
+/**
+ * Issues of `input` against the operation's validator; empty when valid. The JSON shape (depth, lone
+ * surrogates, numbers sent exactly) comes first: every way in (actions, bulk items, rendered rule
+ * actions, the CLI) reaches Intercom through here, whatever parsed or built the input.
+ */
 export function validateInput(validator: CompiledValidator, input: unknown): ValidationIssue[] {
+  const shape = jsonShapeIssue(input);
+  if (shape) return [shape];
   if (validator(input)) return [];
   return describeErrors(validator.errors ?? []);
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Notification } from '../automations/types.ts';
 import type { WorkQueue } from '../bulk/queue.ts';
 import type { AppConfig, WorkspaceConfig } from '../config/types.ts';
+import { checkJsonContentType, jsonText } from '../http/content-type.ts';
 import { HttpError } from '../http/errors.ts';
 import { logger } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
@@ -41,9 +42,10 @@ function invalidSignature(): HttpError {
   return new HttpError(401, 'invalid_signature', 'The webhook signature does not verify');
 }
 
+/** The JSON of the raw bytes (strict UTF-8, a byte order mark skipped), or undefined. */
 function parse(body: Buffer): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(jsonText(body));
   } catch {
     return undefined;
   }
@@ -137,8 +139,9 @@ function checkShape(payload: unknown): Notification {
   if (typeof item !== 'object' || item === null || Array.isArray(item))
     problems.push({ path: '/data/item', message: 'must be an object' });
   // Nesting past 64 levels would overflow JSON.stringify when queued (a 500); a lone surrogate is
-  // not valid Unicode, and SQS refuses it.
-  const issue = problems.length === 0 ? jsonShapeIssue(n) : undefined;
+  // not valid Unicode, and SQS refuses it; a non-finite number would be queued as null, so a rule
+  // copying it would clear a field. Large integers are kept: the rule that copies one fails instead.
+  const issue = problems.length === 0 ? jsonShapeIssue(n, { numbers: 'finite' }) : undefined;
   if (issue) problems.push(issue);
   if (problems.length > 0)
     throw new HttpError(400, 'validation_failed', 'Not an Intercom notification', { details: problems });
@@ -148,7 +151,7 @@ function checkShape(payload: unknown): Notification {
 export async function receiveWebhook(
   deps: IntakeDeps,
   body: Buffer,
-  headers: SignatureHeaders,
+  headers: SignatureHeaders & { contentType?: string | undefined },
 ): Promise<IntakeOutcome> {
   const now = deps.now ?? Date.now;
   const payload = parse(body);
@@ -158,6 +161,9 @@ export async function receiveWebhook(
   // An app_id no workspace claims is still verified, with every configured secret: a forgery is a 401.
   const secrets = workspace ? workspace.webhookSecrets : allSecrets(deps.config);
   if (!verifySignature(body, headers, secrets)) throw invalidSignature();
+  // After the signature (over the raw bytes, whatever they are): a body declared in another charset
+  // than UTF-8 would be misread, so it is refused (415), as on every endpoint.
+  checkJsonContentType(headers.contentType, { json: false });
   if (payload === undefined) throw new HttpError(400, 'invalid_json', 'The body is not valid JSON');
   // Uninstall and health checks (X-Body-Signature) carry no notification: acknowledged, nothing queued.
   if (headers.hub === undefined) return { kind: 'lifecycle' };

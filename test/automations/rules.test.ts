@@ -735,6 +735,34 @@ describe('an action', () => {
     ).toEqual([['/rules/0/actions/0/params/body', 'combines parameters that cannot be used together']]);
   });
 
+  it('a filter given a value it does not take is found with the samples, not at run time', () => {
+    expect(
+      actionIssues({
+        operation: 'create_tag',
+        params: {
+          body: { name: 'domain:{{data.item.tags.tags | domain}}', users: [{ id: '{{data.item.id}}' }] },
+        },
+      }),
+    ).toEqual([
+      [
+        '/rules/0/actions/0/params/body/name',
+        'template "{{data.item.tags.tags | domain}}": filter "domain" takes text (an email address), not a list (once templated with the sample of topic user.created)',
+      ],
+    ]);
+  });
+
+  it('a number the API would refuse is refused in the rule too', () => {
+    const text = JSON.stringify({
+      rules: [rule({ actions: [{ operation: 'create_update_user', params: {} }] })],
+    }).replace('"params":{}', '"params":{"body":{"user_id":"1","custom_attributes":{"n":9007199254740993}}}');
+    expect(issuesOfText(text, 'json').map((i) => [i.path, i.message])).toEqual([
+      [
+        '/rules/0/actions/0/params/body/custom_attributes/n',
+        'is a number beyond ±9007199254740991 (2^53-1), which cannot be sent exactly: send it as a string',
+      ],
+    ]);
+  });
+
   it('issues under $body point at $body', () => {
     expect(
       actionIssues({

@@ -121,6 +121,70 @@ describe('filters', () => {
   });
 });
 
+describe('values a filter or the text does not take fail the action, never reach Intercom as junk', () => {
+  const n = sampleNotification('user.created');
+  n.data.item.emails = ['a@b.example'];
+  n.data.item.big = 2 ** 53;
+  n.data.item.custom_attributes = { plan: 'pro', seats: 2 ** 53 };
+
+  it.each([
+    ['{{data.item.emails | domain}}', 'filter "domain" takes text (an email address), not a list'],
+    ['domain:{{data.item.emails | domain}}', 'filter "domain" takes text (an email address), not a list'],
+    ['{{data.item.location_data | domain}}', 'filter "domain" takes text (an email address), not an object'],
+    ['{{data.item.session_count | domain}}', 'filter "domain" takes text (an email address), not a number'],
+    ['{{data.item.anonymous | domain}}', 'filter "domain" takes text (an email address), not a boolean'],
+    ['{{data.item.emails | lower}}', 'filter "lower" takes text, a number or true/false, not a list'],
+    ['{{data.item.tags | upper}}', 'filter "upper" takes text, a number or true/false, not an object'],
+    ['<p>{{data.item.emails | html}}</p>', 'filter "html" takes text, a number or true/false, not a list'],
+  ])('%s', (template, problem) => {
+    const source = /\{\{.*\}\}/.exec(template)![0];
+    expect(() => renderString(template, n, '/params/body/name')).toThrow(
+      new TemplateError(`/params/body/name: template "${source}": ${problem}`),
+    );
+  });
+
+  it('names the failing string for the run log and for the rules check', () => {
+    let error: unknown;
+    try {
+      renderTree({ body: { name: 'domain:{{data.item.emails | domain}}' } }, n, '/params');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(TemplateError);
+    expect((error as TemplateError).at).toBe('/params/body/name');
+    expect((error as TemplateError).problem).toBe(
+      'template "{{data.item.emails | domain}}": filter "domain" takes text (an email address), not a list',
+    );
+  });
+
+  it('a number beyond 2^53-1 is not written into text (its digits would be wrong)', () => {
+    expect(() => renderString('id-{{data.item.big}}', n, '/params/id')).toThrow(
+      new TemplateError(
+        '/params/id: template "{{data.item.big}}": the value is a number beyond ±9007199254740991 (2^53-1), which cannot be sent exactly: send it as a string',
+      ),
+    );
+    expect(() => renderString('{{data.item.big | upper}}', n)).toThrow(TemplateError);
+    expect(() => renderString('attrs: {{data.item.custom_attributes}}', n)).toThrow(
+      'template "{{data.item.custom_attributes}}": the value (at /seats) is a number beyond',
+    );
+    // Alone it keeps its type: the rendered input's validation refuses it with its path.
+    expect(renderString('{{data.item.big}}', n)).toBe(2 ** 53);
+    expect(renderString('{{data.item.session_count}} and {{data.item.session_count | lower}}', n)).toBe(
+      '3 and 3',
+    );
+  });
+
+  it('a default value must be a number JSON carries exactly', () => {
+    expect(parseTemplate('{{data.item.x | default:1e400}}').errors).toEqual([
+      'template "{{data.item.x | default:1e400}}": the value of "default" is a number too large for JSON (it would be sent as null)',
+    ]);
+    expect(parseTemplate('{{data.item.x | default:9007199254740993}}').errors[0]).toContain(
+      'the value of "default" is a number beyond ±9007199254740991',
+    );
+    expect(parseTemplate('{{data.item.x | default:9007199254740991}}').errors).toEqual([]);
+  });
+});
+
 describe('template syntax errors', () => {
   it.each([
     ['{{data.item.email', 'template "{{data.item.email" has no closing "}}"'],

@@ -227,6 +227,55 @@ describe('bulk jobs', () => {
     for (let i = 0; i < 6; i++) expect(wireCount('GET', `/users/missing20-${i}`, () => true, 404)).toBe(2);
   }, 90_000);
 
+  // Written as JSON.stringify writes them: what reaches Intercom must be these very bytes on every
+  // path. 5e-324 is below DynamoDB's number range: a failed item's input must survive the table anyway.
+  const NUMBERS =
+    '{"max":9007199254740991,"min":-9007199254740991,"tenth":0.1,"id":123456789012,"small":1.5e-7,"tiny":5e-324}';
+  const rawBodies = (method: string, path: string, marker: string) =>
+    t.stack
+      .sandbox!.requests()
+      .filter((r) => r.method === method && r.path === path && r.rawBody?.includes(marker));
+
+  it('sends numbers byte-identical on the first run and on retries after Intercom failed', async () => {
+    const item = `{"body":{"user_id":"wire-num","custom_attributes":${NUMBERS}}}`;
+    t.stack.sandbox!.configure({ faults: { rates: { '503': 1 }, seed: 1 } });
+    let jobId: string;
+    try {
+      const submitted = await t.request('POST', '/bulk/create_update_user', `{"items":[${item}]}`);
+      expect(submitted.status).toBe(202);
+      jobId = submitted.json.jobId;
+      // Intercom fails the first try; the item goes back to the queue and runs again.
+      for (let i = 0; i < 200 && rawBodies('POST', '/users', '"wire-num"').length === 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      t.stack.sandbox!.configure({ faults: null });
+    }
+    const job = await t.waitForJob(jobId);
+    expect(job).toMatchObject({ status: 'completed', succeeded: 1 });
+    const sent = rawBodies('POST', '/users', '"wire-num"');
+    expect(sent.map((r) => r.status)).toEqual([...sent.slice(0, -1).map(() => 503), 200]);
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    for (const r of sent) expect(r.rawBody).toBe(`{"user_id":"wire-num","custom_attributes":${NUMBERS}}`);
+  });
+
+  it('sends numbers byte-identical again on retry-failed, after the round trip through SQS and DynamoDB', async () => {
+    const body = `{"event_name":"wire-num","created_at":1700000000,"user_id":"wire-event-user","metadata":${NUMBERS}}`;
+    // No such user yet: Intercom answers 404 and the item fails; once the user exists it can succeed.
+    const submitted = await t.request('POST', '/bulk/create_event', `{"items":[{"body":${body}}]}`);
+    const job = await t.waitForJob(submitted.json.jobId);
+    expect(job).toMatchObject({ status: 'completed_with_errors', failed: 1 });
+    const failures = await t.request('GET', `/bulk/jobs/${job.jobId}/failures`);
+    expect(failures.json.failures[0].input.body.metadata).toEqual(JSON.parse(NUMBERS));
+    expect(
+      (await t.request('POST', '/actions/create_user', { body: { user_id: 'wire-event-user' } })).status,
+    ).toBe(200);
+    expect((await t.request('POST', `/bulk/jobs/${job.jobId}/retry-failed`)).status).toBe(202);
+    expect(await t.waitForJob(job.jobId)).toMatchObject({ status: 'completed', succeeded: 1, attempt: 2 });
+    const sent = rawBodies('POST', '/events', '"wire-event-user"');
+    expect(sent.map((r) => r.status)).toEqual([404, 202]);
+    for (const r of sent) expect(r.rawBody).toBe(body);
+  });
+
   it('estimates a dry run without queuing anything', async () => {
     const res = await t.request('POST', '/bulk/create_update_user', {
       items: [...users(300, 'dry'), { x: 1 }],

@@ -1,5 +1,7 @@
 /** Every bad input to the bulk endpoints: exact status and error code, through the local stack. */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { encodeCursor } from '../../lib/intercom/cursor.ts';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
 
 const NO_BULK = 'key-without-bulk-scope-0001';
@@ -88,6 +90,15 @@ describe('bulk errors', () => {
       '/bulk/create_tag',
       'items=1',
       { 'content-type': 'text/plain' },
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'a charset other than UTF-8',
+      'POST',
+      '/bulk/create_tag',
+      tag,
+      { 'content-type': 'application/json; charset=utf-16' },
       415,
       'unsupported_media_type',
     ],
@@ -184,6 +195,24 @@ describe('bulk errors', () => {
     expect(typeof res.json.error.requestId).toBe('string');
   });
 
+  it('refuses an item with a number JSON cannot carry exactly: 400 validation_failed with its path', async () => {
+    for (const [value, message] of [
+      ['1e309', 'is a number too large for JSON (it would be sent as null)'],
+      [
+        '9007199254740993',
+        'is a number beyond ±9007199254740991 (2^53-1), which cannot be sent exactly: send it as a string',
+      ],
+    ]) {
+      const res = await t.request(
+        'POST',
+        '/bulk/create_update_user',
+        `{"items":[{"body":{"user_id":"a"}},{"body":{"user_id":"b","custom_attributes":{"n":${value}}}}]}`,
+      );
+      expect([res.status, res.json.error.code]).toEqual([400, 'validation_failed']);
+      expect(res.json.error.details).toEqual([{ path: '/items/1/body/custom_attributes/n', message }]);
+    }
+  });
+
   it("hides another key's job as not_found", async () => {
     for (const path of [`/bulk/jobs/${doneJob}`, `/bulk/jobs/${doneJob}/failures`]) {
       const res = await t.request('GET', path, undefined, as(OTHER));
@@ -230,10 +259,72 @@ describe('bulk errors', () => {
     ['limit=0', 'limit'],
     ['limit=1001', 'limit'],
     ['limit=abc', 'limit'],
+    ['limit=', 'limit'],
+    ['limit=1e2', 'limit'],
     ['next=not-a-cursor', 'next'],
+    ['next=', 'next'],
+    ['next=!!!', 'next'],
+    // The old format (base64url of the index): "0".
+    ['next=MA', 'next'],
   ])('failures?%s -> 400 validation_failed on /%s', async (query, field) => {
     const res = await t.request('GET', `/bulk/jobs/${doneJob}/failures?${query}`);
     expect(res.status).toBe(400);
     expect(res.json.error).toMatchObject({ code: 'validation_failed', details: [{ path: `/${field}` }] });
+  });
+
+  it("pages failures with its own cursors and refuses another job's, another endpoint's or a forged one", async () => {
+    const failing = async () => {
+      const submitted = await t.request('POST', '/bulk/get_user', {
+        items: [{ id: 'missing-cursor-0' }, { id: 'missing-cursor-1' }],
+      });
+      return (await t.waitForJob(submitted.json.jobId)).jobId as string;
+    };
+    const [a, b] = [await failing(), await failing()];
+    const first = await t.request('GET', `/bulk/jobs/${a}/failures?limit=1`);
+    expect(first.json.failures.map((f: any) => f.index)).toEqual([0]);
+    const second = await t.request('GET', `/bulk/jobs/${a}/failures?limit=1&next=${first.json.next}`);
+    expect(second.json.failures.map((f: any) => f.index)).toEqual([1]);
+    const forged = (fields: object) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+    for (const next of [
+      first.json.next,
+      forged({ k: 'bulk-failures', job: b, after: -1 }),
+      forged({ k: 'bulk-failures', job: b, after: '0' }),
+      forged({ job: b, after: 0 }),
+      forged({ k: 'automation-runs', ws: 'default', day: '2026-01-01' }),
+      encodeCursor('list_tags', { kind: 'offset', skip: 1 }),
+    ]) {
+      const res = await t.request('GET', `/bulk/jobs/${b}/failures?next=${next}`);
+      expect([res.status, res.json.error.code]).toEqual([400, 'validation_failed']);
+      expect(res.json.error.details).toEqual([
+        { path: '/next', message: "is not a cursor of this job's failures" },
+      ]);
+    }
+  });
+
+  it('401 for two Authorization lines, even with the same valid key: API Gateway joins them with a comma', async () => {
+    // Raw header lines (given as a list, Node adds no Host of its own): fetch would fold them into one.
+    const get = (lines: string[]) =>
+      new Promise<{ status: number; json: any }>((resolve, reject) => {
+        const url = new URL(`${t.stack.url}/bulk/jobs/${doneJob}`);
+        const headers = ['host', url.host, ...lines];
+        const req = httpRequest(url, { method: 'GET', headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const bearer = `Bearer ${t.stack.apiKey}`;
+    expect((await get(['authorization', bearer])).status).toBe(200);
+    for (const headers of [
+      ['authorization', bearer, 'authorization', bearer],
+      ['authorization', 'Bearer not-a-key-at-all-000', 'authorization', bearer],
+      ['x-api-key', t.stack.apiKey, 'x-api-key', t.stack.apiKey],
+    ]) {
+      const res = await get(headers);
+      expect([res.status, res.json.error.code]).toEqual([401, 'unauthorized']);
+    }
   });
 });

@@ -3,7 +3,7 @@
  * DynamoDB emulator, a real Intercom client on the sandbox (same clock) that can lose answers, and a
  * governor and queue that only record what they are asked.
  */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { JobStore } from '../../lib/bulk/job-store.ts';
@@ -368,6 +368,45 @@ describe('the retry lease', () => {
       [1, 2],
     ]);
     expect((await store.getJob(id))?.retry).toBeUndefined();
+  });
+});
+
+describe('recovery at a restart', () => {
+  it("puts counters right that a kill between an item's marker and its count left short, then queues the rest", async () => {
+    const id = jobId();
+    await registerJob(id, 3);
+    const inputs = [0, 1, 2].map((index) => ({ index, input: { body: { user_id: `recover-${index}` } } }));
+    await store.putInputs(id, 0, inputs, store.expiresAt(clock.now));
+    const context = { operation: 'create_update_user', workspace: 'default' };
+    // Item 0 finished and was counted; item 1 finished, its marker flipped, and the process died
+    // before the counter moved; item 2 never ran.
+    for (const index of [0, 1]) {
+      await store.claim(id, index, 1, clock.now + 60_000, clock.now, context);
+      await store.finish(id, index, 1, { state: 'succeeded' }, clock.now);
+    }
+    await store.settle(id, 0, 'none', 'succeeded', clock.now);
+    await DynamoDBDocumentClient.from(emulators.dynamodb).send(
+      new UpdateCommand({
+        TableName: 'jobs',
+        Key: { pk: `job#${id}`, sk: `item#${String(1).padStart(10, '0')}` },
+        UpdateExpression: 'SET #counted = :s',
+        ExpressionAttributeNames: { '#counted': 'counted' },
+        ExpressionAttributeValues: { ':s': 'succeeded' },
+      }),
+    );
+    expect(await store.getJob(id)).toMatchObject({ succeeded: 1 });
+    const service = new BulkService({
+      store,
+      queue: queue as never,
+      governor: governor as never,
+      validators: {},
+      now,
+    });
+    sent.length = 0;
+    const recovered = await service.recoverAll();
+    expect(recovered.requeued).toBeGreaterThanOrEqual(1);
+    expect(await store.getJob(id)).toMatchObject({ succeeded: 2, failed: 0 });
+    expect(sent.filter((m) => m.jobId === id).map((m) => [m.index, m.attempt])).toEqual([[2, 1]]);
   });
 });
 

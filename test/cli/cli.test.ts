@@ -39,6 +39,24 @@ describe('intercom-actions CLI', () => {
     });
     const unknown = await cli(['call', 'drop_everything']);
     expect(JSON.parse(unknown.err).error).toMatchObject({ status: 404, code: 'unknown_operation' });
+    // Parsed, 1e309 is Infinity: sent, it would have been null (the attribute cleared).
+    const big = await cli([
+      'call',
+      'create_update_user',
+      '--body',
+      '{"user_id":"1","custom_attributes":{"x":1e309}}',
+    ]);
+    expect(big.code).toBe(1);
+    expect(JSON.parse(big.err).error).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      details: [
+        {
+          path: '/body/custom_attributes/x',
+          message: 'is a number too large for JSON (it would be sent as null)',
+        },
+      ],
+    });
   });
 
   it('exits 2 on usage and configuration errors', async () => {

@@ -142,6 +142,48 @@ describe('items files', () => {
     await expect(all(unclosed, 'delete_tag')).rejects.toThrow(/not readable as CSV: Quote Not Closed/);
   });
 
+  it('rejects an item with a number JSON cannot carry exactly, locally (1e309 would be sent as null)', async () => {
+    const jsonl = join(dir, 'numbers.jsonl');
+    writeFileSync(
+      jsonl,
+      [
+        '{"body":{"user_id":"a","custom_attributes":{"x":1e309}}}',
+        '{"body":{"user_id":"b","custom_attributes":{"x":9007199254740993}}}',
+        '{"body":{"user_id":"c","custom_attributes":{"x":9007199254740991}}}',
+      ].join('\n'),
+    );
+    expect(await all(jsonl, 'create_update_user')).toEqual([
+      {
+        index: 0,
+        line: 1,
+        error: {
+          code: 'invalid_line',
+          message:
+            'line 1: /body/custom_attributes/x is a number too large for JSON (it would be sent as null)',
+        },
+      },
+      {
+        index: 1,
+        line: 2,
+        error: {
+          code: 'invalid_line',
+          message:
+            'line 2: /body/custom_attributes/x is a number beyond ±9007199254740991 (2^53-1), which cannot be sent exactly: send it as a string',
+        },
+      },
+      { index: 2, line: 3, item: { body: { user_id: 'c', custom_attributes: { x: 9007199254740991 } } } },
+    ]);
+    const csv = join(dir, 'numbers.csv');
+    writeFileSync(
+      csv,
+      'body.event_name,body.created_at,body.user_id,body.metadata\nbig,99999999999999999999,1,\ninf,1,1,"{""n"":1e400}"\n',
+    );
+    expect((await all(csv, 'create_event')).map((e) => ('error' in e ? e.error.message : e))).toEqual([
+      'line 2: /body/created_at is a number beyond ±9007199254740991 (2^53-1), which cannot be sent exactly: send it as a string',
+      'line 3: /body/metadata/n is a number too large for JSON (it would be sent as null)',
+    ]);
+  });
+
   it('chunks a 2,500-line file: 500 by default, or as asked', async () => {
     const path = join(dir, 'tags.jsonl');
     writeFileSync(path, Array.from({ length: 2500 }, (_, i) => JSON.stringify({ id: String(i) })).join('\n'));

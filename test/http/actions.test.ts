@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GROUPS, operations } from '../../lib/catalog/index.ts';
-import { decodeCursor } from '../../lib/intercom/cursor.ts';
+import { decodeCursor, encodeCursor } from '../../lib/intercom/cursor.ts';
 import { type ActionStack, actionStack, keyWith } from '../helpers/action-stack.ts';
 import { JSON_HEADERS } from '../helpers/mock-intercom.ts';
 
@@ -159,7 +159,11 @@ describe('list controls: resultsPath, limit, next', () => {
       .reply(200, page(['1'], `${ORIGIN}/users?page=2`), { headers: JSON_HEADERS });
     const res = await stack.invoke({ path: '/actions/list_users' });
     expect(res.json.data.type).toBe('user.list');
-    expect(decodeCursor(res.json.next)).toEqual({ kind: 'link', path: '/users?page=2', skip: 0 });
+    expect(decodeCursor('list_users', res.json.next)).toEqual({
+      kind: 'link',
+      path: '/users?page=2',
+      skip: 0,
+    });
   });
 
   it('with resultsPath and limit follows pages, cuts at the limit and resumes exactly there', async () => {
@@ -217,6 +221,23 @@ describe('list controls: resultsPath, limit, next', () => {
     const foreign = await stack.invoke({ path: '/actions/list_users', body: { next: cursor } });
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json.error.details[0].path).toBe('/next');
+  });
+
+  it('refuses empty, garbage and foreign cursors before calling Intercom: 400 validation_failed on /next', async () => {
+    const tagsCursor = encodeCursor('list_tags', { kind: 'offset', skip: 2 });
+    const usersScroll = encodeCursor('scroll_users', { kind: 'scroll', param: 'p1' });
+    for (const [operation, next, message] of [
+      ['list_users', '', 'must NOT have fewer than 1 characters'],
+      ['list_users', '!!!', 'The cursor is not one this API returned'],
+      ['list_tags', `${tagsCursor}!!!`, 'The cursor is not one this API returned'],
+      ['list_tags', Buffer.from('2').toString('base64url'), 'The cursor is not one this API returned'],
+      ['list_segments', tagsCursor, 'That cursor does not belong to list_segments'],
+      ['scroll_companies', usersScroll, 'That cursor does not belong to scroll_companies'],
+    ]) {
+      const res = await stack.invoke({ path: `/actions/${operation}`, body: { next } });
+      expect([res.statusCode, res.json.error.code]).toEqual([400, 'validation_failed']);
+      expect(res.json.error.details).toEqual([{ path: '/next', message }]);
+    }
   });
 
   it('find_user by email gives an array whether Intercom answers user (1.0) or user.list (1.1+)', async () => {

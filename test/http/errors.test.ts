@@ -90,6 +90,55 @@ describe('the contract error table, row by row', () => {
     }
   });
 
+  it('400 validation_failed: a number JSON cannot carry exactly, anywhere in the body, is never sent', async () => {
+    const TOO_LARGE = 'is a number too large for JSON (it would be sent as null)';
+    const INEXACT =
+      'is a number beyond ±9007199254740991 (2^53-1), which cannot be sent exactly: send it as a string';
+    const attrs = (value: string) => `{"body":{"user_id":"n","custom_attributes":{"x":${value}}}}`;
+    for (const [operation, body, path, message] of [
+      ['create_update_user', attrs('1e309'), '/body/custom_attributes/x', TOO_LARGE],
+      ['create_update_user', attrs('-1e309'), '/body/custom_attributes/x', TOO_LARGE],
+      ['create_update_user', attrs('9007199254740993'), '/body/custom_attributes/x', INEXACT],
+      ['create_update_user', attrs('9007199254740992'), '/body/custom_attributes/x', INEXACT],
+      ['create_update_user', attrs('-9007199254740992'), '/body/custom_attributes/x', INEXACT],
+      ['create_update_user', attrs('1e+23'), '/body/custom_attributes/x', INEXACT],
+      ['create_update_user', attrs('1.5e300'), '/body/custom_attributes/x', INEXACT],
+      [
+        'create_tag',
+        '{"body":{"name":"x","users":[{"id":"1"},{"id":1e400}]}}',
+        '/body/users/1/id',
+        TOO_LARGE,
+      ],
+      ['list_companies', '{"tag_id":12345678901234567890}', '/tag_id', INEXACT],
+      ['list_users', '{"limit":1e999}', '/limit', TOO_LARGE],
+    ] as const) {
+      const res = await stack.invoke({
+        path: `/actions/${operation}`,
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      expectError(res, 400, 'validation_failed');
+      expect(res.json.error.details).toEqual([{ path, message }]);
+    }
+  });
+
+  it('numbers within 2^53-1 reach Intercom as written', async () => {
+    const attributes =
+      '{"max":9007199254740991,"min":-9007199254740991,"tenth":0.1,"id":123456789012,"small":1.5e-7,"zero":0}';
+    let sent = '';
+    stack.pool.intercept({ path: '/users', method: 'POST' }).reply((opts) => {
+      sent = String(opts.body);
+      return { statusCode: 200, data: { type: 'user', id: 'n' }, responseOptions: { headers: JSON_HEADERS } };
+    });
+    const res = await stack.invoke({
+      path: '/actions/create_update_user',
+      body: `{"body":{"user_id":"n","custom_attributes":${attributes}}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(sent).toBe(`{"user_id":"n","custom_attributes":${attributes}}`);
+  });
+
   it('400 validation_failed: a body that is not an object', async () => {
     for (const body of ['[]', '"x"', 'null', '42']) {
       const res = await stack.invoke({
@@ -190,6 +239,55 @@ describe('the contract error table, row by row', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expectError(res, 415, 'unsupported_media_type');
+  });
+
+  it('415 unsupported_media_type: a charset other than UTF-8 (the body would be misread as UTF-8)', async () => {
+    for (const type of [
+      'application/json; charset=utf-16',
+      'application/json;charset=ISO-8859-1',
+      'application/json; charset="utf-16le"',
+      'application/json; charset=klingon',
+      'application/json; charset=utf-8; charset=utf-16',
+    ]) {
+      const res = await stack.invoke({
+        path: '/actions/get_user',
+        body: '{"id":"1"}',
+        headers: { 'content-type': type },
+      });
+      expectError(res, 415, 'unsupported_media_type');
+    }
+  });
+
+  it('UTF-8 however it is labelled, with or without a byte order mark; bytes that are not UTF-8 are 400 invalid_json', async () => {
+    const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+    const cases: Array<[string, string | Buffer, boolean]> = [
+      ['application/json; charset=utf-8', '{"id":"1"}', false],
+      ['application/json; charset="UTF-8"', '{"id":"1"}', false],
+      ['application/json;charset=utf8', '{"id":"1"}', false],
+      ['application/json', '\uFEFF{"id":"1"}', false],
+      ['application/json', Buffer.concat([BOM, Buffer.from('{"id":"1"}')]), true],
+    ];
+    stack.pool
+      .intercept({ path: '/users/1', method: 'GET' })
+      .reply(200, { type: 'user', id: '1' }, { headers: JSON_HEADERS })
+      .times(cases.length);
+    for (const [type, body, base64] of cases) {
+      const res = await stack.invoke({
+        path: '/actions/get_user',
+        body,
+        base64,
+        headers: { 'content-type': type },
+      });
+      expect([type, res.statusCode]).toEqual([type, 200]);
+    }
+    const latin1 = await stack.invoke({
+      path: '/actions/create_tag',
+      body: Buffer.from('{"body":{"name":"caf\xe9"}}', 'latin1'),
+      base64: true,
+      headers: { 'content-type': 'application/json' },
+    });
+    expectError(latin1, 400, 'invalid_json');
+    expect(latin1.json.error.message).toBe('The body is not valid UTF-8');
   });
 
   it('4xx: any other Intercom 4xx passes through with its status and code', async () => {

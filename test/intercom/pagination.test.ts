@@ -56,7 +56,7 @@ describe('pages.next pagination', () => {
 
   it('resumes from an encoded cursor, skipping items already returned', async () => {
     mock = mockIntercom();
-    const cursor = encodeCursor({ kind: 'link', path: '/users?page=2', skip: 1 });
+    const cursor = encodeCursor('list_users', { kind: 'link', path: '/users?page=2', skip: 1 });
     mock.pool
       .intercept({ path: '/users?page=2', method: 'GET' })
       .reply(200, userPage(['a', 'b', 'c'], null), { headers: JSON_HEADERS });
@@ -71,14 +71,52 @@ describe('pages.next pagination', () => {
 
   it('refuses a cursor of another operation and garbage cursors', async () => {
     mock = mockIntercom();
-    const foreign = encodeCursor({ kind: 'link', path: '/conversations?page=2', skip: 0 });
+    const foreign = encodeCursor('list_users', { kind: 'link', path: '/conversations?page=2', skip: 0 });
     await expect(
       collect(pages(mock.client, getOperation('list_users'), {}, { cursor: foreign })),
     ).rejects.toBeInstanceOf(IntercomCursorError);
     await expect(
       collect(pages(mock.client, getOperation('list_users'), {}, { cursor: '!!!' })),
     ).rejects.toBeInstanceOf(IntercomCursorError);
-    expect(() => decodeCursor(Buffer.from('{"l":"x"}').toString('base64url'))).toThrow(IntercomCursorError);
+    expect(() => decodeCursor('list_users', Buffer.from('{"l":"x"}').toString('base64url'))).toThrow(
+      IntercomCursorError,
+    );
+  });
+
+  it('decodes only the exact text it issued, for the operation it issued it for', () => {
+    mock = mockIntercom();
+    const link = encodeCursor('list_users', { kind: 'link', path: '/users?page=2', skip: 3 });
+    expect(decodeCursor('list_users', link)).toEqual({ kind: 'link', path: '/users?page=2', skip: 3 });
+    const token = (json: string) => Buffer.from(json).toString('base64url');
+    const garbage = [
+      '',
+      '!!!',
+      `${link}!!!`,
+      `${link}==`,
+      ` ${link}`,
+      token('{"k":"action","op":"list_users","l":"/users?page=2","s":0}'),
+      token('{"k":"action","op":"list_users", "l":"/users?page=2"}'),
+      token('{"op":"list_users","k":"action","l":"/users?page=2"}'),
+      token('{"k":"action","op":"list_users","l":"/users?page=2","sc":"x"}'),
+      token('{"k":"action","op":"list_users","l":"/users?page=2","x":1}'),
+      token('{"k":"action","op":"list_users","o":-1}'),
+      token('{"k":"bulk-failures","job":"job_abcdefgh1234","after":4}'),
+      token('{"k":"automation-runs","ws":"main","day":"2026-01-01"}'),
+      Buffer.from('4').toString('base64url'),
+    ];
+    for (const value of garbage) {
+      expect(() => decodeCursor('list_users', value)).toThrow(
+        new IntercomCursorError('The cursor is not one this API returned'),
+      );
+    }
+    // Another operation's cursor, even of the same kind.
+    const scroll = encodeCursor('scroll_users', { kind: 'scroll', param: 'abc' });
+    expect(() => decodeCursor('scroll_companies', scroll)).toThrow(
+      new IntercomCursorError('That cursor does not belong to scroll_companies'),
+    );
+    const offset = encodeCursor('list_tags', { kind: 'offset', skip: 2 });
+    expect(() => decodeCursor('list_segments', offset)).toThrow(IntercomCursorError);
+    expect(decodeCursor('list_tags', offset)).toEqual({ kind: 'offset', skip: 2 });
   });
 
   it('never follows a pages.next link to another host or endpoint', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { presentedKey } from '../../lib/auth/api-keys.ts';
 import { apiGatewayEvent, localUrl } from '../../lib/local/apigw.ts';
 
 describe('the local API Gateway reads request targets as API Gateway does', () => {
@@ -22,5 +23,28 @@ describe('the local API Gateway reads request targets as API Gateway does', () =
       '$default',
     );
     expect(event.rawPath).toBe('//actions/list_tags');
+  });
+
+  it('joins repeated header lines with a comma, as API Gateway does, so two Bearer keys match none', () => {
+    const event = apiGatewayEvent(
+      {
+        method: 'GET',
+        url: '/bulk/jobs/job_abcdefgh1234',
+        headers: {
+          authorization: ['Bearer ia_first_key_0000000000', 'Bearer ia_second_key_000000000'],
+          'x-api-key': ['k1', 'k2'],
+          cookie: ['a=1; b=2', 'c=3'],
+          accept: 'application/json',
+        },
+        body: Buffer.alloc(0),
+        sourceIp: '127.0.0.1',
+      },
+      'GET /bulk/jobs/{jobId}',
+    );
+    expect(event.headers.authorization).toBe('Bearer ia_first_key_0000000000,Bearer ia_second_key_000000000');
+    expect(event.headers['x-api-key']).toBe('k1,k2');
+    expect(event.headers.accept).toBe('application/json');
+    expect(event.cookies).toEqual(['a=1', 'b=2', 'c=3']);
+    expect(presentedKey(event.headers)).toBeUndefined();
   });
 });

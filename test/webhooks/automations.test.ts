@@ -29,8 +29,9 @@ async function settle(): Promise<void> {
   }
 }
 
-function signed(notification: object): { body: string; headers: Record<string, string> } {
-  const body = JSON.stringify(notification);
+/** A notification object, or its JSON text as is (for numbers JSON.stringify cannot write). */
+function signed(notification: object | string): { body: string; headers: Record<string, string> } {
+  const body = typeof notification === 'string' ? notification : JSON.stringify(notification);
   return {
     body,
     headers: {
@@ -40,7 +41,7 @@ function signed(notification: object): { body: string; headers: Record<string, s
   };
 }
 
-async function deliver(notification: object) {
+async function deliver(notification: object | string) {
   const { body, headers } = signed(notification);
   const res = await fetch(`${t.stack.url}/webhooks/intercom`, { method: 'POST', headers, body });
   return { status: res.status, json: (await res.json()) as any };
@@ -67,6 +68,77 @@ describe('webhook automations', () => {
     ]);
     const one = await t.request('GET', `/automations/runs/${run.notificationId}`);
     expect(one.json.run).toMatchObject({ notificationId: run.notificationId, topic: 'user.created' });
+  });
+
+  it('copies a number from the notification to Intercom as written; one beyond 2^53-1 fails the action', async () => {
+    const unsubscribed = (id: string, seats: string) =>
+      `{"type":"notification_event","id":"notif_${id}","topic":"user.unsubscribed","app_id":"local",` +
+      `"created_at":1800000000,"data":{"type":"notification_event_data","item":{"type":"user",` +
+      `"id":"u-${id}","user_id":"${id}","custom_attributes":{"seats":${seats}}}}}`;
+    expect((await deliver(unsubscribed('seats-max', '9007199254740991'))).status).toBe(200);
+    expect((await deliver(unsubscribed('seats-big', '9007199254740993'))).status).toBe(200);
+    await settle();
+    const posted = (userId: string) =>
+      t.stack
+        .sandbox!.requests()
+        .filter((r) => r.method === 'POST' && r.path === '/users' && r.rawBody?.includes(`"${userId}"`));
+    expect(posted('seats-max').map((r) => r.rawBody)).toEqual([
+      '{"user_id":"seats-max","custom_attributes":{"seats_copy":9007199254740991}}',
+    ]);
+    expect(posted('seats-big')).toEqual([]);
+    const run = (await t.request('GET', '/automations/runs/notif_seats-big')).json.run;
+    expect(run.rules).toEqual([
+      {
+        rule: 'copy-seats',
+        status: 'ran',
+        actions: [
+          {
+            operation: 'create_update_user',
+            status: 'failed',
+            error: {
+              code: 'validation_failed',
+              message:
+                '/body/custom_attributes/seats_copy is a number beyond ±9007199254740991 (2^53-1), which cannot be sent exactly: send it as a string',
+            },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('a filter given a value it does not take fails the action in the run log and writes nothing', async () => {
+    const res = await deliver({
+      type: 'notification_event',
+      id: 'notif_email-list',
+      topic: 'user.created',
+      app_id: 'local',
+      created_at: 1_800_000_000,
+      data: { item: { type: 'user', id: 'u-email-list', email: ['x@list.example'] } },
+    });
+    expect(res.status).toBe(200);
+    await settle();
+    const run = (await t.request('GET', '/automations/runs/notif_email-list')).json.run;
+    expect(run.rules).toEqual([
+      {
+        rule: 'tag-by-domain',
+        status: 'ran',
+        actions: [
+          {
+            operation: 'create_tag',
+            status: 'failed',
+            error: {
+              code: 'template_failed',
+              message:
+                '/params/body/name: template "{{data.item.email | domain}}": filter "domain" takes text (an email address), not a list',
+            },
+          },
+        ],
+      },
+    ]);
+    const junk = t.stack
+      .sandbox!.requests()
+      .filter((r) => r.method === 'POST' && r.path === '/tags' && r.rawBody?.includes('list.example'));
+    expect(junk).toEqual([]);
   });
 
   it('runs a notification delivered 100 times once', async () => {

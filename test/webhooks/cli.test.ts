@@ -25,7 +25,7 @@ describe('automations CLI', () => {
   it('validates a good file and lists every problem of a bad one', async () => {
     const good = io();
     expect(await runCli(['automations', 'validate', '--file', RULES], good.io)).toBe(0);
-    expect(good.out.join('')).toMatch(/4 rule\(s\), valid/);
+    expect(good.out.join('')).toMatch(/5 rule\(s\), valid/);
     const file = join(mkdtempSync(join(tmpdir(), 'rules-')), 'bad.yaml');
     writeFileSync(
       file,

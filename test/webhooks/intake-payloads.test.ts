@@ -131,6 +131,30 @@ describe('signed notifications that cannot be queued as they are', () => {
     expect(sent).toHaveLength(0);
   });
 
+  it('a number beyond the double range: 400 validation_failed (queued, it would become null)', async () => {
+    const { post, sent } = intake([workspace('default', 'secret-a', 'app_a')]);
+    const res = await post(notificationText('notif_inf', company('inf', ',"seats":-1e400')), 'secret-a');
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatchObject({
+      code: 'validation_failed',
+      details: [
+        { path: '/data/item/seats', message: 'is a number too large for JSON (it would be sent as null)' },
+      ],
+    });
+    expect(sent).toHaveLength(0);
+  });
+
+  it('a large integer is queued as it parsed: the rule that copies it fails instead', async () => {
+    const { post, sent } = intake([workspace('default', 'secret-a', 'app_a')]);
+    const res = await post(
+      notificationText('notif_big', company('big', ',"seats":9007199254740993')),
+      'secret-a',
+    );
+    expect(res.status).toBe(200);
+    const message = JSON.parse(sent[0]!.body) as QueuedNotification;
+    expect(message.notification.data.item.seats).toBe(2 ** 53);
+  });
+
   it('U+FFFE and U+FFFF (raw or escaped, in values and keys) are queued as \\u escapes: SQS-safe, the same notification', async () => {
     const { post, sent } = intake([workspace('default', 'secret-a', 'app_a')]);
     const item = company(

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createWebhookHandler } from '../../lib/http/webhook-handler.ts';
+import { encodeCursor } from '../../lib/intercom/cursor.ts';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
 import { httpEvent, testContext } from '../helpers/events.ts';
 
@@ -65,6 +66,38 @@ describe('webhook intake', () => {
       'x-hub-signature': `sha1=${hmac('sha1', 'new-secret-2026', b)}`,
     });
     expect(res.status).toBe(200);
+  });
+
+  it('415 for a signed body declared in a charset other than UTF-8; 401 first when unsigned', async () => {
+    const b = JSON.stringify(notification('notif_utf16'));
+    const signature = `sha1=${hmac('sha1', 'new-secret-2026', b)}`;
+    const declared = await post(b, {
+      'content-type': 'application/json; charset=utf-16',
+      'x-hub-signature': signature,
+    });
+    expect(declared.status).toBe(415);
+    expect(declared.json.error).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    const unsigned = await post(b, { 'content-type': 'application/json; charset=utf-16' });
+    expect(unsigned.json.error).toMatchObject({ status: 401, code: 'invalid_signature' });
+  });
+
+  it('verifies the bytes as sent and then reads them as UTF-8: a byte order mark is skipped, other bytes are 400', async () => {
+    const bom = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(JSON.stringify(notification('notif_bom'))),
+    ]);
+    const withBom = await post(bom, {
+      'content-type': 'application/octet-stream',
+      'x-hub-signature': `sha1=${hmac('sha1', 'new-secret-2026', bom)}`,
+    });
+    expect(withBom).toMatchObject({ status: 200, json: { received: true } });
+    const latin1 = Buffer.from(JSON.stringify(notification('notif_latin1', { note: 'caf\xe9' })), 'latin1');
+    const notUtf8 = await post(latin1, {
+      'content-type': 'application/octet-stream',
+      'x-hub-signature': `sha1=${hmac('sha1', 'new-secret-2026', latin1)}`,
+    });
+    expect(notUtf8.status).toBe(400);
+    expect(notUtf8.json.error).toMatchObject({ status: 400, code: 'invalid_json' });
   });
 
   it.each([
@@ -234,17 +267,48 @@ describe('webhook intake configuration', () => {
 });
 
 describe('the run log', () => {
-  it('keeps a forged cursor within the retained days', async () => {
-    const forged = Buffer.from(JSON.stringify({ day: '9999-12-31' })).toString('base64url');
-    const res = await t.request('GET', `/automations/runs?next=${forged}`);
-    expect(res.status).toBe(200);
-    expect(Array.isArray(res.json.runs)).toBe(true);
+  it('pages with the cursors it returns, and refuses any other: 400 validation_failed on /next', async () => {
+    for (let i = 0; i < 2; i++) {
+      const b = JSON.stringify(notification(`notif_cursor-${i}`));
+      const signed = {
+        'content-type': 'application/json',
+        'x-hub-signature': `sha1=${hmac('sha1', 'new-secret-2026', b)}`,
+      };
+      expect((await post(b, signed)).status).toBe(200);
+    }
+    await t.stack.automations.workerSource!.drained(20_000);
+    const first = await t.request('GET', '/automations/runs?limit=1');
+    expect(first.json.runs).toHaveLength(1);
+    const second = await t.request('GET', `/automations/runs?limit=1&next=${first.json.next}`);
+    expect(second.status).toBe(200);
+    expect(second.json.runs[0].notificationId).not.toBe(first.json.runs[0].notificationId);
+
+    const token = (fields: object) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+    const today = new Date().toISOString().slice(0, 10);
+    for (const next of [
+      '',
+      '!!!',
+      `${first.json.next}!!!`,
+      token({ day: today }),
+      token({ k: 'automation-runs', ws: 'default', day: '9999-12-31' }),
+      token({ k: 'automation-runs', ws: 'default', day: '2026-02-30' }),
+      token({ k: 'automation-runs', ws: 'default', day: today, sk: '000000000000001#notif_x' }),
+      token({ k: 'automation-runs', ws: 'another-workspace', day: today }),
+      token({ k: 'bulk-failures', job: 'job_abcdefgh1234', after: 1 }),
+      encodeCursor('list_users', { kind: 'link', path: '/users?page=2', skip: 0 }),
+    ]) {
+      const res = await t.request('GET', `/automations/runs?next=${encodeURIComponent(next)}`);
+      expect([next, res.status, res.json.error?.code]).toEqual([next, 400, 'validation_failed']);
+      expect(res.json.error.details).toEqual([{ path: '/next', message: 'is not a cursor of this run log' }]);
+    }
   });
 
   it.each([
     ['no key', '/automations/runs', { authorization: '' }, 401, 'unauthorized'],
     ['limit 0', '/automations/runs?limit=0', {}, 400, 'validation_failed'],
     ['limit 201', '/automations/runs?limit=201', {}, 400, 'validation_failed'],
+    ['limit 1e1', '/automations/runs?limit=1e1', {}, 400, 'validation_failed'],
+    ['limit empty', '/automations/runs?limit=', {}, 400, 'validation_failed'],
     ['a bad cursor', '/automations/runs?next=abc', {}, 400, 'validation_failed'],
     ['an unknown notification', '/automations/runs/notif_unknown', {}, 404, 'not_found'],
   ])('%s', async (_name, path, headers, status, code) => {

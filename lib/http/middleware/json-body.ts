@@ -1,16 +1,16 @@
 /**
  * Reads the JSON body. Ours, not @middy/http-json-body-parser: the contract wants 400 `invalid_json`
- * (middy answers 422), a size limit (413) and an empty body accepted for operations without parameters.
+ * (middy answers 422), a size limit (413), an empty body accepted for operations without parameters,
+ * and UTF-8 only (415 for another charset; see content-type.ts).
  */
 import type { MiddlewareObj } from '@middy/core';
 import { jsonShapeIssue } from '../../validation/json-shape.ts';
+import { checkJsonContentType, jsonText } from '../content-type.ts';
 import { HttpError } from '../errors.ts';
 import type { ActionContext, HttpEvent, HttpResult } from '../types.ts';
 
 /** 1 MiB: far above any single Intercom call (a 50-user tagging request is ~5 KB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-
-const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
 export function jsonBody(
   maxBytes = DEFAULT_MAX_BODY_BYTES,
@@ -24,19 +24,12 @@ export function jsonBody(
       if (size > maxBytes) {
         throw new HttpError(413, 'payload_too_large', `The body is ${size} bytes; the limit is ${maxBytes}`);
       }
-      const text = bytes ? bytes.toString('utf8') : raw;
-      if (text.trim() === '') {
+      if ((bytes ? bytes.toString('utf8') : raw).trim() === '') {
         context.input = {};
         return;
       }
-      const type = event.headers?.['content-type'] ?? '';
-      if (!JSON_TYPE.test(type)) {
-        throw new HttpError(
-          415,
-          'unsupported_media_type',
-          'Send the body as JSON with "content-type: application/json"',
-        );
-      }
+      checkJsonContentType(event.headers?.['content-type'], { json: true });
+      const text = jsonText(bytes ?? raw);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
