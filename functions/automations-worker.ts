@@ -8,8 +8,9 @@ import { documentClient, sqsClient } from '../lib/bulk/aws.ts';
 import { workerClientFactory } from '../lib/bulk/clients.ts';
 import { rateGovernor, rateSettings } from '../lib/bulk/index.ts';
 import { WorkQueue } from '../lib/bulk/queue.ts';
-import { loadConfig } from '../lib/config/index.ts';
 import { protectConfigSecrets } from '../lib/config/secrets.ts';
+import { appConfigSource } from '../lib/config/source.ts';
+import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
 import { metrics } from '../lib/observability/metrics.ts';
 import * as validators from '../lib/validation/generated/index.ts';
 import { automationSettings } from '../lib/webhooks/settings.ts';
@@ -17,14 +18,20 @@ import { NotificationStore } from '../lib/webhooks/store.ts';
 import { createAutomationWorker } from '../lib/webhooks/worker.ts';
 
 const settings = automationSettings();
-const config = await loadConfig(process.env, { requireApiKeys: false });
-protectConfigSecrets(config);
+const config = await appConfigSource(process.env, { requireApiKeys: false });
+// Once per configuration: a rotated token gets new clients, a removed workspace none.
+const clients = config.derive((c) => {
+  protectConfigSecrets(c);
+  return workspaceClients(c, workerClientFactory);
+});
+clients();
 // Rules are validated here too: a bad file fails the cold start, loudly, not a notification.
 const rules = loadRulesFile(settings.rulesFile);
 const db = documentClient();
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(logMetrics(metrics()))
+  .use(refreshConfig(config))
   .handler(
     createAutomationWorker({
       rules: createRuleEngine(rules, { botAdminIds: settings.botAdminIds }),
@@ -33,7 +40,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
       governor: rateGovernor(rateSettings()),
       queue: new WorkQueue(sqsClient(), settings.queueUrl),
       validators,
-      clientFor: workspaceClients(config, workerClientFactory),
+      clientFor: (workspace) => clients()(workspace),
       maxReceiveCount: settings.maxReceiveCount,
     }),
   );

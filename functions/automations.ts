@@ -1,6 +1,7 @@
 // GET /automations/runs and /automations/runs/{notificationId}: the automation run log. Never calls Intercom.
 import { documentClient } from '../lib/bulk/aws.ts';
-import { ConfigError, loadApiKeysOnly } from '../lib/config/index.ts';
+import { ConfigError } from '../lib/config/index.ts';
+import { apiKeysSource } from '../lib/config/source.ts';
 import { createAutomationsHandler } from '../lib/http/automations-handler.ts';
 import { NotificationStore } from '../lib/webhooks/store.ts';
 
@@ -8,6 +9,6 @@ const table = process.env.AUTOMATIONS_TABLE;
 if (!table) throw new ConfigError('AUTOMATIONS_TABLE is not set');
 
 export const handler = createAutomationsHandler(
-  await loadApiKeysOnly(),
+  await apiKeysSource(),
   new NotificationStore(documentClient(), table, Number(process.env.AUTOMATIONS_RETENTION_DAYS) || 30),
 );

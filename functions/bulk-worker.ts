@@ -6,20 +6,27 @@ import { workspaceClients } from '../lib/actions/clients.ts';
 import { workerClientFactory } from '../lib/bulk/clients.ts';
 import { bulkParts, bulkSettings } from '../lib/bulk/index.ts';
 import { createBulkWorker } from '../lib/bulk/worker.ts';
-import { loadConfig } from '../lib/config/index.ts';
 import { protectConfigSecrets } from '../lib/config/secrets.ts';
+import { appConfigSource } from '../lib/config/source.ts';
+import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
 import { metrics } from '../lib/observability/metrics.ts';
 
 const settings = bulkSettings(process.env, { needsQueue: true });
-const config = await loadConfig(process.env, { requireApiKeys: false });
-protectConfigSecrets(config);
+const config = await appConfigSource(process.env, { requireApiKeys: false });
+// Once per configuration: a rotated token gets new clients, a removed workspace none.
+const clients = config.derive((c) => {
+  protectConfigSecrets(c);
+  return workspaceClients(c, workerClientFactory);
+});
+clients();
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(logMetrics(metrics()))
+  .use(refreshConfig(config))
   .handler(
     createBulkWorker({
       ...bulkParts(settings),
-      clientFor: workspaceClients(config, workerClientFactory),
+      clientFor: (workspace) => clients()(workspace),
       maxAttempts: settings.maxAttempts,
       maxReceiveCount: settings.maxReceiveCount,
       verifyDelayMs: settings.verifyDelaySeconds * 1000,

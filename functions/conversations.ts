@@ -1,6 +1,6 @@
-// The "conversations" operations behind POST /actions/{operation}. Configuration loads at init: a missing setting fails the cold start, not a request.
-import { loadConfig } from '../lib/config/index.ts';
+// The "conversations" operations behind POST /actions/{operation}. Configuration loads at init (a missing setting fails the cold start, not a request) and follows the secrets (lib/config/source.ts).
+import { appConfigSource } from '../lib/config/source.ts';
 import { createActionHandler } from '../lib/http/action-handler.ts';
 import * as validators from '../lib/validation/generated/conversations.ts';
 
-export const handler = createActionHandler('conversations', validators, await loadConfig());
+export const handler = createActionHandler('conversations', validators, await appConfigSource());

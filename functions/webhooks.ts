@@ -1,15 +1,13 @@
 // POST /webhooks/intercom: public, signature-verified; queues each notification for the automation worker.
 import { documentClient, sqsClient } from '../lib/bulk/aws.ts';
 import { WorkQueue } from '../lib/bulk/queue.ts';
-import { loadConfig } from '../lib/config/index.ts';
-import { protectConfigSecrets } from '../lib/config/secrets.ts';
+import { appConfigSource } from '../lib/config/source.ts';
 import { createWebhookHandler, DEFAULT_WEBHOOK_BODY_BYTES } from '../lib/http/webhook-handler.ts';
 import { automationSettings } from '../lib/webhooks/settings.ts';
 import { NotificationStore } from '../lib/webhooks/store.ts';
 
 const settings = automationSettings();
-const config = await loadConfig(process.env, { requireApiKeys: false });
-protectConfigSecrets(config);
+const config = await appConfigSource(process.env, { requireApiKeys: false });
 
 export const handler = createWebhookHandler(
   {

@@ -70,9 +70,10 @@ export class ServiceFunction extends Construct {
         SECRETS_EXTENSION_PORT: '2773',
         ...props.environment,
       },
+      // The function keeps the secrets itself and re-reads them every CONFIG_REFRESH_SECONDS (300):
+      // the extension's own cache (another 300 s) would let a revoked key live up to 10 minutes.
       paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
-        cacheSize: 10,
-        cacheEnabled: true,
+        cacheEnabled: false,
         logLevel: ParamsAndSecretsLogLevel.WARN,
       }),
       bundling: {

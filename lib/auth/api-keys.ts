@@ -7,6 +7,11 @@ export function generateApiKey(): string {
   return `ia_${randomBytes(32).toString('base64url')}`;
 }
 
+/** A new key's id: `key_` + 16 random bytes (base64url). Kept through rotations, never reused. */
+export function generateKeyId(): string {
+  return `key_${randomBytes(16).toString('base64url')}`;
+}
+
 /** The key a request presents, or undefined. Header names are lower-case (normalised first). */
 export function presentedKey(headers: Readonly<Record<string, string | undefined>>): string | undefined {
   const apiKey = headers['x-api-key']?.trim();

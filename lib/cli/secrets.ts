@@ -2,11 +2,12 @@
  * `intercom-actions keys ...` and `intercom-actions workspace ...`: put API keys (hashes only) and
  * Intercom workspaces into the deployed stack's secrets. A key is printed once and never stored.
  */
-import { generateApiKey } from '../auth/api-keys.ts';
+import { generateApiKey, generateKeyId } from '../auth/api-keys.ts';
 import type { ApiKeyScope } from '../catalog/types.ts';
 import {
   API_KEY_SCOPES,
   ConfigError,
+  parseApiKey,
   parseApiKeys,
   parseRegion,
   parseVersion,
@@ -66,19 +67,28 @@ function document(raw: string | undefined): Record<string, unknown> {
 }
 
 interface StoredKey {
+  id?: string;
   name: string;
   sha256: string;
   scopes: ApiKeyScope[];
   workspace?: string;
   createdAt?: string;
+  rotatedAt?: string;
+  /** A hand-written entry may hold the key itself instead of its hash. */
+  key?: string;
 }
 
 export const KEYS_HELP = `intercom-actions keys create --name <name> [--scopes read,write,delete,bulk] [--workspace <name>] [--stage dev | --secret-id <id>] [--local]
+intercom-actions keys rotate --name <name> [--stage dev | --secret-id <id>]
 intercom-actions keys list [--stage dev | --secret-id <id>]
 intercom-actions keys revoke --name <name> [--stage dev | --secret-id <id>]
 
 create prints a new key once; only its SHA-256 is stored (in the stack's API keys secret, or with --local
-as an API_KEYS_JSON entry to paste). AWS credentials and region come from the usual AWS environment.`;
+as an API_KEYS_JSON entry to paste), with a new id (key_...): the identity that owns the key's bulk
+jobs. Names are unique. rotate gives a key a new secret, printed once, and keeps its id, scopes and
+workspace; the old secret stops working. revoke removes a key and records its id as revoked, so no key
+takes it again. Running functions re-read the secret at most every 5 minutes: changes take effect within
+5 minutes. AWS credentials and region come from the usual AWS environment.`;
 
 export const WORKSPACE_HELP = `intercom-actions workspace set --name <name> [--region us|eu|au] [--version 1.0-1.4] [--app-id <id>] [--default] [--stage dev | --secret-id <id>]
 intercom-actions workspace list [--stage dev | --secret-id <id>]
@@ -105,7 +115,13 @@ export async function keysCommand(words: readonly string[], io: SecretsCliIo): P
     if (!scopes.every((s) => API_KEY_SCOPES.includes(s)))
       throw new UsageError(`--scopes takes ${API_KEY_SCOPES.join(', ')}`);
     const key = generateApiKey();
-    const entry: StoredKey = { name, sha256: sha256Hex(key), scopes, createdAt: new Date().toISOString() };
+    const entry: StoredKey = {
+      id: generateKeyId(),
+      name,
+      sha256: sha256Hex(key),
+      scopes,
+      createdAt: new Date().toISOString(),
+    };
     const workspace = text(flags, 'workspace');
     if (workspace) entry.workspace = workspace;
     if (flags.local) {
@@ -113,29 +129,30 @@ export async function keysCommand(words: readonly string[], io: SecretsCliIo): P
       return 0;
     }
     const store = await io.store();
-    const doc = document(await store.read(id));
-    const keys = (Array.isArray(doc.keys) ? doc.keys : []) as StoredKey[];
-    if (keys.some((k) => k.name === name))
-      throw new UsageError(`A key named "${name}" exists; revoke it first or pick another name`);
-    keys.push(entry);
-    parseApiKeys({ keys }, { workspaces: undefined, defaultWorkspace: 'default' });
-    await store.write(id, JSON.stringify({ ...doc, keys }, null, 2));
+    const stored = keysDocument(await store.read(id));
+    if (stored.keys.some((k) => k.name === name))
+      throw new ConfigError(
+        `API key name "${name}" is already used in ${id} (names are unique): revoke that key or pick another name`,
+      );
+    await save(store, id, { ...stored, keys: [...stored.keys, entry] });
     io.out(
-      `API key "${name}" (${scopes.join(', ')}) stored as a hash in ${id}.\nKey (shown once, store it now): ${key}\nFunctions pick it up within 5 minutes (secret cache).`,
+      `API key "${name}" (id ${entry.id}; ${scopes.join(', ')}) stored as a hash in ${id}.\nKey (shown once, store it now): ${key}\nFunctions accept it within 5 minutes.`,
     );
     return 0;
   }
-  if (sub === 'list' || sub === 'revoke') {
+  if (sub === 'list' || sub === 'rotate' || sub === 'revoke') {
     const store = await io.store();
-    const doc = document(await store.read(id));
-    const keys = (Array.isArray(doc.keys) ? doc.keys : []) as StoredKey[];
+    const stored = keysDocument(await store.read(id));
+    // Each entry parsed for its id (derived from its hash when it has none); one by one, so that a
+    // document with a duplicate can still be listed and repaired.
+    const records = stored.keys.map((k, i) => parseApiKey(k, i, undefined, '(default)'));
     if (sub === 'list') {
       io.out(
-        keys.length
-          ? keys
+        records.length
+          ? records
               .map(
-                (k) =>
-                  `${k.name}\t${k.scopes.join(',')}\t${k.workspace ?? '(default)'}\t${k.createdAt ?? ''}`,
+                (k, i) =>
+                  `${k.id}\t${k.name}\t${k.scopes.join(',')}\t${k.workspace}\t${stored.keys[i]!.createdAt ?? ''}`,
               )
               .join('\n')
           : 'no API keys',
@@ -144,13 +161,61 @@ export async function keysCommand(words: readonly string[], io: SecretsCliIo): P
     }
     const name = text(flags, 'name');
     if (!name) throw new UsageError('--name is required');
-    const kept = keys.filter((k) => k.name !== name);
-    if (kept.length === keys.length) throw new UsageError(`No key named "${name}"`);
-    await store.write(id, JSON.stringify({ ...doc, keys: kept }, null, 2));
-    io.out(`Revoked "${name}" (effective within 5 minutes, the secret cache).`);
+    const index = records.findIndex((k) => k.name === name);
+    if (index < 0) throw new UsageError(`No key named "${name}"`);
+    const keyId = records[index]!.id;
+    if (sub === 'rotate') {
+      const key = generateApiKey();
+      const { key: _plain, ...entry } = stored.keys[index]!;
+      const keys = stored.keys.with(index, {
+        ...entry,
+        // Written out, so that a key whose id was derived from its old hash keeps it.
+        id: keyId,
+        sha256: sha256Hex(key),
+        rotatedAt: new Date().toISOString(),
+      });
+      await save(store, id, { ...stored, keys });
+      io.out(
+        `Rotated "${name}" (id ${keyId}): a new secret, same id, scopes and workspace; the old one stops working within 5 minutes.\nKey (shown once, store it now): ${key}`,
+      );
+      return 0;
+    }
+    const keys = stored.keys.filter((_, i) => i !== index);
+    const revoked = stored.revoked.includes(keyId) ? stored.revoked : [...stored.revoked, keyId];
+    await save(store, id, { ...stored, keys, revoked });
+    io.out(
+      `Revoked "${name}" (id ${keyId}): functions refuse it within 5 minutes; its id is never used again.`,
+    );
     return 0;
   }
   throw new UsageError(`Unknown keys command "${sub}"\n\n${KEYS_HELP}`);
+}
+
+interface KeysDocument {
+  /** The whole document, so fields this version does not know are written back as they were. */
+  doc: Record<string, unknown>;
+  keys: StoredKey[];
+  revoked: string[];
+}
+
+function keysDocument(raw: string | undefined): KeysDocument {
+  const doc = document(raw);
+  return {
+    doc,
+    keys: (Array.isArray(doc.keys) ? doc.keys : []) as StoredKey[],
+    revoked: (Array.isArray(doc.revoked) ? doc.revoked : []) as string[],
+  };
+}
+
+/** Writes the document only when the functions would load it (unique names and ids, none revoked). */
+async function save(
+  store: SecretStore,
+  secretId: string,
+  { doc, keys, revoked }: KeysDocument,
+): Promise<void> {
+  const next = { ...doc, keys, revoked };
+  parseApiKeys(next, { workspaces: undefined, defaultWorkspace: 'default' });
+  await store.write(secretId, JSON.stringify(next, null, 2));
 }
 
 export async function workspaceCommand(words: readonly string[], io: SecretsCliIo): Promise<number> {

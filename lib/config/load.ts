@@ -4,6 +4,7 @@
  * here, at start-up, with a message naming what is missing.
  */
 import {
+  assertUniqueKeys,
   ConfigError,
   derivedKeyId,
   parseApiKeys,
@@ -97,6 +98,7 @@ async function loadApiKeys(
       workspace: scope.defaultWorkspace,
     });
   }
+  assertUniqueKeys(apiKeys);
   if (apiKeys.length === 0 && required) {
     throw new ConfigError(
       'No API key is configured: set API_KEY (or API_KEYS_JSON, or API_KEYS_SECRET_ARN when deployed)',

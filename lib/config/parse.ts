@@ -150,14 +150,60 @@ export function derivedKeyId(sha256: string): string {
   return `sha_${createHash('sha256').update(`intercom-actions key id\u0000${sha256}`).digest('base64url').slice(0, 22)}`;
 }
 
-/** `{"keys": [{"name", "sha256" | "key", "scopes", "workspace"}]}` or a bare list. */
+/**
+ * Names, ids and secrets are each unique across the whole configuration: a name picks the key in
+ * `keys revoke` and logs, an id owns jobs, and a secret must lead to one identity.
+ */
+export function assertUniqueKeys(keys: readonly ApiKeyRecord[]): void {
+  const names = new Set<string>();
+  const ids = new Map<string, string>();
+  const secrets = new Map<string, string>();
+  for (const key of keys) {
+    if (names.has(key.name))
+      throw new ConfigError(
+        `API keys: more than one key is named "${key.name}" (names are unique across API_KEYS_JSON or the API keys secret and the API_KEY variable)`,
+      );
+    names.add(key.name);
+    const sameId = ids.get(key.id);
+    if (sameId !== undefined)
+      throw new ConfigError(
+        `API keys: "${sameId}" and "${key.name}" have the same id "${key.id}" (ids are unique)`,
+      );
+    ids.set(key.id, key.name);
+    const sameSecret = secrets.get(key.sha256);
+    if (sameSecret !== undefined)
+      throw new ConfigError(
+        `API keys: "${sameSecret}" and "${key.name}" have the same secret (each key needs its own)`,
+      );
+    secrets.set(key.sha256, key.name);
+  }
+}
+
+/** The document's `revoked` list: ids of revoked keys, which no key may take again. */
+function parseRevoked(raw: unknown): Set<string> {
+  if (raw === undefined) return new Set();
+  if (!Array.isArray(raw) || !raw.every((id) => typeof id === 'string'))
+    throw new ConfigError('API keys document: "revoked" must be a list of key ids');
+  return new Set(raw as string[]);
+}
+
+/** `{"keys": [{"id", "name", "sha256" | "key", "scopes", "workspace"}], "revoked": [ids]}` or a bare list. */
 export function parseApiKeys(
   raw: unknown,
   config: { workspaces: ReadonlyMap<string, WorkspaceConfig> | undefined; defaultWorkspace: string },
 ): ApiKeyRecord[] {
   const list = isRecord(raw) ? raw.keys : raw;
   if (!Array.isArray(list)) throw new ConfigError('API keys document: needs a "keys" list');
-  return list.map((entry, i) => parseApiKey(entry, i, config.workspaces, config.defaultWorkspace));
+  const revoked = parseRevoked(isRecord(raw) ? raw.revoked : undefined);
+  const keys = list.map((entry, i) => parseApiKey(entry, i, config.workspaces, config.defaultWorkspace));
+  keys.forEach((key, i) => {
+    if (revoked.has(key.id))
+      throw new ConfigError(
+        `API key #${i + 1} ("${key.name}"): id "${key.id}" belongs to a revoked key and is never used again`,
+      );
+  });
+  assertUniqueKeys(keys);
+  return keys;
 }
 
 export function parseJson(text: string | undefined, what: string): unknown {

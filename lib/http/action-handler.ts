@@ -12,6 +12,7 @@ import { executeAction, ResultsPathError } from '../actions/execute.ts';
 import { keyRing } from '../auth/api-keys.ts';
 import type { Group } from '../catalog/index.ts';
 import { protectConfigSecrets } from '../config/secrets.ts';
+import { type Configured, sourceOf } from '../config/source.ts';
 import type { AppConfig } from '../config/types.ts';
 import { metrics } from '../observability/metrics.ts';
 import type { ValidatorMap } from '../validation/validate.ts';
@@ -20,6 +21,7 @@ import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
 import { DEFAULT_MAX_BODY_BYTES, jsonBody } from './middleware/json-body.ts';
 import { resolveOperation } from './middleware/operation.ts';
+import { refreshConfig } from './middleware/refresh-config.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { validateOperationInput } from './middleware/validate.ts';
 import { jsonResponse } from './response.ts';
@@ -37,11 +39,17 @@ const RESPONSE_MARGIN_MS = 1_500;
 export function createActionHandler(
   group: Group,
   validators: ValidatorMap,
-  config: AppConfig,
+  config: Configured<AppConfig>,
   options: ActionHandlerOptions = {},
 ) {
-  protectConfigSecrets(config);
-  const clientFor = workspaceClients(config, options.createClient);
+  const source = sourceOf(config);
+  // Once per configuration: a rotated token gets a new client, a revoked key leaves the ring.
+  const current = source.derive((c) => {
+    protectConfigSecrets(c);
+    return { ring: keyRing(c.apiKeys), clientFor: workspaceClients(c, options.createClient) };
+  });
+  // Now, so the secrets are masked before the first log line.
+  current();
   const maxBodyBytes = options.maxBodyBytes ?? (Number(process.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
 
   return (
@@ -50,7 +58,8 @@ export function createActionHandler(
       // Registered before requestContext so its flush runs after the request's metrics are recorded.
       .use(logMetrics(metrics()))
       .use(requestContext())
-      .use(apiKeyAuth(keyRing(config.apiKeys)))
+      .use(refreshConfig(source))
+      .use(apiKeyAuth(() => current().ring))
       .use(resolveOperation(group))
       .use(jsonBody(maxBodyBytes))
       .use(validateOperationInput(validators))
@@ -60,11 +69,16 @@ export function createActionHandler(
         const remaining = context.getRemainingTimeInMillis?.();
         const hardDeadline = remaining ? Date.now() + remaining - RESPONSE_MARGIN_MS : undefined;
         try {
-          const result = await executeAction(clientFor(context.apiKey!.workspace), op, context.input ?? {}, {
-            requestId: context.requestId,
-            signal,
-            ...(hardDeadline ? { hardDeadline } : {}),
-          });
+          const result = await executeAction(
+            current().clientFor(context.apiKey!.workspace),
+            op,
+            context.input ?? {},
+            {
+              requestId: context.requestId,
+              signal,
+              ...(hardDeadline ? { hardDeadline } : {}),
+            },
+          );
           const body: Record<string, unknown> = { data: result.data };
           if (result.next !== undefined) body.next = result.next;
           body.requestId = context.requestId;

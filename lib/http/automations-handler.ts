@@ -7,6 +7,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
+import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { metrics } from '../observability/metrics.ts';
 import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
@@ -14,6 +15,7 @@ import type { NotificationStore } from '../webhooks/store.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
+import { refreshConfig } from './middleware/refresh-config.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { jsonResponse } from './response.ts';
 import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
@@ -61,15 +63,18 @@ function decodeCursor(raw: string | undefined, workspace: string, now: number): 
 }
 
 export function createAutomationsHandler(
-  apiKeys: readonly ApiKeyRecord[],
+  apiKeys: Configured<readonly ApiKeyRecord[]>,
   store: NotificationStore,
   now = Date.now,
 ) {
+  const source = sourceOf(apiKeys);
+  const ring = source.derive(keyRing);
   return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
     .use(httpHeaderNormalizer())
     .use(logMetrics(metrics()))
     .use(requestContext())
-    .use(apiKeyAuth(keyRing(apiKeys)))
+    .use(refreshConfig(source))
+    .use(apiKeyAuth(ring))
     .use(errorResponse())
     .handler(async (event, context) => {
       const key = context.apiKey!;

@@ -10,12 +10,14 @@ import { JOB_ID_PATTERN, parseBulkRequest } from '../bulk/request.ts';
 import { type BulkService, MAX_FAILURES_PAGE } from '../bulk/service.ts';
 import { findOperation } from '../catalog/index.ts';
 import type { ApiKeyScope } from '../catalog/types.ts';
+import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { metrics } from '../observability/metrics.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
 import { jsonBody } from './middleware/json-body.ts';
+import { refreshConfig } from './middleware/refresh-config.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { jsonResponse } from './response.ts';
 import { BULK_PREFIX } from './routes.ts';
@@ -60,15 +62,18 @@ function pageLimit(event: HttpEvent): number {
 }
 
 export function createBulkHandler(
-  apiKeys: readonly ApiKeyRecord[],
+  apiKeys: Configured<readonly ApiKeyRecord[]>,
   service: BulkService,
   options: BulkHandlerOptions,
 ) {
+  const source = sourceOf(apiKeys);
+  const ring = source.derive(keyRing);
   return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
     .use(httpHeaderNormalizer())
     .use(logMetrics(metrics()))
     .use(requestContext())
-    .use(apiKeyAuth(keyRing(apiKeys)))
+    .use(refreshConfig(source))
+    .use(apiKeyAuth(ring))
     .use(jsonBody(options.maxBodyBytes ?? DEFAULT_BULK_BODY_BYTES))
     .use(errorResponse())
     .handler(async (event, context) => {

@@ -8,6 +8,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
 import { findOperation } from '../catalog/index.ts';
+import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { metrics } from '../observability/metrics.ts';
 import { HttpError } from './errors.ts';
@@ -27,9 +28,10 @@ function safeDecode(value: string): string {
   }
 }
 
-export function createMetaHandler(apiKeys: readonly ApiKeyRecord[]) {
+export function createMetaHandler(apiKeys: Configured<readonly ApiKeyRecord[]>) {
   let openapi: string | undefined;
-  const auth = apiKeyAuth(keyRing(apiKeys));
+  const source = sourceOf(apiKeys);
+  const auth = apiKeyAuth(source.derive(keyRing));
   return (
     middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
       .use(httpHeaderNormalizer())
@@ -38,12 +40,16 @@ export function createMetaHandler(apiKeys: readonly ApiKeyRecord[]) {
       .use(requestContext())
       .use({
         name: 'publicOrAuthenticated',
-        before: (request) => {
+        before: async (request) => {
           const method = request.event.requestContext?.http?.method;
           const isPublic =
             method === 'GET' &&
             (request.event.rawPath === '/health' || request.event.rawPath === '/openapi.json');
-          if (!isPublic) return auth.before?.(request);
+          // The public routes never wait for a refresh of the keys they do not use.
+          if (!isPublic) {
+            await source.fresh();
+            return auth.before?.(request);
+          }
         },
       })
       .use(errorResponse())

@@ -6,11 +6,14 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import { protectConfigSecrets } from '../config/secrets.ts';
+import { type Configured, sourceOf } from '../config/source.ts';
 import { logger } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
 import { type IntakeDeps, receiveWebhook } from '../webhooks/intake.ts';
 import { HttpError } from './errors.ts';
 import { errorResponse } from './middleware/error-response.ts';
+import { refreshConfig } from './middleware/refresh-config.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { jsonResponse } from './response.ts';
 import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
@@ -18,11 +21,21 @@ import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
 /** Intercom notifications are a few KB; SQS takes 256 KiB per message with our envelope. */
 export const DEFAULT_WEBHOOK_BODY_BYTES = 200 * 1024;
 
-export function createWebhookHandler(deps: IntakeDeps, maxBodyBytes = DEFAULT_WEBHOOK_BODY_BYTES) {
+export type WebhookHandlerDeps = Omit<IntakeDeps, 'config'> & { config: Configured<IntakeDeps['config']> };
+
+export function createWebhookHandler(deps: WebhookHandlerDeps, maxBodyBytes = DEFAULT_WEBHOOK_BODY_BYTES) {
+  const source = sourceOf(deps.config);
+  // Once per configuration: the webhook secrets of a refreshed workspaces secret are masked too.
+  const current = source.derive((config) => {
+    protectConfigSecrets(config);
+    return { ...deps, config };
+  });
+  current();
   return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
     .use(httpHeaderNormalizer())
     .use(logMetrics(metrics()))
     .use(requestContext())
+    .use(refreshConfig(source))
     .use(errorResponse())
     .handler(async (event) => {
       const raw = event.body ?? '';
@@ -35,7 +48,7 @@ export function createWebhookHandler(deps: IntakeDeps, maxBodyBytes = DEFAULT_WE
           `The body is ${body.byteLength} bytes; the limit is ${maxBodyBytes}`,
         );
       }
-      const outcome = await receiveWebhook(deps, body, {
+      const outcome = await receiveWebhook(current(), body, {
         hub: event.headers?.['x-hub-signature'],
         body: event.headers?.['x-body-signature'],
         contentType: event.headers?.['content-type'],

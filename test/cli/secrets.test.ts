@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { keyRing } from '../../lib/auth/api-keys.ts';
 import { runCli } from '../../lib/cli/main.ts';
-import { loadConfig, sha256Hex } from '../../lib/config/index.ts';
+import { ConfigError, derivedKeyId, loadConfig, sha256Hex } from '../../lib/config/index.ts';
 import { awsSecretStore } from '../../lib/secrets/store.ts';
 import { type FakeSecretsManager, startSecretsManager } from '../helpers/secrets-manager-server.ts';
 
@@ -39,12 +40,20 @@ describe('intercom-actions keys and workspace (against the Secrets Manager proto
     const key = /Key \(shown once, store it now\): (\S+)/.exec(res.out)![1]!;
     const stored = sm.secrets.get('intercom-actions/dev/api-keys')!;
     expect(stored).not.toContain(key);
-    expect(JSON.parse(stored).keys[0]).toMatchObject({
+    const entry = JSON.parse(stored).keys[0];
+    expect(entry).toMatchObject({
       name: 'zapier',
       sha256: sha256Hex(key),
       scopes: ['read', 'write'],
     });
-    expect((await cli(['keys', 'create', '--name', 'zapier'])).code).toBe(2);
+    expect(entry.id).toMatch(/^key_[A-Za-z0-9_-]{22}$/);
+    expect(res.out).toContain(`API key "zapier" (id ${entry.id}; read, write)`);
+    const again = await cli(['keys', 'create', '--name', 'zapier']);
+    expect(again).toMatchObject({
+      code: 2,
+      err: 'configuration error: API key name "zapier" is already used in intercom-actions/dev/api-keys (names are unique): revoke that key or pick another name\n',
+    });
+    expect(JSON.parse(sm.secrets.get('intercom-actions/dev/api-keys')!).keys).toHaveLength(1);
     expect((await cli(['keys', 'create', '--name', 'x', '--scopes', 'root'])).code).toBe(2);
   });
 
@@ -72,16 +81,76 @@ describe('intercom-actions keys and workspace (against the Secrets Manager proto
     expect((await cli(['workspace', 'list'])).out).toContain('main (default)\teu');
   });
 
-  it('lists and revokes keys', async () => {
-    expect((await cli(['keys', 'list'])).out).toContain('zapier\tread,write');
-    expect((await cli(['keys', 'revoke', '--name', 'zapier'])).code).toBe(0);
+  it('rotates a key: a new secret printed once, the same id, scopes and workspace, the old hash gone', async () => {
+    const before = JSON.parse(sm.secrets.get('intercom-actions/dev/api-keys')!).keys[0];
+    const res = await cli(['keys', 'rotate', '--name', 'zapier']);
+    expect(res.code).toBe(0);
+    const key = /Key \(shown once, store it now\): (\S+)/.exec(res.out)![1]!;
+    expect(res.out).toContain(`Rotated "zapier" (id ${before.id})`);
+    const stored = sm.secrets.get('intercom-actions/dev/api-keys')!;
+    expect(stored).not.toContain(key);
+    expect(stored).not.toContain(before.sha256);
+    const after = JSON.parse(stored).keys[0];
+    expect(after).toMatchObject({
+      id: before.id,
+      name: 'zapier',
+      scopes: ['read', 'write'],
+      createdAt: before.createdAt,
+      sha256: sha256Hex(key),
+    });
+    expect(after.rotatedAt).toEqual(expect.any(String));
+    const config = await loadConfig(
+      { INTERCOM_ACCESS_TOKEN: 'tok_1234567890', API_KEYS_SECRET_ARN: 'keys' },
+      { readSecret: async () => stored },
+    );
+    expect(keyRing(config.apiKeys).find(key)?.id).toBe(before.id);
+    expect(await cli(['keys', 'rotate', '--name', 'nope'])).toMatchObject({
+      code: 2,
+      err: 'usage: No key named "nope"\n',
+    });
+  });
+
+  it('keeps the id of a key written without one (derived from its old hash) when rotating it', async () => {
+    const oldHash = sha256Hex('legacy-key-0123456789');
+    sm.secrets.set('legacy-keys', JSON.stringify({ keys: [{ name: 'legacy', sha256: oldHash }] }));
+    expect((await cli(['keys', 'list', '--secret-id', 'legacy-keys'])).out).toBe(
+      `${derivedKeyId(oldHash)}\tlegacy\tread,write,delete,bulk\t(default)\t\n`,
+    );
+    expect((await cli(['keys', 'rotate', '--secret-id', 'legacy-keys', '--name', 'legacy'])).code).toBe(0);
+    const entry = JSON.parse(sm.secrets.get('legacy-keys')!).keys[0];
+    expect(entry.id).toBe(derivedKeyId(oldHash));
+    expect(entry.sha256).not.toBe(oldHash);
+  });
+
+  it('lists and revokes keys; a revoked id is never used again', async () => {
+    const { id } = JSON.parse(sm.secrets.get('intercom-actions/dev/api-keys')!).keys[0];
+    expect((await cli(['keys', 'list'])).out).toContain(`${id}\tzapier\tread,write\t(default)\t`);
+    const revoke = await cli(['keys', 'revoke', '--name', 'zapier']);
+    expect(revoke.code).toBe(0);
+    expect(revoke.out).toContain(`Revoked "zapier" (id ${id}): functions refuse it within 5 minutes`);
     expect((await cli(['keys', 'list'])).out).toContain('no API keys');
     expect((await cli(['keys', 'revoke', '--name', 'zapier'])).code).toBe(2);
+    const doc = JSON.parse(sm.secrets.get('intercom-actions/dev/api-keys')!);
+    expect(doc).toMatchObject({ keys: [], revoked: [id] });
+    // A name can come back (a new key, a new id); the revoked id cannot.
+    expect((await cli(['keys', 'create', '--name', 'zapier'])).code).toBe(0);
+    const reused = JSON.parse(sm.secrets.get('intercom-actions/dev/api-keys')!);
+    expect(reused.keys[0].id).not.toBe(id);
+    reused.keys[0].id = id;
+    const error = await loadConfig(
+      { INTERCOM_ACCESS_TOKEN: 'tok_1234567890', API_KEYS_SECRET_ARN: 'keys' },
+      { readSecret: async () => JSON.stringify(reused) },
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      `API key #1 ("zapier"): id "${id}" belongs to a revoked key and is never used again`,
+    );
   });
 
   it('prints a local API_KEYS_JSON entry with --local', async () => {
     const res = await cli(['keys', 'create', '--name', 'dev', '--local']);
     const json = JSON.parse(/Add to API_KEYS_JSON: (.*)/.exec(res.out)![1]!);
     expect(json.keys[0].name).toBe('dev');
+    expect(json.keys[0].id).toMatch(/^key_[A-Za-z0-9_-]{22}$/);
   });
 });

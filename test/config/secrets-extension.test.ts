@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { loadConfig } from '../../lib/config/index.ts';
+import { ConfigError, loadConfig } from '../../lib/config/index.ts';
 import { extensionSecretReader } from '../../lib/config/secrets-extension.ts';
 
 /** Speaks the AWS Parameters and Secrets Lambda Extension's HTTP interface. */
@@ -65,5 +65,29 @@ describe('secrets through the Parameters and Secrets Lambda Extension', () => {
     await expect(extensionSecretReader(1, { AWS_SESSION_TOKEN: 't' })('arn:x')).rejects.toThrow(
       'needs the extension layer',
     );
+  });
+
+  it('gives up on an extension that does not answer, and on an answer that is not JSON', async () => {
+    const silent = createServer((req, res) => {
+      if (req.url?.includes('garbled')) res.writeHead(200).end('<html>');
+      // Otherwise never answers.
+    });
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const silentPort = (silent.address() as AddressInfo).port;
+    try {
+      const read = extensionSecretReader(silentPort, { AWS_SESSION_TOKEN: 'session-token' }, 100);
+      const error = await read('arn:slow').catch((e) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toBe(
+        `Could not read arn:slow from the AWS Parameters and Secrets Lambda Extension on port ${silentPort} (no answer within 100 ms); the function needs the extension layer`,
+      );
+      await expect(read('arn:garbled')).rejects.toThrow(
+        'Secrets extension answered 200 for arn:garbled without JSON',
+      );
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });

@@ -51,6 +51,12 @@ describe('the CDK app', () => {
       });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
       expect(fn.Properties.Layers).toHaveLength(1);
+      // The functions re-read their secrets every 5 minutes; a cache in the extension would add its TTL.
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false',
+        SECRETS_EXTENSION_PORT: '2773',
+      });
+      expect(fn.Properties.Environment.Variables.CONFIG_REFRESH_SECONDS).toBeUndefined();
     }
     // One per function, and the API's access logs.
     template.resourceCountIs('AWS::Logs::LogGroup', functions.length + 1);
