@@ -802,19 +802,6 @@ export class JobStore extends TableStore {
     );
   }
 
-  /**
-   * Counts the job's items by state for `attempt`, reading every item record (used once a job looks
-   * finished). A failed item of an older attempt is pending: `retry-failed` queued it for this one.
-   */
-  async countStates(jobId: string, attempt: number): Promise<Record<ItemState, number>> {
-    const counts: Record<ItemState, number> = { queued: 0, in_progress: 0, succeeded: 0, failed: 0 };
-    for await (const item of this.#queryPrefix(jobId, ITEM_PREFIX, ['state', 'attempt'])) {
-      const { state, attempt: itemAttempt } = item as { state: ItemState; attempt: number };
-      counts[state === 'failed' && itemAttempt < attempt ? 'queued' : state]++;
-    }
-    return counts;
-  }
-
   /** Sets the job's counters to the verified counts of `attempt`; the new `updatedAt`, or undefined if the job changed. */
   async reconcile(
     jobId: string,

@@ -21,7 +21,7 @@ import type { Headroom, RateGovernor } from './governor.ts';
 import type { JobStore } from './job-store.ts';
 import { encodeItemMessage } from './messages.ts';
 import { QueueSendError, type WorkQueue } from './queue.ts';
-import type { ItemError, JobRecord } from './records.ts';
+import type { Counted, ItemError, JobRecord } from './records.ts';
 import type { BulkRequest } from './request.ts';
 
 export interface Rejection {
@@ -77,6 +77,9 @@ function jobIdFor(key: ApiKeyRecord, idempotencyKey: string | undefined): string
   const scope = `${key.workspace}\u0000${keyOwner(key)}\u0000${idempotencyKey}`;
   return `job_${createHash('sha256').update(scope).digest('base64url').slice(0, 24)}`;
 }
+
+/** Each item's state, attempt and what it is counted as, by index. */
+type ItemStates = Awaited<ReturnType<JobStore['itemStates']>>;
 
 /** What a route does with a job, for the scopes it needs (lib/auth/ownership.ts). */
 type JobAccess = 'read' | 'retry';
@@ -308,29 +311,51 @@ export class BulkService {
       now - job.updatedAt > STUCK_MS &&
       now - (job.checkedAt ?? 0) > STUCK_MS;
     if (!over && !stuck) return job;
-    const counts = await this.#d.store.countStates(job.jobId, job.attempt);
-    const settledItems = counts.succeeded + counts.failed;
-    if (counts.queued + counts.in_progress === 0 && settledItems === job.total) {
-      // Conditional on the job being unchanged since it was read; a later write of ours conditions
-      // on these counters, so a reconcile that lost its race cannot mislead it.
-      const at = await this.#d.store.reconcile(
-        job.jobId,
-        job.attempt,
-        counts.succeeded,
-        counts.failed,
-        now,
-        job.updatedAt,
-      );
-      return {
-        ...job,
-        succeeded: counts.succeeded,
-        failed: counts.failed,
-        reconciledAttempt: job.attempt,
-        updatedAt: at ?? job.updatedAt,
-      };
+    const states = await this.#d.store.itemStates(job.jobId);
+    const counts = { pending: job.total - states.size, succeeded: 0, failed: 0 };
+    const uncounted: number[] = [];
+    for (const [index, item] of states) {
+      // A failed item of an older attempt is pending: retry-failed queued it for this one.
+      if (item.state === 'queued' || item.state === 'in_progress' || item.attempt < job.attempt) {
+        counts.pending++;
+        continue;
+      }
+      counts[item.state]++;
+      if (item.counted !== item.state) uncounted.push(index);
     }
-    if (stuck) await this.#d.store.markChecked(job.jobId, now);
-    return job;
+    if (counts.pending > 0) {
+      if (stuck) await this.#d.store.markChecked(job.jobId, now);
+      return job;
+    }
+    // Finished items a worker died before counting are counted through their markers, as that worker
+    // would have: a later delivery of theirs then finds them counted, and retry-failed uncounts them.
+    for (const index of uncounted) {
+      const item = states.get(index)!;
+      await this.#d.store.settle(job.jobId, index, item.counted, item.state as Counted, now);
+    }
+    let current = job;
+    if (uncounted.length > 0) current = (await this.#d.store.getJob(job.jobId)) ?? job;
+    if (current.attempt !== job.attempt) return current;
+    // Every marker now says what its item is; counters short of them lost a write to a crash between
+    // a marker and its count. Conditional on the job being unchanged since it was read; a later write
+    // of ours conditions on these counters, so a reconcile that lost its race cannot mislead it.
+    const at = await this.#d.store.reconcile(
+      job.jobId,
+      job.attempt,
+      counts.succeeded,
+      counts.failed,
+      now,
+      current.updatedAt,
+    );
+    return at === undefined
+      ? current
+      : {
+          ...current,
+          succeeded: counts.succeeded,
+          failed: counts.failed,
+          reconciledAttempt: job.attempt,
+          updatedAt: at,
+        };
   }
 
   async status(jobId: string, key: ApiKeyRecord): Promise<JobView> {
@@ -419,8 +444,12 @@ export class BulkService {
           `Job ${jobId} is ${status}; only a job completed with errors can be retried`,
         );
       }
-      if (won)
-        return { jobId, attempt, requeued: await this.#requeueFailed(job, attempt, holder), started: true };
+      if (won) {
+        const { requeued, kept } = await this.#requeueFailed(job, attempt, holder);
+        // `started` is the one call that started the attempt and queued all of it: not a call that
+        // resumed it, nor a holder that lost its lease mid-way (another call took it over).
+        return { jobId, attempt, requeued, started: kept && attempt > job.attempt };
+      }
       // Another call moved the job first: judge again from what it wrote.
       const fresh = await this.#d.store.getJob(jobId);
       if (!fresh) throw notFound(jobId);
@@ -436,11 +465,12 @@ export class BulkService {
   /**
    * Queues again every item of the job that has not finished its current attempt, from the stored
    * inputs: after a queue purge, a lost message or a local restart. Safe to call any time: the
-   * claims let each item run once per attempt, and a duplicate message is acknowledged unrun.
+   * claims let each item run once per attempt, and a duplicate message is acknowledged unrun. A
+   * retry-failed whose caller died (its lease lapsed) is finished here too.
    */
   async recover(jobId: string, key: ApiKeyRecord) {
     const job = await this.#visibleJob(jobId, key, 'retry');
-    return { jobId, attempt: job.attempt, requeued: await this.requeuePending(job) };
+    return { jobId, attempt: job.attempt, requeued: await this.#recoverJob(job, false) };
   }
 
   /** Every unfinished job of the table, queued again (the local stack runs this at start). */
@@ -458,12 +488,39 @@ export class BulkService {
       for (const item of states.values()) if (item.counted !== 'none') counted[item.counted]++;
       if (counted.succeeded !== job.succeeded || counted.failed !== job.failed)
         await this.#d.store.setCounters(job.jobId, counted.succeeded, counted.failed, this.#now());
-      requeued += await this.requeuePending(job, states);
+      // The process that held a retry's lease is gone, whatever its lease says.
+      requeued += await this.#recoverJob(job, true, states);
     }
     return { jobs, requeued };
   }
 
-  async requeuePending(job: JobRecord, known?: Awaited<ReturnType<JobStore['itemStates']>>): Promise<number> {
+  async #recoverJob(job: JobRecord, holderGone: boolean, states?: ItemStates): Promise<number> {
+    const retry = await this.#resumeRetry(job, holderGone);
+    // While a live retry-failed queues the failed items of older attempts, they are its to queue.
+    const skip = retry === 'live' ? 'older-failures' : retry.queued;
+    return (retry === 'live' ? 0 : retry.requeued) + (await this.requeuePending(job, states, skip));
+  }
+
+  /** Finishes a retry-failed whose holder is gone: takes its lease and queues the rest of its items. */
+  async #resumeRetry(job: JobRecord, holderGone: boolean) {
+    if (!job.retry) return { requeued: 0, queued: new Set<number>() };
+    const now = this.#now();
+    if (!holderGone && job.retry.leaseUntil > now) return 'live';
+    const holder = randomBytes(9).toString('base64url');
+    if (!(await this.#d.store.takeRetryLease(job.jobId, job, holder, now + RETRY_LEASE_MS, now)))
+      return 'live';
+    return this.#requeueFailed(job, job.attempt, holder);
+  }
+
+  /**
+   * Queues every item not finished in its attempt, but those in `skip`: items queued just now, or
+   * the failed items of older attempts a live retry-failed is queueing.
+   */
+  async requeuePending(
+    job: JobRecord,
+    known?: ItemStates,
+    skip?: ReadonlySet<number> | 'older-failures',
+  ): Promise<number> {
     const { jobId } = job;
     const [inputs, states] = await Promise.all([
       this.#d.store.inputs(jobId),
@@ -471,12 +528,16 @@ export class BulkService {
     ]);
     const messages = [];
     for (const { index, input } of inputs) {
+      if (skip instanceof Set && skip.has(index)) continue;
       const item = states.get(index);
       let attempt: number;
       if (!item) attempt = job.attempt;
       else if (item.state === 'queued' || item.state === 'in_progress') attempt = item.attempt;
       // retry-failed queues every failed item of older attempts into the current one.
-      else if (item.state === 'failed' && item.attempt < job.attempt) attempt = job.attempt;
+      else if (item.state === 'failed' && item.attempt < job.attempt) {
+        if (skip === 'older-failures') continue;
+        attempt = job.attempt;
+      }
       // Finished, but a worker died before counting it: a message of its attempt finds it done and counts it.
       else if (item.counted !== item.state) attempt = item.attempt;
       else continue;
@@ -511,11 +572,18 @@ export class BulkService {
     return messages.length;
   }
 
-  async #requeueFailed(job: JobRecord, attempt: number, holder: string): Promise<number> {
+  /**
+   * Queues the failed items of older attempts into `attempt`, page by page, renewing the lease before
+   * each page. `kept` is false when the lease was lost on the way (it lapsed and another call took
+   * over): the items queued so far are safe (a repeated message is acknowledged unrun).
+   */
+  async #requeueFailed(job: JobRecord, attempt: number, holder: string) {
     const { jobId } = job;
-    let requeued = 0;
+    const queued = new Set<number>();
     let after: number | undefined;
     do {
+      if (!(await this.#d.store.renewRetryLease(jobId, holder, this.#now() + RETRY_LEASE_MS)))
+        return { requeued: queued.size, queued, kept: false };
       const page = await this.#d.store.failures(jobId, MAX_FAILURES_PAGE, after);
       const items = page.items.filter((item) => item.attempt < attempt);
       await forEachLimited(items, 16, (item) =>
@@ -546,13 +614,11 @@ export class BulkService {
           { cause: error },
         );
       }
-      requeued += items.length;
+      for (const item of items) queued.add(item.index);
       after = page.last;
-      if (after !== undefined)
-        await this.#d.store.renewRetryLease(jobId, holder, this.#now() + RETRY_LEASE_MS);
     } while (after !== undefined);
-    await this.#d.store.endRetry(jobId, holder, this.#now());
-    return requeued;
+    const kept = await this.#d.store.endRetry(jobId, holder, this.#now());
+    return { requeued: queued.size, queued, kept };
   }
 }
 

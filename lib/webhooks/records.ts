@@ -36,6 +36,14 @@ export interface NotificationRun {
  * one workspace's notification can neither shadow (dedupe) nor reveal another's.
  */
 export const notificationKey = (workspace: string, id: string) => ({
-  pk: `notif#${workspace}#${id}`,
+  pk: keyOf('notif', workspace, id),
   sk: 'notif',
 });
+
+/**
+ * A partition key of named parts. Workspace names, rule names and Intercom ids may hold `#`, so each
+ * part is escaped: (`a#b`, `c`) and (`a`, `b#c`) must never name the same record.
+ */
+export function keyOf(kind: string, ...parts: string[]): string {
+  return [kind, ...parts.map(encodeURIComponent)].join('#');
+}

@@ -5,7 +5,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, TableStore } from '../bulk/dynamo.ts';
-import { type ActionResult, type NotificationRun, notificationKey } from './records.ts';
+import { type ActionResult, keyOf, type NotificationRun, notificationKey } from './records.ts';
 
 export type NotificationClaim =
   | { kind: 'claimed'; done: Record<string, ActionResult> }
@@ -163,7 +163,7 @@ export class NotificationStore extends TableStore {
       new PutCommand({
         TableName: this.table,
         Item: {
-          pk: `log#${run.workspace}#${day(run.finishedAt)}`,
+          pk: keyOf('log', run.workspace, day(run.finishedAt)),
           sk: `${String(run.finishedAt).padStart(15, '0')}#${run.notificationId}`,
           ...run,
           expiresAt: this.expiresAt(run.finishedAt),
@@ -228,7 +228,7 @@ export class NotificationStore extends TableStore {
           KeyConditionExpression: after ? '#pk = :pk AND #sk < :after' : '#pk = :pk',
           ExpressionAttributeNames: { '#pk': 'pk', ...(after ? { '#sk': 'sk' } : {}) },
           ExpressionAttributeValues: {
-            ':pk': `log#${workspace}#${day(current)}`,
+            ':pk': keyOf('log', workspace, day(current)),
             ...(after ? { ':after': after } : {}),
           },
           ScanIndexForward: false,
@@ -261,7 +261,7 @@ export class NotificationStore extends TableStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: `guard#${workspace}#${rule}#${objectKey}`, sk: `w#${windowStart}` },
+          Key: { pk: keyOf('guard', workspace, rule, objectKey), sk: `w#${windowStart}` },
           UpdateExpression: 'ADD #count :one SET #expiresAt = :exp',
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
           ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },

@@ -362,12 +362,166 @@ describe('the retry lease', () => {
     expect(sent).toHaveLength(0);
 
     clock.now += 61_000;
-    expect(await service.retryFailed(id, key)).toEqual({ jobId: id, attempt: 2, requeued: 2, started: true });
+    // Resumed, not started: the dead holder started attempt 2.
+    expect(await service.retryFailed(id, key)).toEqual({
+      jobId: id,
+      attempt: 2,
+      requeued: 2,
+      started: false,
+    });
     expect(sent.map((s) => [s.index, s.attempt])).toEqual([
       [0, 2],
       [1, 2],
     ]);
     expect((await store.getJob(id))?.retry).toBeUndefined();
+  });
+});
+
+/** A job of `size` create_update_user items whose every item failed in attempt 1 (inputs stored). */
+async function failedJob(prefix: string, size: number) {
+  const id = jobId();
+  await registerJob(id, size);
+  const m = (index: number, attempt = 1) => ({
+    jobId: id,
+    index,
+    attempt,
+    operation: 'create_update_user',
+    workspace: 'default',
+    input: { body: { user_id: `${prefix}-${index}` } },
+  });
+  const indexes = Array.from({ length: size }, (_, i) => i);
+  await store.putInputs(
+    id,
+    0,
+    indexes.map((index) => ({ index, input: m(index).input })),
+    store.expiresAt(clock.now),
+  );
+  client.refuse = () =>
+    new IntercomHttpError({
+      status: 400,
+      intercomCode: 'parameter_invalid',
+      message: 'bad',
+      retryable: false,
+    });
+  await deliver(...indexes.map((index) => record(m(index))));
+  client.refuse = undefined;
+  const service = new BulkService({
+    store,
+    queue: queue as never,
+    governor: governor as never,
+    validators: {},
+    now,
+  });
+  const key = { id: 'k1', name: 'k1', workspace: 'default', scopes: ['bulk', 'write'] } as never;
+  return { id, m, service, key };
+}
+
+describe('a retry-failed whose caller died', () => {
+  it('is finished by recover once its lease lapses, and by a restart at once: the job ends, each item runs once more', async () => {
+    const { id, m, service, key } = await failedJob('orphan', 2);
+    const seen = (await store.getJob(id))!;
+    // The caller starts attempt 2 and dies before queueing anything.
+    expect(await store.startRetry(id, seen, 'dies', clock.now + 60_000, clock.now)).toBe(true);
+    sent.length = 0;
+    // While its lease lives, recover leaves the retry to it.
+    expect(await service.recover(id, key)).toMatchObject({ attempt: 2, requeued: 0 });
+    expect((await store.getJob(id))?.retry?.holder).toBe('dies');
+
+    // A restart knows the holder is gone: it finishes the retry without waiting for the lease.
+    expect(await service.recoverAll()).toMatchObject({ requeued: 2 });
+    expect(sent.filter((s) => s.jobId === id).map((s) => [s.index, s.attempt])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect((await store.getJob(id))?.retry).toBeUndefined();
+    expect(await service.status(id, key)).toMatchObject({ status: 'running', failed: 0, pending: 2 });
+    await deliver(record(m(0, 2)), record(m(1, 2)));
+    expect(await service.status(id, key)).toMatchObject({ status: 'completed', succeeded: 2, failed: 0 });
+    expect(wire('POST', '/users', (b) => String(b?.user_id).startsWith('orphan-'))).toBe(2);
+  });
+
+  it('is finished by the recover endpoint after its lease lapsed', async () => {
+    const { id, service, key } = await failedJob('orphan-api', 1);
+    expect(await store.startRetry(id, (await store.getJob(id))!, 'dies', clock.now + 60_000, clock.now)).toBe(
+      true,
+    );
+    clock.now += 61_000;
+    sent.length = 0;
+    expect(await service.recover(id, key)).toMatchObject({ attempt: 2, requeued: 1 });
+    expect(sent.map((s) => [s.index, s.attempt])).toEqual([[0, 2]]);
+    expect((await store.getJob(id))?.retry).toBeUndefined();
+  });
+
+  it('a holder whose lease another call took over mid-queue answers started: false', async () => {
+    const { id, service, key } = await failedJob('lost-lease', 1);
+    const sendAll = queue.sendAll;
+    queue.sendAll = async (messages) => {
+      // The holder stalls past its lease while sending; another call takes the lease over.
+      clock.now += 61_000;
+      const job = (await store.getJob(id))!;
+      expect(await store.takeRetryLease(id, job, 'other', clock.now + 60_000, clock.now)).toBe(true);
+      await sendAll(messages);
+    };
+    try {
+      expect(await service.retryFailed(id, key)).toMatchObject({ attempt: 2, started: false });
+    } finally {
+      queue.sendAll = sendAll;
+    }
+    expect((await store.getJob(id))?.retry?.holder).toBe('other');
+  });
+});
+
+describe('a stuck job counted item by item', () => {
+  it('counts an item a worker died before counting through its marker: a later delivery does not count it again', async () => {
+    const { id, m, service, key } = await failedJob('stuck', 2);
+    await service.retryFailed(id, key);
+    // Attempt 2: item 0 succeeds and is counted; item 1 succeeds and its worker dies before counting.
+    await deliver(record(m(0, 2)));
+    const context = { operation: 'create_update_user', workspace: 'default' };
+    await store.claim(id, 1, 2, clock.now + 60_000, clock.now, context);
+    await store.finish(id, 1, 2, { state: 'succeeded' }, clock.now);
+    expect(await service.status(id, key)).toMatchObject({ status: 'running', succeeded: 1, pending: 1 });
+    clock.now += 6 * 60_000;
+    expect(await service.status(id, key)).toMatchObject({ status: 'completed', succeeded: 2, failed: 0 });
+    expect(await store.getItem(id, 1)).toMatchObject({ counted: 'succeeded' });
+    // The dead worker's message comes back: the item is done and already counted.
+    await deliver(record(m(1, 2), 2));
+    expect(await store.getJob(id)).toMatchObject({ succeeded: 2, failed: 0 });
+  });
+
+  it('a failed item counted that way leaves the count when retried: one new attempt, running at once', async () => {
+    const { id, m, service, key } = await failedJob('stuck-failed', 1);
+    await service.retryFailed(id, key);
+    // Attempt 2 fails again; its worker dies before counting it.
+    const context = { operation: 'create_update_user', workspace: 'default' };
+    await store.claim(id, 0, 2, clock.now + 60_000, clock.now, context);
+    await store.finish(
+      id,
+      0,
+      2,
+      {
+        state: 'failed',
+        error: { code: 'x', message: 'x', retryable: false } as never,
+        input: m(0, 2).input,
+      },
+      clock.now,
+    );
+    clock.now += 6 * 60_000;
+    expect(await service.status(id, key)).toMatchObject({ status: 'completed_with_errors', failed: 1 });
+    sent.length = 0;
+    expect(await service.retryFailed(id, key)).toMatchObject({ attempt: 3, requeued: 1, started: true });
+    expect(await service.status(id, key)).toMatchObject({ status: 'running', failed: 0, pending: 1 });
+    // A second call resumes the running attempt (its message may be lost) and starts nothing.
+    expect(await service.retryFailed(id, key)).toMatchObject({ attempt: 3, started: false });
+    // Both messages of attempt 3 arrive (earlier attempts never reached Intercom): one call.
+    await deliver(record(m(0, 3)), record(m(0, 3)));
+    expect(wire('POST', '/users', (b) => b?.user_id === 'stuck-failed-0')).toBe(1);
+    expect(await service.status(id, key)).toMatchObject({
+      status: 'completed',
+      succeeded: 1,
+      failed: 0,
+      attempt: 3,
+    });
   });
 });
 

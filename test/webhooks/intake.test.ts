@@ -211,6 +211,13 @@ describe('the intake dedupe record', () => {
     expect((await s.claim('eu', 'notif_same-id', 1_800_000_060_000, 1_800_000_000_000)).kind).toBe('claimed');
   });
 
+  it('is kept per workspace even when names hold the separator: (a#b, c) is not (a, b#c)', async () => {
+    const s = await store();
+    expect(await s.markReceived('tenant#b', 'notif_sep', 'user.created', 1_800_000_000_000)).toBe(true);
+    expect(await s.isKnown('tenant', 'b#notif_sep')).toBe(false);
+    expect(await s.markReceived('tenant', 'b#notif_sep', 'user.created', 1_800_000_000_000)).toBe(true);
+  });
+
   it('a worker that claimed the notification before the intake marked it does not make the first delivery a duplicate', async () => {
     const s = await store();
     expect((await s.claim('default', 'notif_cond-2', 1_800_000_060_000, 1_800_000_000_000)).kind).toBe(
