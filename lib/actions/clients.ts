@@ -1,5 +1,5 @@
 /** One Intercom client per workspace, created on first use and kept for the life of the container. */
-import type { AppConfig, WorkspaceConfig } from '../config/types.ts';
+import { type AppConfig, type WorkspaceConfig, WorkspaceNotConfiguredError } from '../config/types.ts';
 import { IntercomClient, type IntercomClientOptions } from '../intercom/client.ts';
 import { recordIntercomAttempt } from '../observability/metrics.ts';
 
@@ -25,7 +25,7 @@ export function workspaceClients(
     let client = clients.get(workspaceName);
     if (!client) {
       const workspace = config.workspaces.get(workspaceName);
-      if (!workspace) throw new Error(`Workspace "${workspaceName}" is not configured`);
+      if (!workspace) throw new WorkspaceNotConfiguredError(workspaceName);
       client = create(workspace);
       clients.set(workspaceName, client);
     }

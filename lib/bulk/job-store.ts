@@ -20,7 +20,6 @@ import {
   ITEM_PREFIX,
   type ItemError,
   type ItemRecord,
-  type ItemState,
   idempotencyKey,
   inputKey,
   itemKey,

@@ -6,6 +6,7 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { findOperation } from '../catalog/index.ts';
+import { WorkspaceNotConfiguredError } from '../config/types.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError, IntercomHttpError } from '../intercom/errors.ts';
 import { logger } from '../observability/logger.ts';
@@ -127,6 +128,15 @@ export function createBulkWorker(options: WorkerDeps) {
       await deps.store.settle(m.jobId, m.index, counted, 'none', now());
       counted = 'none';
     }
+    let client: IntercomClient;
+    try {
+      client = deps.clientFor(m.workspace);
+    } catch (error) {
+      // Its workspace was removed from the configuration since the job was accepted: no token to
+      // run it with. Final for this attempt; retry-failed runs it once the workspace is back.
+      if (!(error instanceof WorkspaceNotConfiguredError)) throw error;
+      return finishFailed(m, { code: error.code, message: error.message }, counted);
+    }
     // An earlier try may have reached Intercom: its answer was lost, or its holder died mid-call
     // (lease ran out), in this attempt or an older one that had not finished. A non-idempotent write
     // is only run again once a lookup shows it did not happen; where Intercom offers no lookup it is
@@ -149,7 +159,7 @@ export function createBulkWorker(options: WorkerDeps) {
         }
         if (!slot.ok) return retryLater(record, m, slot.retryAt, undefined, false, uncertainSince);
         verdict = await verifyWrite(
-          deps.clientFor(m.workspace),
+          client,
           op.name,
           m.input,
           uncertainSince,
@@ -205,7 +215,6 @@ export function createBulkWorker(options: WorkerDeps) {
         );
       return retryLater(record, m, slot.retryAt, undefined, false);
     }
-    const client = deps.clientFor(m.workspace);
     const calledAt = now();
     try {
       const result = await client.call(op, m.input, {

@@ -36,3 +36,14 @@ export interface AppConfig {
   defaultWorkspace: string;
   apiKeys: readonly ApiKeyRecord[];
 }
+
+/** Work queued for a workspace the configuration no longer holds (it was removed or renamed). */
+export class WorkspaceNotConfiguredError extends Error {
+  readonly code = 'workspace_not_configured';
+  readonly workspace: string;
+  constructor(workspace: string) {
+    super(`Workspace "${workspace}" is not configured`);
+    this.workspace = workspace;
+    this.name = 'WorkspaceNotConfiguredError';
+  }
+}

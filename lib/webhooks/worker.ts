@@ -12,6 +12,7 @@ import { backoffMs, itemError, judge } from '../bulk/outcomes.ts';
 import type { WorkQueue } from '../bulk/queue.ts';
 import { canVerify, type Verification, verifyWrite } from '../bulk/verify.ts';
 import { findOperation } from '../catalog/index.ts';
+import { WorkspaceNotConfiguredError } from '../config/types.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError } from '../intercom/errors.ts';
 import { logger } from '../observability/logger.ts';
@@ -89,7 +90,14 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
         error: { code: 'validation_failed', message: issues.map((i) => `${i.path} ${i.message}`).join('; ') },
       };
     }
-    const client = deps.clientFor(m.workspace);
+    let client: IntercomClient;
+    try {
+      client = deps.clientFor(m.workspace);
+    } catch (error) {
+      // The workspace was removed from the configuration after the notification was accepted.
+      if (!(error instanceof WorkspaceNotConfiguredError)) throw error;
+      return { operation: op.name, status: 'failed', error: { code: error.code, message: error.message } };
+    }
     const unknown = (message: string): ActionResult => ({
       operation: op.name,
       status: 'outcome_unknown',

@@ -525,6 +525,49 @@ describe('a stuck job counted item by item', () => {
   });
 });
 
+describe('an item of a workspace the configuration no longer holds', () => {
+  it('fails with workspace_not_configured at once, calls nothing, and is counted', async () => {
+    const { workspaceClients } = await import('../../lib/actions/clients.ts');
+    const id = jobId();
+    await registerJob(id, 1);
+    const clientFor = workspaceClients({ workspaces: new Map(), defaultWorkspace: 'default' } as never);
+    const failures = await (
+      createBulkWorker({
+        store,
+        governor: governor as never,
+        queue: queue as never,
+        clientFor,
+        maxAttempts: 5,
+        maxReceiveCount: 20,
+        verifyDelayMs: 60_000,
+        now,
+      }) as never as (e: unknown, c: Context) => Promise<SQSBatchResponse>
+    )(
+      {
+        Records: [
+          record({
+            jobId: id,
+            index: 0,
+            attempt: 1,
+            operation: 'create_update_user',
+            workspace: 'removed',
+            input: { body: { user_id: 'nowhere' } },
+          }),
+        ],
+      },
+      context,
+    );
+    expect(failures.batchItemFailures).toEqual([]);
+    expect(slots).toEqual([]);
+    expect(await store.getItem(id, 0)).toMatchObject({
+      state: 'failed',
+      counted: 'failed',
+      error: { code: 'workspace_not_configured', message: 'Workspace "removed" is not configured' },
+    });
+    expect(await store.getJob(id)).toMatchObject({ failed: 1, succeeded: 0 });
+  });
+});
+
 describe('recovery at a restart', () => {
   it("puts counters right that a kill between an item's marker and its count left short, then queues the rest", async () => {
     const id = jobId();
