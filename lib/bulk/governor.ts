@@ -8,7 +8,7 @@
  * of the workspace until the reset.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitState } from '../intercom/rate-limit.ts';
 import { isConditionFailure } from './dynamo.ts';
 
@@ -46,6 +46,11 @@ export interface Headroom {
   windowSeconds: number;
   pausedUntil: number;
 }
+
+/** A job's slots on a window record are kept as the attribute `job_<jobId>`. */
+const JOB_PREFIX = 'job_';
+/** Window records (with each job's slots) are kept a day: long enough to chart a job's run. */
+const WINDOW_RECORD_TTL_SECONDS = 86_400;
 
 export type Acquired =
   /** The slots were taken in the window starting at `windowStart`, at `at` (epoch ms). */
@@ -107,17 +112,29 @@ export class RateGovernor {
    * Waits for a slot until `deadline` (epoch ms). Returns `{ ok: false, retryAt }` when none comes in
    * time, so the caller can hand the item back to the queue for then. `slots`: the Intercom requests
    * the caller will make (an operation that looks an id up first makes two), taken at once.
+   * `byJob`: whose slots they are (job id to slots), kept on the window's record in the same write,
+   * so each job's requests per window can be charted against the budget (`jobWindows`).
    */
-  async acquire(workspace: string, deadline: number, slots = 1): Promise<Acquired> {
+  async acquire(
+    workspace: string,
+    deadline: number,
+    slots = 1,
+    byJob: Record<string, number> = {},
+  ): Promise<Acquired> {
     this.#waiting++;
     try {
-      return await this.#acquire(workspace, deadline, Math.max(1, Math.floor(slots)));
+      return await this.#acquire(workspace, deadline, Math.max(1, Math.floor(slots)), byJob);
     } finally {
       this.#waiting--;
     }
   }
 
-  async #acquire(workspace: string, deadline: number, slots: number): Promise<Acquired> {
+  async #acquire(
+    workspace: string,
+    deadline: number,
+    slots: number,
+    byJob: Record<string, number>,
+  ): Promise<Acquired> {
     for (;;) {
       const state = await this.#state(workspace);
       const now = this.#now();
@@ -132,10 +149,14 @@ export class RateGovernor {
       const start = this.#windowStart(now, state.phaseMs);
       const budget = this.budget(state.limit);
       const allowed = Math.min(budget, Math.ceil((budget * (now - start + this.#o.leadMs)) / windowMs));
-      // More slots than a whole budget could never be taken: the most a window allows then.
+      // More slots than a whole budget (a batch's, against a tiny budget) are taken a budget at a time.
       const need = Math.min(slots, budget);
-      if (allowed >= need && (await this.#take(workspace, start, allowed, need, now)))
-        return { ok: true, windowStart: start, at: now };
+      if (allowed >= need && (await this.#take(workspace, start, allowed, need, byJob, now))) {
+        if (need === slots) return { ok: true, windowStart: start, at: now };
+        slots -= need;
+        byJob = {};
+        continue;
+      }
       // The even line allows the next slot one slot-length from now (or at the next window). The
       // callers waiting in this process spread over that many slots, so the shared counter sees
       // about one try per slot from each process instead of one per waiting item.
@@ -145,6 +166,44 @@ export class RateGovernor {
       if (now + wait >= deadline) return { ok: false, retryAt: Math.min(nextWindow, now + wait) };
       await this.#sleep(Math.max(1, wait));
     }
+  }
+
+  /**
+   * The slots a job was granted in each rate window from `from` to `to` (epoch ms; window records
+   * are kept a day), oldest first.
+   */
+  async jobWindows(
+    workspace: string,
+    jobId: string,
+    from: number,
+    to: number,
+  ): Promise<Array<{ windowStart: number; granted: number }>> {
+    const windows: Array<{ windowStart: number; granted: number }> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#o.table,
+          // Window starts are 13-digit epoch milliseconds: they sort as strings as they do as numbers.
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#job': `${JOB_PREFIX}${jobId}` },
+          ExpressionAttributeValues: {
+            ':pk': `ws#${workspace}`,
+            ':from': `window#${Math.max(0, from - this.windowMs)}`,
+            ':to': `window#${to}`,
+          },
+          ProjectionExpression: '#sk, #job',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const granted = item[`${JOB_PREFIX}${jobId}`];
+        if (typeof granted === 'number')
+          windows.push({ windowStart: Number(String(item.sk).slice('window#'.length)), granted });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return windows.sort((a, b) => a.windowStart - b.windowStart);
   }
 
   /** Learns the limit and window phase from Intercom's headers; pauses when the reserve is being spent. */
@@ -189,20 +248,27 @@ export class RateGovernor {
     windowStart: number,
     allowed: number,
     slots: number,
+    byJob: Record<string, number>,
     now: number,
   ): Promise<boolean> {
+    const jobs = Object.entries(byJob);
     try {
       await this.#db.send(
         new UpdateCommand({
           TableName: this.#o.table,
           Key: { pk: `ws#${workspace}`, sk: `window#${windowStart}` },
-          UpdateExpression: 'ADD #used :slots SET #expiresAt = :expiresAt',
+          UpdateExpression: `ADD #used :slots${jobs.map((_, i) => `, #j${i} :j${i}`).join('')} SET #expiresAt = :expiresAt`,
           ConditionExpression: 'attribute_not_exists(#used) OR #used <= :most',
-          ExpressionAttributeNames: { '#used': 'used', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeNames: {
+            '#used': 'used',
+            '#expiresAt': 'expiresAt',
+            ...Object.fromEntries(jobs.map(([jobId], i) => [`#j${i}`, `${JOB_PREFIX}${jobId}`])),
+          },
           ExpressionAttributeValues: {
             ':slots': slots,
             ':most': allowed - slots,
-            ':expiresAt': Math.floor(now / 1000) + 3600,
+            ':expiresAt': Math.floor(now / 1000) + WINDOW_RECORD_TTL_SECONDS,
+            ...Object.fromEntries(jobs.map(([, n], i) => [`:j${i}`, n])),
           },
         }),
       );

@@ -579,7 +579,11 @@ export class JobStore extends TableStore {
     };
   }
 
-  /** Records the item's outcome for this attempt; false if the claim was lost meanwhile. */
+  /**
+   * Records the item's outcome for this attempt, and marks it counted as that outcome in the same
+   * write: the job's counters take it with the batch's `count` (one write per batch, not per item).
+   * False if the claim was lost meanwhile.
+   */
   async finish(
     jobId: string,
     index: number,
@@ -594,11 +598,12 @@ export class JobStore extends TableStore {
           TableName: this.table,
           Key: itemKey(jobId, index),
           UpdateExpression: failed
-            ? 'SET #state = :state, #error = :error, #input = :input, #failedJob = :jobId, #failedIndex = :index, #updatedAt = :now REMOVE #lease, #verifySince, #verifyAfter'
-            : 'SET #state = :state, #updatedAt = :now REMOVE #lease, #error, #input, #verifySince, #verifyAfter',
+            ? 'SET #state = :state, #counted = :state, #error = :error, #input = :input, #failedJob = :jobId, #failedIndex = :index, #updatedAt = :now REMOVE #lease, #verifySince, #verifyAfter'
+            : 'SET #state = :state, #counted = :state, #updatedAt = :now REMOVE #lease, #error, #input, #verifySince, #verifyAfter',
           ConditionExpression: '#attempt = :a AND #state = :inProgress',
           ExpressionAttributeNames: {
             '#state': 'state',
+            '#counted': 'counted',
             '#attempt': 'attempt',
             '#lease': 'leaseUntil',
             '#updatedAt': 'updatedAt',
@@ -697,6 +702,35 @@ export class JobStore extends TableStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  /**
+   * Adds a batch's finished items of one attempt to the job's counters, in one write. Their item
+   * records already say they are counted (`finish`): a worker that dies before this write leaves the
+   * counters short, never long, and `status` counts a job that stays short item by item. Refused
+   * once the attempt was counted item by item (every item had finished then, so this batch's are in
+   * that count) or the job moved on to another attempt.
+   */
+  async count(
+    jobId: string,
+    attempt: number,
+    delta: { succeeded: number; failed: number },
+    now: number,
+  ): Promise<boolean> {
+    return this.#conditional({
+      TableName: this.table,
+      Key: jobKey(jobId),
+      UpdateExpression: 'SET #updatedAt = :now ADD #succeeded :s, #failed :f',
+      ConditionExpression: '#attempt = :a AND (attribute_not_exists(#reconciled) OR #reconciled <> :a)',
+      ExpressionAttributeNames: {
+        '#updatedAt': 'updatedAt',
+        '#succeeded': 'succeeded',
+        '#failed': 'failed',
+        '#attempt': 'attempt',
+        '#reconciled': 'reconciledAttempt',
+      },
+      ExpressionAttributeValues: { ':now': now, ':s': delta.succeeded, ':f': delta.failed, ':a': attempt },
+    });
   }
 
   /**

@@ -11,6 +11,7 @@ import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError, IntercomHttpError } from '../intercom/errors.ts';
 import { logger } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
+import { BatchSlots, BatchTally } from './batch.ts';
 import type { RateGovernor } from './governor.ts';
 import type { JobStore } from './job-store.ts';
 import { decodeItemMessage, type ItemMessage } from './messages.ts';
@@ -31,6 +32,14 @@ export interface WorkerDeps {
   now?: () => number;
   /** Test hook: runs after Intercom answered and before the outcome is recorded (crash tests). */
   afterCall?: (message: ItemMessage) => void | Promise<void>;
+  /** Test hook: runs after a batch's outcomes are recorded and before its counters are (crash tests). */
+  beforeCount?: () => void | Promise<void>;
+}
+
+/** What one item's processing shares with its batch. */
+interface ItemBatch {
+  tally: BatchTally;
+  slots: ReturnType<BatchSlots['participant']>;
 }
 
 type Result = 'done' | 'retry';
@@ -46,12 +55,20 @@ export function createBulkWorker(options: WorkerDeps) {
   const deps = { verifyDelayMs: 60_000, ...options };
   const now = deps.now ?? Date.now;
 
-  async function finishFailed(m: ItemMessage, error: ItemError, from: Counted): Promise<Result> {
+  async function finishFailed(m: ItemMessage, error: ItemError, batch: ItemBatch): Promise<Result> {
     if (
       await deps.store.finish(m.jobId, m.index, m.attempt, { state: 'failed', error, input: m.input }, now())
     ) {
-      await deps.store.settle(m.jobId, m.index, from, 'failed', now());
+      batch.tally.add(m.jobId, m.attempt, 'failed');
       metrics().addMetric('BulkItemsFailed', MetricUnit.Count, 1);
+    }
+    return 'done';
+  }
+
+  async function finishSucceeded(m: ItemMessage, batch: ItemBatch): Promise<Result> {
+    if (await deps.store.finish(m.jobId, m.index, m.attempt, { state: 'succeeded' }, now())) {
+      batch.tally.add(m.jobId, m.attempt, 'succeeded');
+      metrics().addMetric('BulkItemsSucceeded', MetricUnit.Count, 1);
     }
     return 'done';
   }
@@ -71,7 +88,7 @@ export function createBulkWorker(options: WorkerDeps) {
     return 'retry';
   }
 
-  async function processRecord(record: SQSRecord, deadline: number): Promise<Result> {
+  async function processRecord(record: SQSRecord, deadline: number, batch: ItemBatch): Promise<Result> {
     const m = decodeItemMessage(record.body);
     const op = m && findOperation(m.operation);
     if (!m || !op) {
@@ -91,6 +108,8 @@ export function createBulkWorker(options: WorkerDeps) {
       // A holder's call is cut END_MARGIN_MS before its lease ends: the lookup delay counts from then.
       looksUp ? Math.max(0, deps.verifyDelayMs - END_MARGIN_MS) : 0,
     );
+    // Only a claimed item asks for a slot: the batch's others need not wait for this one.
+    if (claim.kind !== 'claimed') batch.slots.leave();
     if (claim.kind === 'stale') return 'done';
     if (claim.kind === 'done') {
       // Finished before (a redelivery): make sure the counters include it, then acknowledge.
@@ -122,11 +141,10 @@ export function createBulkWorker(options: WorkerDeps) {
       return 'retry';
     }
     const previous = claim.previous;
-    let counted: Counted = previous?.counted ?? 'none';
+    const counted: Counted = previous?.counted ?? 'none';
     if (counted !== 'none') {
       // A new attempt of a failed item: it is pending again until this attempt ends.
       await deps.store.settle(m.jobId, m.index, counted, 'none', now());
-      counted = 'none';
     }
     let client: IntercomClient;
     try {
@@ -135,7 +153,7 @@ export function createBulkWorker(options: WorkerDeps) {
       // Its workspace was removed from the configuration since the job was accepted: no token to
       // run it with. Final for this attempt; retry-failed runs it once the workspace is back.
       if (!(error instanceof WorkspaceNotConfiguredError)) throw error;
-      return finishFailed(m, { code: error.code, message: error.message }, counted);
+      return finishFailed(m, { code: error.code, message: error.message }, batch);
     }
     // An earlier try may have reached Intercom: its answer was lost, or its holder died mid-call
     // (lease ran out), in this attempt or an older one that had not finished. A non-idempotent write
@@ -144,6 +162,8 @@ export function createBulkWorker(options: WorkerDeps) {
     const uncertainSince =
       previous?.verifySince ?? (previous?.state === 'in_progress' ? (previous.updatedAt ?? 0) : undefined);
     if (uncertainSince !== undefined && !op.retrySafe) {
+      // A lookup first, at its own pace: its slots, and its call's, are asked for on their own.
+      batch.slots.leave();
       let verdict: Verification = 'unknown';
       if (canVerify(op.name)) {
         const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS);
@@ -154,7 +174,7 @@ export function createBulkWorker(options: WorkerDeps) {
               code: 'outcome_unknown',
               message: `No rate budget to look up an earlier try of ${op.name} before the last delivery`,
             },
-            counted,
+            batch,
           );
         }
         if (!slot.ok) return retryLater(record, m, slot.retryAt, undefined, false, uncertainSince);
@@ -171,13 +191,7 @@ export function createBulkWorker(options: WorkerDeps) {
           },
         );
       }
-      if (verdict === 'applied') {
-        if (await deps.store.finish(m.jobId, m.index, m.attempt, { state: 'succeeded' }, now())) {
-          await deps.store.settle(m.jobId, m.index, counted, 'succeeded', now());
-          metrics().addMetric('BulkItemsSucceeded', MetricUnit.Count, 1);
-        }
-        return 'done';
-      }
+      if (verdict === 'applied') return finishSucceeded(m, batch);
       if (verdict === 'retry' && !lastReceive) {
         return retryLater(record, m, now() + backoffMs(claim.tries), undefined, false, uncertainSince);
       }
@@ -188,7 +202,7 @@ export function createBulkWorker(options: WorkerDeps) {
             code: 'outcome_unknown',
             message: `An earlier try of ${op.name} may have reached Intercom and it cannot be looked up; it was not repeated to avoid a duplicate. Check, then retry it if needed.`,
           },
-          counted,
+          batch,
         );
       }
     }
@@ -200,18 +214,19 @@ export function createBulkWorker(options: WorkerDeps) {
           ...(last ?? { code: 'upstream_unavailable' }),
           message: `Gave up after ${deps.maxAttempts} attempts: ${last?.message ?? 'no answer'}`,
         },
-        counted,
+        batch,
       );
     }
 
-    // An operation that first looks its id up (delete_visitor) makes two Intercom requests.
-    const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS, op.lookup ? 2 : 1);
+    // An operation that first looks its id up (delete_visitor) makes two Intercom requests. The
+    // batch's items take their slots together, in one governor write.
+    const slot = await batch.slots.acquire(m.workspace, deadline - MIN_CALL_MS, op.lookup ? 2 : 1, m.jobId);
     if (!slot.ok) {
       if (lastReceive)
         return finishFailed(
           m,
           { code: 'rate_limited', message: 'No rate budget before the last delivery' },
-          counted,
+          batch,
         );
       return retryLater(record, m, slot.retryAt, undefined, false);
     }
@@ -223,11 +238,7 @@ export function createBulkWorker(options: WorkerDeps) {
       });
       if (result.rateLimit) await deps.governor.observe(m.workspace, result.rateLimit);
       await deps.afterCall?.(m);
-      if (await deps.store.finish(m.jobId, m.index, m.attempt, { state: 'succeeded' }, now())) {
-        await deps.store.settle(m.jobId, m.index, counted, 'succeeded', now());
-        metrics().addMetric('BulkItemsSucceeded', MetricUnit.Count, 1);
-      }
-      return 'done';
+      return finishSucceeded(m, batch);
     } catch (error) {
       if (client.rateLimit) await deps.governor.observe(m.workspace, client.rateLimit);
       if (!(error instanceof IntercomError)) throw error;
@@ -245,7 +256,7 @@ export function createBulkWorker(options: WorkerDeps) {
               ...verdict.error,
               message: `Gave up after ${claim.tries} attempt(s): ${verdict.error.message}`,
             },
-            counted,
+            batch,
           );
         }
         return retryLater(record, m, verdict.retryAt, verdict.error, true);
@@ -272,7 +283,7 @@ export function createBulkWorker(options: WorkerDeps) {
       if (verdict.kind === 'failed' && error instanceof IntercomHttpError) {
         logger().warn('Bulk item failed', { jobId: m.jobId, index: m.index, code: verdict.error.code });
       }
-      return finishFailed(m, verdict.error, counted);
+      return finishFailed(m, verdict.error, batch);
     }
   }
 
@@ -293,10 +304,13 @@ export function createBulkWorker(options: WorkerDeps) {
       else byItem.set(key, record);
     }
     const failures: SQSBatchResponse['batchItemFailures'] = [];
+    const tally = new BatchTally();
+    const slots = new BatchSlots(deps.governor, byItem.size);
     await Promise.all(
       [...byItem.values()].map(async (record) => {
+        const batch = { tally, slots: slots.participant() };
         try {
-          if ((await processRecord(record, deadline)) === 'retry')
+          if ((await processRecord(record, deadline, batch)) === 'retry')
             failures.push({ itemIdentifier: record.messageId });
         } catch (error) {
           // Infrastructure trouble (DynamoDB, SQS) or a bug: the message comes back after its visibility timeout.
@@ -305,9 +319,19 @@ export function createBulkWorker(options: WorkerDeps) {
             error: error as Error,
           });
           failures.push({ itemIdentifier: record.messageId });
+        } finally {
+          batch.slots.leave();
         }
       }),
     );
+    await deps.beforeCount?.();
+    try {
+      await tally.flush(deps.store, now());
+    } catch (error) {
+      // The items are recorded as finished and counted: their messages must not run again. The
+      // counters stay short until `status` counts the job item by item.
+      logger().error('Bulk counters could not be updated', { error: error as Error });
+    }
     // A duplicate of an item handled in this batch comes back in a moment (not after a whole
     // visibility timeout), when its claim tells what to do: usually, acknowledge it unrun.
     for (const record of duplicates) {

@@ -32,7 +32,23 @@ export interface Emulators {
   credentials: { accessKeyId: string; secretAccessKey: string };
   sqs: SQSClient;
   dynamodb: DynamoDBClient;
+  /**
+   * API calls each emulator has answered since it started, by action (`UpdateItem`, `SendMessageBatch`,
+   * ...): what a design costs per item, counted where AWS would bill it.
+   */
+  calls(): { dynamodb: Record<string, number>; sqs: Record<string, number> };
   close(): Promise<void>;
+}
+
+/** Counts each request by its `X-Amz-Target` action (the JSON protocols of DynamoDB and SQS). */
+function countCalls(server: Server): Record<string, number> {
+  const counts: Record<string, number> = {};
+  server.prependListener('request', (req) => {
+    const target = req.headers['x-amz-target'];
+    const action = typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : 'Query protocol';
+    counts[action] = (counts[action] ?? 0) + 1;
+  });
+  return counts;
 }
 
 const REGION = 'us-east-1';
@@ -54,6 +70,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       emulateQueueCreationLifecycle: false,
     });
     const sqsServer = createServer(requestHandler);
+    const sqsCalls = countCalls(sqsServer);
     servers.push(sqsServer);
     await listen(sqsServer, options.sqsPort ?? 0, host);
     // Queue URLs embed this port.
@@ -64,6 +81,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       updateTableMs: 0,
       ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}),
     });
+    const dynamodbCalls = countCalls(dynamodbServer);
     servers.push(dynamodbServer);
     await listen(dynamodbServer, options.dynamodbPort ?? 0, host);
 
@@ -80,6 +98,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       credentials: { ...CREDENTIALS },
       sqs,
       dynamodb,
+      calls: () => ({ dynamodb: { ...dynamodbCalls }, sqs: { ...sqsCalls } }),
       close() {
         closing ??= (async () => {
           sqs.destroy();
