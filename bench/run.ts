@@ -20,6 +20,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchModule>> = {
   'warm-overhead': () => import('./warm-overhead.ts'),
   'cold-start': () => import('./cold-start.ts'),
   'bulk-throughput': () => import('./bulk-throughput.ts'),
+  'bulk-costs': () => import('./bulk-costs.ts'),
   'webhook-burst': () => import('./webhook-burst.ts'),
 };
 
