@@ -11,6 +11,7 @@ import { WorkQueue } from '../lib/bulk/queue.ts';
 import { protectConfigSecrets } from '../lib/config/secrets.ts';
 import { appConfigSource } from '../lib/config/source.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
+import { ownLogContext } from '../lib/observability/logger.ts';
 import { metrics } from '../lib/observability/metrics.ts';
 import * as validators from '../lib/validation/generated/index.ts';
 import { automationSettings } from '../lib/webhooks/settings.ts';
@@ -29,18 +30,21 @@ clients();
 const rules = loadRulesFile(settings.rulesFile);
 const db = documentClient();
 
-export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(logMetrics(metrics()))
-  .use(refreshConfig(config))
-  .handler(
-    createAutomationWorker({
-      rules: createRuleEngine(rules, { botAdminIds: settings.botAdminIds }),
-      store: new NotificationStore(db, settings.table, settings.retentionDays),
-      // The same governor as bulk jobs: automations and bulk share the workspace's budget.
-      governor: rateGovernor(rateSettings()),
-      queue: new WorkQueue(sqsClient(), settings.queueUrl),
-      validators,
-      clientFor: (workspace) => clients()(workspace),
-      maxReceiveCount: settings.maxReceiveCount,
-    }),
-  );
+// Each invocation logs in a context of its own; each item adds its ids to a context of its own.
+export const handler = ownLogContext(
+  middy<SQSEvent, SQSBatchResponse>()
+    .use(logMetrics(metrics()))
+    .use(refreshConfig(config))
+    .handler(
+      createAutomationWorker({
+        rules: createRuleEngine(rules, { botAdminIds: settings.botAdminIds }),
+        store: new NotificationStore(db, settings.table, settings.retentionDays),
+        // The same governor as bulk jobs: automations and bulk share the workspace's budget.
+        governor: rateGovernor(rateSettings()),
+        queue: new WorkQueue(sqsClient(), settings.queueUrl),
+        validators,
+        clientFor: (workspace) => clients()(workspace),
+        maxReceiveCount: settings.maxReceiveCount,
+      }),
+    ),
+);

@@ -9,6 +9,7 @@ import { createBulkWorker } from '../lib/bulk/worker.ts';
 import { protectConfigSecrets } from '../lib/config/secrets.ts';
 import { appConfigSource } from '../lib/config/source.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
+import { ownLogContext } from '../lib/observability/logger.ts';
 import { metrics } from '../lib/observability/metrics.ts';
 
 const settings = bulkSettings(process.env, { needsQueue: true });
@@ -20,15 +21,18 @@ const clients = config.derive((c) => {
 });
 clients();
 
-export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(logMetrics(metrics()))
-  .use(refreshConfig(config))
-  .handler(
-    createBulkWorker({
-      ...bulkParts(settings),
-      clientFor: (workspace) => clients()(workspace),
-      maxAttempts: settings.maxAttempts,
-      maxReceiveCount: settings.maxReceiveCount,
-      verifyDelayMs: settings.verifyDelaySeconds * 1000,
-    }),
-  );
+// Each invocation logs in a context of its own; each item adds its ids to a context of its own.
+export const handler = ownLogContext(
+  middy<SQSEvent, SQSBatchResponse>()
+    .use(logMetrics(metrics()))
+    .use(refreshConfig(config))
+    .handler(
+      createBulkWorker({
+        ...bulkParts(settings),
+        clientFor: (workspace) => clients()(workspace),
+        maxAttempts: settings.maxAttempts,
+        maxReceiveCount: settings.maxReceiveCount,
+        verifyDelayMs: settings.verifyDelaySeconds * 1000,
+      }),
+    ),
+);

@@ -9,7 +9,7 @@ import { findOperation } from '../catalog/index.ts';
 import { WorkspaceNotConfiguredError } from '../config/types.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError, IntercomHttpError } from '../intercom/errors.ts';
-import { logger } from '../observability/logger.ts';
+import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
 import { BatchSlots, BatchTally } from './batch.ts';
 import type { RateGovernor } from './governor.ts';
@@ -93,9 +93,10 @@ export function createBulkWorker(options: WorkerDeps) {
     const op = m && findOperation(m.operation);
     if (!m || !op) {
       // Not one of ours: left to SQS, which moves it to the dead-letter queue for inspection.
-      logger().error('Unreadable bulk message', { messageId: record.messageId });
+      logger().error('Unreadable bulk message');
       return 'retry';
     }
+    appendLogKeys({ jobId: m.jobId, index: m.index, attempt: m.attempt });
     const lastReceive = Number(record.attributes.ApproximateReceiveCount) >= deps.maxReceiveCount;
     const looksUp = !op.retrySafe && canVerify(op.name);
     const claim = await deps.store.claim(
@@ -281,7 +282,7 @@ export function createBulkWorker(options: WorkerDeps) {
         );
       }
       if (verdict.kind === 'failed' && error instanceof IntercomHttpError) {
-        logger().warn('Bulk item failed', { jobId: m.jobId, index: m.index, code: verdict.error.code });
+        logger().warn('Bulk item failed', { code: verdict.error.code });
       }
       return finishFailed(m, verdict.error, batch);
     }
@@ -307,22 +308,22 @@ export function createBulkWorker(options: WorkerDeps) {
     const tally = new BatchTally();
     const slots = new BatchSlots(deps.governor, byItem.size);
     await Promise.all(
-      [...byItem.values()].map(async (record) => {
-        const batch = { tally, slots: slots.participant() };
-        try {
-          if ((await processRecord(record, deadline, batch)) === 'retry')
+      // Each item logs in a context of its own: its message id, then its job, index and attempt.
+      [...byItem.values()].map((record) =>
+        withLogKeys({ messageId: record.messageId }, async () => {
+          const batch = { tally, slots: slots.participant() };
+          try {
+            if ((await processRecord(record, deadline, batch)) === 'retry')
+              failures.push({ itemIdentifier: record.messageId });
+          } catch (error) {
+            // Infrastructure trouble (DynamoDB, SQS) or a bug: the message comes back after its visibility timeout.
+            logger().error('Bulk item could not be processed', { error: error as Error });
             failures.push({ itemIdentifier: record.messageId });
-        } catch (error) {
-          // Infrastructure trouble (DynamoDB, SQS) or a bug: the message comes back after its visibility timeout.
-          logger().error('Bulk item could not be processed', {
-            messageId: record.messageId,
-            error: error as Error,
-          });
-          failures.push({ itemIdentifier: record.messageId });
-        } finally {
-          batch.slots.leave();
-        }
-      }),
+          } finally {
+            batch.slots.leave();
+          }
+        }),
+      ),
     );
     await deps.beforeCount?.();
     try {

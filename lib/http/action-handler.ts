@@ -14,6 +14,7 @@ import type { Group } from '../catalog/index.ts';
 import { protectConfigSecrets } from '../config/secrets.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { AppConfig } from '../config/types.ts';
+import { ownLogContext } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import type { ValidatorMap } from '../validation/validate.ts';
 import { HttpError } from './errors.ts';
@@ -52,7 +53,7 @@ export function createActionHandler(
   current();
   const maxBodyBytes = options.maxBodyBytes ?? (Number(process.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
 
-  return (
+  return ownLogContext(
     middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
       .use(httpHeaderNormalizer())
       // Registered before requestContext so its flush runs after the request's metrics are recorded.
@@ -91,6 +92,6 @@ export function createActionHandler(
           }
           throw error;
         }
-      })
+      }),
   );
 }

@@ -9,6 +9,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
+import { ownLogContext } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
 import type { NotificationStore } from '../webhooks/store.ts';
@@ -69,37 +70,40 @@ export function createAutomationsHandler(
 ) {
   const source = sourceOf(apiKeys);
   const ring = source.derive(keyRing);
-  return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
-    .use(httpHeaderNormalizer())
-    .use(logMetrics(metrics()))
-    .use(requestContext())
-    .use(refreshConfig(source))
-    .use(apiKeyAuth(ring))
-    .use(errorResponse())
-    .handler(async (event, context) => {
-      const key = context.apiKey!;
-      if (!key.scopes.includes('read'))
-        throw new HttpError(403, 'forbidden', 'This API key lacks the "read" scope that the run log needs');
-      const requestId = context.requestId;
-      if (event.routeKey === 'GET /automations/runs/{notificationId}') {
-        const id = event.pathParameters?.notificationId ?? '';
-        const run = id.length > 0 && id.length <= 200 ? await store.getRun(key.workspace, id) : undefined;
-        if (!run || run.workspace !== key.workspace)
-          throw new HttpError(404, 'not_found', 'No automation run for this notification');
-        return jsonResponse(200, { run, requestId });
-      }
-      const rawLimit = event.queryStringParameters?.limit;
-      // Digits only: Number() would also take "", " 5", "1e2" and "0x10".
-      const limit = rawLimit === undefined ? 50 : /^\d{1,4}$/.test(rawLimit) ? Number(rawLimit) : Number.NaN;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE)
-        throw invalid('/limit', `must be an integer from 1 to ${MAX_PAGE}`);
-      const at = now();
-      const cursor = decodeCursor(event.queryStringParameters?.next, key.workspace, at);
-      const page = await store.listRuns(key.workspace, limit, cursor, at);
-      return jsonResponse(200, {
-        runs: page.runs,
-        next: page.next ? encodeCursor(key.workspace, page.next) : null,
-        requestId,
-      });
-    });
+  return ownLogContext(
+    middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
+      .use(httpHeaderNormalizer())
+      .use(logMetrics(metrics()))
+      .use(requestContext())
+      .use(refreshConfig(source))
+      .use(apiKeyAuth(ring))
+      .use(errorResponse())
+      .handler(async (event, context) => {
+        const key = context.apiKey!;
+        if (!key.scopes.includes('read'))
+          throw new HttpError(403, 'forbidden', 'This API key lacks the "read" scope that the run log needs');
+        const requestId = context.requestId;
+        if (event.routeKey === 'GET /automations/runs/{notificationId}') {
+          const id = event.pathParameters?.notificationId ?? '';
+          const run = id.length > 0 && id.length <= 200 ? await store.getRun(key.workspace, id) : undefined;
+          if (!run || run.workspace !== key.workspace)
+            throw new HttpError(404, 'not_found', 'No automation run for this notification');
+          return jsonResponse(200, { run, requestId });
+        }
+        const rawLimit = event.queryStringParameters?.limit;
+        // Digits only: Number() would also take "", " 5", "1e2" and "0x10".
+        const limit =
+          rawLimit === undefined ? 50 : /^\d{1,4}$/.test(rawLimit) ? Number(rawLimit) : Number.NaN;
+        if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE)
+          throw invalid('/limit', `must be an integer from 1 to ${MAX_PAGE}`);
+        const at = now();
+        const cursor = decodeCursor(event.queryStringParameters?.next, key.workspace, at);
+        const page = await store.listRuns(key.workspace, limit, cursor, at);
+        return jsonResponse(200, {
+          runs: page.runs,
+          next: page.next ? encodeCursor(key.workspace, page.next) : null,
+          requestId,
+        });
+      }),
+  );
 }

@@ -12,6 +12,7 @@ import { findOperation } from '../catalog/index.ts';
 import type { ApiKeyScope } from '../catalog/types.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
+import { ownLogContext } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
@@ -68,47 +69,52 @@ export function createBulkHandler(
 ) {
   const source = sourceOf(apiKeys);
   const ring = source.derive(keyRing);
-  return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
-    .use(httpHeaderNormalizer())
-    .use(logMetrics(metrics()))
-    .use(requestContext())
-    .use(refreshConfig(source))
-    .use(apiKeyAuth(ring))
-    .use(jsonBody(options.maxBodyBytes ?? DEFAULT_BULK_BODY_BYTES))
-    .use(errorResponse())
-    .handler(async (event, context) => {
-      const key = context.apiKey!;
-      const route = event.routeKey ?? '';
-      const withId = (body: object) => ({ ...body, requestId: context.requestId });
-      // A job is read with `bulk` (the key's own jobs) or `read` (the workspace's jobs, created by
-      // rules); the service checks which applies to the job (lib/auth/ownership.ts).
-      if (route.includes('/bulk/jobs/') && !key.scopes.some((s) => s === 'bulk' || s === 'read'))
-        requireScopes(key, ['bulk'], 'bulk jobs');
-      if (route === 'GET /bulk/jobs/{jobId}') {
-        return jsonResponse(200, withId(await service.status(jobIdOf(event), key)));
-      }
-      if (route === 'GET /bulk/jobs/{jobId}/failures') {
-        const next = event.queryStringParameters?.next;
-        return jsonResponse(200, withId(await service.failures(jobIdOf(event), key, pageLimit(event), next)));
-      }
-      if (route === 'POST /bulk/jobs/{jobId}/recover') {
-        return jsonResponse(202, withId(await service.recover(jobIdOf(event), key)));
-      }
-      if (route === 'POST /bulk/jobs/{jobId}/retry-failed') {
-        return jsonResponse(202, withId(await service.retryFailed(jobIdOf(event), key)));
-      }
-      const name = route.startsWith(`POST ${BULK_PREFIX}`) ? route.slice(`POST ${BULK_PREFIX}`.length) : '';
-      const op = findOperation(name);
-      if (!op) throw new HttpError(404, 'unknown_operation', 'Unknown operation; see GET /openapi.json');
-      requireScopes(key, ['bulk', op.scope], `bulk ${op.name}`);
-      const request = parseBulkRequest(context.input ?? {}, options.maxItems);
-      const idempotencyKey = event.headers?.['idempotency-key'];
-      if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
-        throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
-          details: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 characters' }],
-        });
-      }
-      const result = await service.submit(op, request, key, idempotencyKey);
-      return jsonResponse(result.status, withId(result.body));
-    });
+  return ownLogContext(
+    middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
+      .use(httpHeaderNormalizer())
+      .use(logMetrics(metrics()))
+      .use(requestContext())
+      .use(refreshConfig(source))
+      .use(apiKeyAuth(ring))
+      .use(jsonBody(options.maxBodyBytes ?? DEFAULT_BULK_BODY_BYTES))
+      .use(errorResponse())
+      .handler(async (event, context) => {
+        const key = context.apiKey!;
+        const route = event.routeKey ?? '';
+        const withId = (body: object) => ({ ...body, requestId: context.requestId });
+        // A job is read with `bulk` (the key's own jobs) or `read` (the workspace's jobs, created by
+        // rules); the service checks which applies to the job (lib/auth/ownership.ts).
+        if (route.includes('/bulk/jobs/') && !key.scopes.some((s) => s === 'bulk' || s === 'read'))
+          requireScopes(key, ['bulk'], 'bulk jobs');
+        if (route === 'GET /bulk/jobs/{jobId}') {
+          return jsonResponse(200, withId(await service.status(jobIdOf(event), key)));
+        }
+        if (route === 'GET /bulk/jobs/{jobId}/failures') {
+          const next = event.queryStringParameters?.next;
+          return jsonResponse(
+            200,
+            withId(await service.failures(jobIdOf(event), key, pageLimit(event), next)),
+          );
+        }
+        if (route === 'POST /bulk/jobs/{jobId}/recover') {
+          return jsonResponse(202, withId(await service.recover(jobIdOf(event), key)));
+        }
+        if (route === 'POST /bulk/jobs/{jobId}/retry-failed') {
+          return jsonResponse(202, withId(await service.retryFailed(jobIdOf(event), key)));
+        }
+        const name = route.startsWith(`POST ${BULK_PREFIX}`) ? route.slice(`POST ${BULK_PREFIX}`.length) : '';
+        const op = findOperation(name);
+        if (!op) throw new HttpError(404, 'unknown_operation', 'Unknown operation; see GET /openapi.json');
+        requireScopes(key, ['bulk', op.scope], `bulk ${op.name}`);
+        const request = parseBulkRequest(context.input ?? {}, options.maxItems);
+        const idempotencyKey = event.headers?.['idempotency-key'];
+        if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
+          throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
+            details: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 characters' }],
+          });
+        }
+        const result = await service.submit(op, request, key, idempotencyKey);
+        return jsonResponse(result.status, withId(result.body));
+      }),
+  );
 }

@@ -10,6 +10,7 @@ import { keyRing } from '../auth/api-keys.ts';
 import { findOperation } from '../catalog/index.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
+import { ownLogContext } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
@@ -32,7 +33,7 @@ export function createMetaHandler(apiKeys: Configured<readonly ApiKeyRecord[]>) 
   let openapi: string | undefined;
   const source = sourceOf(apiKeys);
   const auth = apiKeyAuth(source.derive(keyRing));
-  return (
+  return ownLogContext(
     middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
       .use(httpHeaderNormalizer())
       // Registered before requestContext so its flush runs after the request's metrics are recorded.
@@ -94,6 +95,6 @@ export function createMetaHandler(apiKeys: Configured<readonly ApiKeyRecord[]>) 
           'not_found',
           `No route for ${method ?? 'this method'} ${(event.rawPath ?? '').slice(0, 200)}`,
         );
-      })
+      }),
   );
 }

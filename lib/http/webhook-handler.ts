@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { protectConfigSecrets } from '../config/secrets.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
-import { logger } from '../observability/logger.ts';
+import { logger, ownLogContext } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
 import { type IntakeDeps, receiveWebhook } from '../webhooks/intake.ts';
 import { HttpError } from './errors.ts';
@@ -31,42 +31,44 @@ export function createWebhookHandler(deps: WebhookHandlerDeps, maxBodyBytes = DE
     return { ...deps, config };
   });
   current();
-  return middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
-    .use(httpHeaderNormalizer())
-    .use(logMetrics(metrics()))
-    .use(requestContext())
-    .use(refreshConfig(source))
-    .use(errorResponse())
-    .handler(async (event) => {
-      const raw = event.body ?? '';
-      // API Gateway base64-encodes bodies it does not take for text; the signature is over the bytes.
-      const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-      if (body.byteLength > maxBodyBytes) {
-        throw new HttpError(
-          413,
-          'payload_too_large',
-          `The body is ${body.byteLength} bytes; the limit is ${maxBodyBytes}`,
+  return ownLogContext(
+    middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
+      .use(httpHeaderNormalizer())
+      .use(logMetrics(metrics()))
+      .use(requestContext())
+      .use(refreshConfig(source))
+      .use(errorResponse())
+      .handler(async (event) => {
+        const raw = event.body ?? '';
+        // API Gateway base64-encodes bodies it does not take for text; the signature is over the bytes.
+        const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+        if (body.byteLength > maxBodyBytes) {
+          throw new HttpError(
+            413,
+            'payload_too_large',
+            `The body is ${body.byteLength} bytes; the limit is ${maxBodyBytes}`,
+          );
+        }
+        const outcome = await receiveWebhook(current(), body, {
+          hub: event.headers?.['x-hub-signature'],
+          body: event.headers?.['x-body-signature'],
+          contentType: event.headers?.['content-type'],
+        });
+        if (outcome.kind === 'lifecycle') return jsonResponse(200, { received: true });
+        metrics().addMetric(
+          outcome.kind === 'duplicate' ? 'WebhooksDuplicate' : 'WebhooksReceived',
+          MetricUnit.Count,
+          1,
         );
-      }
-      const outcome = await receiveWebhook(current(), body, {
-        hub: event.headers?.['x-hub-signature'],
-        body: event.headers?.['x-body-signature'],
-        contentType: event.headers?.['content-type'],
-      });
-      if (outcome.kind === 'lifecycle') return jsonResponse(200, { received: true });
-      metrics().addMetric(
-        outcome.kind === 'duplicate' ? 'WebhooksDuplicate' : 'WebhooksReceived',
-        MetricUnit.Count,
-        1,
-      );
-      logger().info('webhook', {
-        notificationId: outcome.notificationId,
-        topic: outcome.topic,
-        outcome: outcome.kind,
-      });
-      return jsonResponse(200, {
-        received: true,
-        ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}),
-      });
-    });
+        logger().info('webhook', {
+          notificationId: outcome.notificationId,
+          topic: outcome.topic,
+          outcome: outcome.kind,
+        });
+        return jsonResponse(200, {
+          received: true,
+          ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}),
+        });
+      }),
+  );
 }

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DEFAULT_TARGET, type FunctionName, matchRoute, routeKey } from '../http/routes.ts';
+import { withInvocationLog } from '../observability/logger.ts';
 import { apiGatewayEvent, lambdaContext, localUrl } from './apigw.ts';
 
 export type HttpHandler = (
@@ -81,10 +82,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         match ? routeKey(match.route) : '$default',
         match?.pathParameters,
       );
-      const result = await options.handlers[target](
-        event,
-        lambdaContext(`intercom-actions-${target}`, timeoutMs),
-      );
+      // Its own log context, as in a Lambda of its own: nothing it logs is tagged by another request.
+      const handler = options.handlers[target];
+      const context = lambdaContext(`intercom-actions-${target}`, timeoutMs);
+      const result = await withInvocationLog(() => handler(event, context));
       status = result.statusCode ?? 200;
       const headers = { ...result.headers } as Record<string, string>;
       requestId = headers['x-request-id'] ?? '';

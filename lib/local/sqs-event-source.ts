@@ -14,6 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { withInvocationLog } from '../observability/logger.ts';
 
 // biome-ignore lint/suspicious/noConfusingVoidType: handlers typed as aws-lambda's SQSHandler return Promise<void>.
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void | undefined>;
@@ -156,7 +157,8 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     let error: unknown;
     try {
       const response = await withTimeout(
-        Promise.resolve().then(() => options.handler({ Records: records }, context)),
+        // Its own log context, as in a Lambda of its own: it sees no keys of the poller or of another batch.
+        Promise.resolve().then(() => withInvocationLog(() => options.handler({ Records: records }, context))),
         functionTimeoutMs,
       );
       failed = failedMessageIds(response, records);

@@ -1,4 +1,12 @@
+/**
+ * Structured JSON logs (Powertools) with secret redaction, and a log context per invocation: each
+ * invocation (HTTP request, worker batch, queued item) logs through a logger of its own, found through
+ * AsyncLocalStorage, so the keys one invocation adds (requestId, jobId...) are never on another's lines,
+ * even where many invocations overlap in one process (the local stack).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 
 /** Keys whose values are secrets wherever they appear in a log record. */
 const SECRET_KEY = /(token|secret|password|authorization|api[-_]?key|cookie|signature)/i;
@@ -23,13 +31,83 @@ export function redactSecrets(key: string, value: unknown): unknown {
   return typeof value === 'string' && secretValues.size > 0 ? mask(value) : value;
 }
 
-let shared: Logger | undefined;
+let processWide: Logger | undefined;
 
-/** The process's structured JSON logger (Powertools), level from POWERTOOLS_LOG_LEVEL. */
-export function logger(): Logger {
-  shared ??= new Logger({
+/** The logger outside any log context (module init, background work); level from POWERTOOLS_LOG_LEVEL. */
+function processLogger(): Logger {
+  processWide ??= new Logger({
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'intercom-actions',
     jsonReplacerFn: redactSecrets,
   });
-  return shared;
+  return processWide;
+}
+
+/**
+ * One log context. Its logger is created on first use (most worker items never log), as a child of
+ * the nearest enclosing context that has one, carrying the keys of the contexts in between and its own.
+ */
+interface LogContext {
+  readonly parent: LogContext | undefined;
+  readonly keys: LogAttributes;
+  logger: Logger | undefined;
+}
+
+const contexts = new AsyncLocalStorage<LogContext>();
+
+function loggerOf(context: LogContext): Logger {
+  if (context.logger) return context.logger;
+  // A context without a logger yet has had nothing appended to a logger: its keys say it all.
+  const pending: LogAttributes[] = [context.keys];
+  let base = context.parent;
+  while (base && !base.logger) {
+    pending.unshift(base.keys);
+    base = base.parent;
+  }
+  const child = (base?.logger ?? processLogger()).createChild();
+  const keys: LogAttributes = Object.assign({}, ...pending);
+  if (Object.keys(keys).length > 0) child.appendKeys(keys);
+  context.logger = child;
+  return child;
+}
+
+/** The current invocation's logger (its keys only), or the process's outside any log context. */
+export function logger(): Logger {
+  const context = contexts.getStore();
+  return context ? loggerOf(context) : processLogger();
+}
+
+function enter<T>(parent: LogContext | undefined, keys: LogAttributes, fn: () => T): T {
+  return contexts.run({ parent, keys: { ...keys }, logger: undefined }, fn);
+}
+
+/**
+ * Runs `fn` in a new log context inside the current one: its lines carry the current keys and
+ * these; keys appended inside it stay in it (and in contexts it starts).
+ */
+export function withLogKeys<T>(keys: LogAttributes, fn: () => T): T {
+  return enter(contexts.getStore(), keys, fn);
+}
+
+/**
+ * Runs one invocation in a log context of its own that inherits nothing from its caller's: what the
+ * local API Gateway and SQS event source do for every handler call, as Lambda would in a fresh process.
+ */
+export function withInvocationLog<T>(fn: () => T, keys: LogAttributes = {}): T {
+  return enter(undefined, keys, fn);
+}
+
+/** A handler whose every call runs in a log context of its own (see withLogKeys). */
+export function ownLogContext<A extends unknown[], R>(handler: (...args: A) => R): (...args: A) => R {
+  return (...args: A) => withLogKeys({}, () => handler(...args));
+}
+
+/**
+ * Adds keys to every later line of the current log context. Refused outside one: on the process
+ * logger they would tag the lines of every invocation that runs at the same time.
+ */
+export function appendLogKeys(keys: LogAttributes): void {
+  const context = contexts.getStore();
+  if (!context) throw new Error('appendLogKeys needs a log context: run the invocation in withLogKeys()');
+  if (context.logger) context.logger.appendKeys(keys);
+  else Object.assign(context.keys, keys);
 }

@@ -15,7 +15,7 @@ import { findOperation } from '../catalog/index.ts';
 import { WorkspaceNotConfiguredError } from '../config/types.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError } from '../intercom/errors.ts';
-import { logger } from '../observability/logger.ts';
+import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
 import { objectKey, type QueuedNotification } from './intake.ts';
@@ -177,6 +177,7 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
   async function processRecord(record: SQSRecord, deadline: number): Promise<void> {
     const m = JSON.parse(record.body) as QueuedNotification;
     const n = m.notification;
+    appendLogKeys({ notificationId: n.id, workspace: m.workspace, topic: n.topic });
     const tries = Number(record.attributes.ApproximateReceiveCount) || 1;
     const lastReceive = tries >= deps.maxReceiveCount;
     const claim = await deps.store.claim(m.workspace, n.id, deadline + END_MARGIN_MS, now());
@@ -265,22 +266,26 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
     await Promise.all(
       [...groups.values()].map(async (records) => {
         for (const [i, record] of records.entries()) {
-          try {
-            await processRecord(record, deadline);
-          } catch (error) {
-            if (error instanceof RetryLater) {
-              // The rest of the group comes back with it, in order, instead of holding the group
-              // for a whole visibility timeout.
-              const seconds = Math.max(0, error.at - now()) / 1000;
-              for (const rest of records.slice(i)) {
-                await deps.queue.delay(rest.receiptHandle, seconds).catch(() => undefined);
+          // Each notification logs in a context of its own: its message id, then its notification id.
+          const ok = await withLogKeys({ messageId: record.messageId }, async () => {
+            try {
+              await processRecord(record, deadline);
+              return true;
+            } catch (error) {
+              if (error instanceof RetryLater) {
+                // The rest of the group comes back with it, in order, instead of holding the group
+                // for a whole visibility timeout.
+                const seconds = Math.max(0, error.at - now()) / 1000;
+                for (const rest of records.slice(i)) {
+                  await deps.queue.delay(rest.receiptHandle, seconds).catch(() => undefined);
+                }
+              } else {
+                logger().error('Notification could not be processed', { error: error as Error });
               }
-            } else {
-              logger().error('Notification could not be processed', {
-                messageId: record.messageId,
-                error: error as Error,
-              });
+              return false;
             }
+          });
+          if (!ok) {
             for (const rest of records.slice(i)) failures.push({ itemIdentifier: rest.messageId });
             return;
           }

@@ -4,10 +4,10 @@
  * reaches the queue. The handler runs in process with a recording queue and store.
  */
 import { createHmac } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { AppConfig, WorkspaceConfig } from '../../lib/config/types.ts';
 import { createWebhookHandler } from '../../lib/http/webhook-handler.ts';
-import { logger } from '../../lib/observability/logger.ts';
 import { metrics } from '../../lib/observability/metrics.ts';
 import { MAX_MESSAGE_BYTES, type QueuedNotification } from '../../lib/webhooks/intake.ts';
 import { httpEvent, testContext } from '../helpers/events.ts';
@@ -217,7 +217,8 @@ describe('routing by app_id', () => {
   it('an unknown app_id when the default declares an appId: 200, not queued, logged and counted as unrouted', async () => {
     const { post, sent } = intake(configured);
     const added = jest.spyOn(metrics(), 'addMetric');
-    const warned = jest.spyOn(logger(), 'warn').mockImplementation(() => undefined);
+    // Every logger: the request logs through a child logger of its own (its log context).
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     // A Developer Hub app signs every install's notifications with the same client secret.
     const res = await post(
       notificationText('notif_unrouted', company('u'), 'app_unconfigured'),

@@ -1,10 +1,10 @@
 /**
  * First in, last out: gives each request an id (`x-request-id` in, else generated), echoes it in the
- * response, tags every log line with it, and writes one access-log line and the request metrics.
+ * response, tags every log line of this invocation with it, and writes one access-log line and the request metrics.
  */
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { logger } from '../../observability/logger.ts';
+import { appendLogKeys, logger } from '../../observability/logger.ts';
 import { recordRequest } from '../../observability/metrics.ts';
 import type { ActionContext, HttpEvent, HttpResult } from '../types.ts';
 
@@ -37,7 +37,9 @@ export function requestContext(): MiddlewareObj<HttpEvent, HttpResult, Error, Ac
       const requestId = given && SAFE_ID.test(given) ? given : randomUUID();
       request.context.requestId = requestId;
       request.context.startedAt = Date.now();
-      logger().appendKeys({ requestId });
+      // The invocation's own log context (the handler runs in one: see ownLogContext), never the
+      // process logger, which requests running at the same time share.
+      appendLogKeys({ requestId });
     },
     after: finish,
     onError: finish,

@@ -1,0 +1,154 @@
+/** The log context helpers: each context's keys stay on its own lines, and secrets stay redacted. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  appendLogKeys,
+  logger,
+  ownLogContext,
+  protectSecrets,
+  withInvocationLog,
+  withLogKeys,
+} from '../../lib/observability/logger.ts';
+
+const chunks: string[] = [];
+const originalOut = process.stdout.write.bind(process.stdout);
+const originalErr = process.stderr.write.bind(process.stderr);
+const savedLevel = process.env.POWERTOOLS_LOG_LEVEL;
+
+beforeAll(() => {
+  // Read once, when the process logger is first used.
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+  const capture = (chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+});
+afterAll(() => {
+  process.stdout.write = originalOut;
+  process.stderr.write = originalErr;
+  if (savedLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = savedLevel;
+});
+beforeEach(() => {
+  chunks.length = 0;
+});
+
+function lines(): Record<string, any>[] {
+  return chunks
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line));
+}
+
+function line(message: string): Record<string, any> {
+  const found = lines().filter((r) => r.message === message);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+const KEYS = ['requestId', 'jobId', 'index', 'step', 'messageId'];
+function keysOf(record: Record<string, any>): Record<string, unknown> {
+  return Object.fromEntries(KEYS.filter((k) => k in record).map((k) => [k, record[k]]));
+}
+
+describe('log contexts', () => {
+  it('adds keys in nested contexts without reaching the enclosing one or lines outside any', async () => {
+    logger().info('before');
+    await withLogKeys({ requestId: 'r1' }, async () => {
+      logger().info('outer');
+      await withLogKeys({ jobId: 'job_1' }, async () => {
+        appendLogKeys({ index: 3 });
+        await sleep(1);
+        logger().info('inner');
+      });
+      logger().info('outer again');
+      appendLogKeys({ step: 'late' });
+      logger().info('outer late');
+    });
+    logger().info('after');
+
+    expect(keysOf(line('before'))).toEqual({});
+    expect(keysOf(line('outer'))).toEqual({ requestId: 'r1' });
+    expect(keysOf(line('inner'))).toEqual({ requestId: 'r1', jobId: 'job_1', index: 3 });
+    expect(keysOf(line('outer again'))).toEqual({ requestId: 'r1' });
+    expect(keysOf(line('outer late'))).toEqual({ requestId: 'r1', step: 'late' });
+    expect(keysOf(line('after'))).toEqual({});
+  });
+
+  it('keeps 50 interleaved concurrent contexts apart, each line with its own keys only', async () => {
+    const handler = ownLogContext(async (id: number) => {
+      await sleep(50 - id);
+      appendLogKeys({ requestId: `req-${id}` });
+      await sleep(id % 7);
+      logger().info(`first ${id}`);
+      await withLogKeys({ messageId: `m-${id}` }, async () => {
+        await sleep(id % 3);
+        logger().warn(`nested ${id}`);
+      });
+      await sleep(id % 5);
+      logger().info(`last ${id}`);
+    });
+    await Promise.all(Array.from({ length: 50 }, (_, id) => handler(id)));
+    logger().info('outside');
+
+    for (let id = 0; id < 50; id++) {
+      expect(keysOf(line(`first ${id}`))).toEqual({ requestId: `req-${id}` });
+      expect(keysOf(line(`nested ${id}`))).toEqual({ requestId: `req-${id}`, messageId: `m-${id}` });
+      expect(keysOf(line(`last ${id}`))).toEqual({ requestId: `req-${id}` });
+    }
+    expect(keysOf(line('outside'))).toEqual({});
+  });
+
+  it('starts an invocation with none of its caller context keys, as a Lambda of its own', async () => {
+    await withLogKeys({ requestId: 'caller' }, async () => {
+      await withInvocationLog(async () => {
+        logger().info('invoked');
+        appendLogKeys({ jobId: 'job_2' });
+        logger().info('invoked with job');
+      });
+      logger().info('caller after');
+    });
+    expect(keysOf(line('invoked'))).toEqual({});
+    expect(keysOf(line('invoked with job'))).toEqual({ jobId: 'job_2' });
+    expect(keysOf(line('caller after'))).toEqual({ requestId: 'caller' });
+  });
+
+  it('refuses to append keys outside any context, where every invocation would get them', () => {
+    expect(() => appendLogKeys({ requestId: 'everyone' })).toThrow(/log context/);
+    logger().info('still clean');
+    expect(keysOf(line('still clean'))).toEqual({});
+  });
+
+  it('redacts secrets by name and by value in child loggers, nested ones included', async () => {
+    const secret = 'tok_child_logger_secret_1234';
+    protectSecrets([secret]);
+    await withLogKeys({ requestId: 'r-secret', apiKey: 'ia_appended_key_value_0001' }, async () => {
+      logger().info('child', { authorization: 'Bearer abcdef', note: `value ${secret} inside` });
+      await withLogKeys({ jobId: 'job_3' }, async () => {
+        appendLogKeys({ webhookSecret: 'whsec_nested_value_0002' });
+        logger().error('grandchild', new Error(`upstream echoed ${secret}`));
+      });
+    });
+    const output = chunks.join('');
+    expect(output).not.toContain(secret);
+    expect(output).not.toContain('ia_appended_key_value_0001');
+    expect(output).not.toContain('whsec_nested_value_0002');
+    expect(output).not.toContain('abcdef');
+    expect(line('child')).toMatchObject({
+      requestId: 'r-secret',
+      apiKey: '[redacted]',
+      authorization: '[redacted]',
+      note: 'value [redacted] inside',
+    });
+    expect(line('grandchild')).toMatchObject({
+      requestId: 'r-secret',
+      jobId: 'job_3',
+      apiKey: '[redacted]',
+      webhookSecret: '[redacted]',
+      error: { message: 'upstream echoed [redacted]' },
+    });
+  });
+});

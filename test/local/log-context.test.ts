@@ -1,0 +1,134 @@
+/**
+ * Each log line carries its own invocation's keys, where the local stack runs many invocations at
+ * once in one process: 200 concurrent requests, each access line with that request's id; bulk worker
+ * lines with their job and item, never an HTTP request's id.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
+
+let t: BulkTestStack;
+const chunks: string[] = [];
+const originalOut = process.stdout.write.bind(process.stdout);
+const originalErr = process.stderr.write.bind(process.stderr);
+
+beforeAll(async () => {
+  const capture = (chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  t = await startBulkTestStack({}, { POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+}, 30_000);
+afterAll(async () => {
+  await t?.close();
+  process.stdout.write = originalOut;
+  process.stderr.write = originalErr;
+});
+
+type Record_ = Record<string, any>;
+
+/** The JSON log records written since `from` (an index into the captured chunks). */
+function records(from = 0): Record_[] {
+  return chunks
+    .slice(from)
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record_);
+}
+
+interface Sent {
+  path: string;
+  /** The id the response carried (sent, or generated when none was sent). */
+  requestId: string;
+}
+
+/** One of four kinds of request, the same mix at every call: fast, via Intercom, rejected, unrouted. */
+async function send(i: number, tag: string): Promise<Sent> {
+  const given = i % 5 === 2 ? undefined : `${tag}-${i}`;
+  const headers: Record<string, string> = given ? { 'x-request-id': given } : {};
+  let method = 'GET';
+  let path = '/health';
+  let body: unknown;
+  if (i % 4 === 1) {
+    method = 'POST';
+    path = '/actions/list_tags';
+    body = {};
+  } else if (i % 4 === 2) {
+    method = 'POST';
+    path = '/actions/get_user';
+    body = { id: `missing-${i}` };
+  } else if (i % 4 === 3) {
+    path = `/nowhere/${tag}/${i}`;
+  }
+  const res = await t.request(method, path, body, headers);
+  const requestId = res.headers.get('x-request-id') ?? '';
+  if (given) expect(requestId).toBe(given);
+  else expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+  return { path, requestId };
+}
+
+describe('log context per invocation', () => {
+  it('tags the access line of each of 200 concurrent requests with that request id', async () => {
+    const from = chunks.length;
+    const sent = await Promise.all(Array.from({ length: 200 }, (_, i) => send(i, 'conc')));
+    const lines = records(from);
+    // The sandbox may deliver a webhook meanwhile: an invocation of its own, with its own id.
+    const isOurs = (r: Record_) => r.path !== '/webhooks/intercom';
+    const access = lines.filter((r) => r.message === 'request' && isOurs(r));
+    expect(access).toHaveLength(200);
+    // One line per request id: a line tagged with another request's id leaves one id twice, one never.
+    expect(access.map((r) => r.requestId).sort()).toEqual(sent.map((s) => s.requestId).sort());
+    // Where the path tells the request apart, the line carries exactly its id.
+    const byPath = new Map(sent.filter((s) => s.path.startsWith('/nowhere/')).map((s) => [s.path, s]));
+    expect(byPath.size).toBe(50);
+    for (const line of access.filter((r) => byPath.has(r.path)))
+      expect(line.requestId).toBe(byPath.get(line.path)!.requestId);
+    expect(access.filter((r) => byPath.has(r.path))).toHaveLength(50);
+    // Every other line of these requests (rejections, Intercom errors) carries one of their ids.
+    const ids = new Set(sent.map((s) => s.requestId));
+    const webhooks = new Set(lines.filter((r) => !isOurs(r)).map((r) => r.requestId));
+    const tagged = lines.filter((r) => r.requestId !== undefined && !webhooks.has(r.requestId));
+    expect(tagged.length).toBeGreaterThan(access.length);
+    for (const line of tagged) expect(ids.has(line.requestId)).toBe(true);
+  }, 60_000);
+
+  it('tags bulk worker warnings with their job and item, never an HTTP request id, while requests run', async () => {
+    const from = chunks.length;
+    const items = Array.from({ length: 20 }, (_, i) => ({ id: `missing-bulk-${i}` }));
+    const submitted = await t.request('POST', '/bulk/get_user', { items }, { 'x-request-id': 'bulk-submit' });
+    expect(submitted.status).toBe(202);
+    const jobId: string = submitted.json.jobId;
+    // Requests keep arriving while the worker runs the job.
+    let done = false;
+    const traffic = (async () => {
+      const sent: Sent[] = [];
+      for (let round = 0; !done || round < 2; round++)
+        sent.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => send(i, `bulk-${round}`)))));
+      return sent;
+    })();
+    const job = await t.waitForJob(jobId);
+    done = true;
+    const sent = await traffic;
+    expect(job).toMatchObject({ failed: 20, succeeded: 0 });
+
+    const lines = records(from);
+    const warnings = lines.filter((r) => r.message === 'Bulk item failed');
+    expect(warnings).toHaveLength(20);
+    expect(warnings.map((r) => r.index).sort((a, b) => a - b)).toEqual(items.map((_, i) => i));
+    for (const warning of warnings) {
+      expect(warning).toMatchObject({ level: 'WARN', jobId, attempt: 1, code: 'not_found' });
+      expect(typeof warning.messageId).toBe('string');
+      expect(warning).not.toHaveProperty('requestId');
+    }
+    // And the HTTP lines of the same moments carry no job keys.
+    const access = lines.filter((r) => r.message === 'request');
+    const accessIds = new Set(access.map((r) => r.requestId));
+    for (const s of sent) expect(accessIds.has(s.requestId)).toBe(true);
+    for (const line of access) {
+      expect(line).not.toHaveProperty('jobId');
+      expect(line).not.toHaveProperty('messageId');
+    }
+  }, 90_000);
+});
