@@ -258,7 +258,8 @@ export class RateGovernor {
           TableName: this.#o.table,
           Key: { pk: `ws#${workspace}`, sk: `window#${windowStart}` },
           UpdateExpression: `ADD #used :slots${jobs.map((_, i) => `, #j${i} :j${i}`).join('')} SET #expiresAt = :expiresAt`,
-          ConditionExpression: 'attribute_not_exists(#used) OR #used <= :most',
+          // A comparison with a missing attribute is false: NOT makes a window's first take pass.
+          ConditionExpression: 'NOT #used > :most',
           ExpressionAttributeNames: {
             '#used': 'used',
             '#expiresAt': 'expiresAt',

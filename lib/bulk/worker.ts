@@ -108,6 +108,8 @@ export function createBulkWorker(options: WorkerDeps) {
       { operation: m.operation, workspace: m.workspace },
       // A holder's call is cut END_MARGIN_MS before its lease ends: the lookup delay counts from then.
       looksUp ? Math.max(0, deps.verifyDelayMs - END_MARGIN_MS) : 0,
+      // A first delivery of a first attempt creates its record; anything else reads it first.
+      m.attempt === 1 && Number(record.attributes.ApproximateReceiveCount || 1) <= 1,
     );
     // Only a claimed item asks for a slot: the batch's others need not wait for this one.
     if (claim.kind !== 'claimed') batch.slots.leave();
