@@ -149,6 +149,8 @@ export interface SandboxStats {
   objects: Record<ObjectKind, number>;
   /** Totals over the current subscriptions. */
   webhooks: { subscriptions: number; pending: number; sent: number; failed: number; dropped: number };
+  /** API answers the latency model is holding right now (their requests have had their effect). */
+  answersHeld: number;
 }
 
 export type ObjectKind =
