@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { generateApiKey } from '../auth/api-keys.ts';
-import { parseVersion } from '../config/parse.ts';
+import { ConfigError, parseVersion } from '../config/parse.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../http/routes.ts';
-import { type Sandbox, startSandbox } from '../sandbox/server.ts';
+import { latencyFromEnv, type Sandbox, SandboxConfigError, startSandbox } from '../sandbox/server.ts';
 import { type LocalAutomations, type LocalAutomationsOptions, startLocalAutomations } from './automations.ts';
 import { type LocalBulk, type LocalBulkOptions, startLocalBulk } from './bulk.ts';
 import { type HttpHandler, type RequestLogLine, startLocalServer } from './http-server.ts';
@@ -70,12 +70,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let sandbox: Sandbox | undefined;
   if (!env.INTERCOM_ACCESS_TOKEN) {
     const token = env.SANDBOX_TOKEN || `sandbox_${randomBytes(12).toString('hex')}`;
+    let latency: ReturnType<typeof latencyFromEnv>;
+    try {
+      latency = latencyFromEnv(env);
+    } catch (error) {
+      if (error instanceof SandboxConfigError) throw new ConfigError(error.problems.join('; '));
+      throw error;
+    }
     sandbox = await startSandbox({
       port: options.sandboxPort ?? Number(env.SANDBOX_PORT ?? 4010),
       token,
       // Checked as the handlers will check it, so a bad value reads as a configuration error.
       defaultVersion: parseVersion(env.INTERCOM_VERSION || undefined, 'environment INTERCOM_VERSION'),
       quiet: true,
+      ...(latency ? { latency } : {}),
     });
     const started = sandbox;
     closers.push(() => started.close());

@@ -2,7 +2,11 @@
 import { resolve } from 'node:path';
 import { RuleValidationError } from '../automations/index.ts';
 import { ConfigError } from '../config/parse.ts';
+import type { LatencyConfig } from '../sandbox/types.ts';
 import { startLocalStack } from './stack.ts';
+
+const latencyNote = (latency: LatencyConfig | null | undefined) =>
+  latency ? `, answering after ${latency.baseMs} ms ± ${latency.jitterMs} ms` : '';
 
 try {
   // Jobs, notifications and runs are kept on disk and resumed at the next start; `none` keeps them in memory.
@@ -19,7 +23,7 @@ try {
     '',
     `intercom-actions is running at ${stack.url}`,
     stack.sandboxUrl
-      ? `Intercom: the embedded sandbox at ${stack.sandboxUrl} (set INTERCOM_ACCESS_TOKEN to use the real Intercom)`
+      ? `Intercom: the embedded sandbox at ${stack.sandboxUrl}${latencyNote(stack.sandbox?.config().latency)} (set INTERCOM_ACCESS_TOKEN to use the real Intercom)`
       : `Intercom: ${stack.intercomUrl}`,
     `API key${stack.generated.apiKey ? ' (generated; set API_KEY to choose one)' : ''}: ${stack.apiKey}`,
     ...(stack.generated.webhookSecret

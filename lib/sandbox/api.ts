@@ -2,7 +2,9 @@
  * One Intercom API request, in Intercom's order: authentication, version, rate limit, then (sandbox
  * only) an injected fault, all before the request has any effect; then routing, the JSON body and the
  * route's handler. Every response carries `x-request-id` and the `X-RateLimit-*` headers. The changes a
- * successful handler made are queued as webhook notifications before the response is written.
+ * successful handler made are queued as webhook notifications before the response is written. With a
+ * latency configured, the request is counted and has its effect on arrival, and its answer (an error,
+ * a 429 or a dropped connection too) leaves after the drawn delay.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, resolveVersion } from './auth.ts';
@@ -111,11 +113,16 @@ export async function handleApi(state: SandboxState, req: IncomingMessage, res: 
   const headers = headerRecord(req);
   const requestId = newRequestId();
   const match = state.router.match(method, path);
-  state.recorder.countRequest(
-    `${method} ${match.kind === 'route' ? match.route.template : match.kind === 'method_not_allowed' ? match.template : '(unmatched)'}`,
-  );
+  const routeKey = `${method} ${match.kind === 'route' ? match.route.template : match.kind === 'method_not_allowed' ? match.template : '(unmatched)'}`;
+  state.recorder.countRequest(routeKey);
   const raw = (await readBody(req)) ?? null;
   const body: JsonParse = raw ? parseJson(raw) : { ok: false };
+  /** Holds the answer for the configured latency (after the request has had its effect). */
+  let delayMs = 0;
+  const delay = () => {
+    delayMs = state.latency.draw(routeKey);
+    return state.latency.hold(delayMs);
+  };
   const record = (status: number) =>
     state.recorder.finish({
       method,
@@ -126,6 +133,8 @@ export async function handleApi(state: SandboxState, req: IncomingMessage, res: 
       ...(raw && raw.length > 0 ? { rawBody: raw.toString('utf8') } : {}),
       status,
       receivedAt,
+      answeredAt: state.now(),
+      delayMs,
     });
 
   let rate = state.limiter.peek(state.now());
@@ -139,8 +148,9 @@ export async function handleApi(state: SandboxState, req: IncomingMessage, res: 
     if (!rate.allowed) throw rateLimited(rate.limit);
     const fault = state.faults.draw();
     if (fault && (await injectFault(state, fault, match, rate)) === 'reset') {
-      record(0);
+      await delay();
       req.socket.destroy();
+      record(0);
       return;
     }
     reply = dispatch(state, match, {
@@ -160,6 +170,7 @@ export async function handleApi(state: SandboxState, req: IncomingMessage, res: 
     reply = { status: e.status, body: errorList(requestId, e.code, e.message, e.field) };
     extraHeaders = e.headers;
   }
+  await delay();
   send(res, reply.status, reply.body, {
     ...rateLimitHeaders(rate),
     'x-request-id': requestId,

@@ -41,6 +41,7 @@ export function statsOf(state: SandboxState): SandboxStats {
     faults: { ...recorder.faults },
     objects: objectCounts(state),
     webhooks: state.webhooks.totals(),
+    answersHeld: state.latency.pending,
   };
 }
 

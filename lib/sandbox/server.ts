@@ -1,6 +1,6 @@
 /**
  * The Intercom 1.x sandbox: an in-memory Intercom REST API (1.0-1.4) on a loopback port, with a
- * control API under `/__sandbox/` for resets, rate-limit and fault configuration, counters and
+ * control API under `/__sandbox/` for resets, rate-limit, fault and latency configuration, counters and
  * webhook subscriptions (signed notifications of the changes made through the API).
  */
 import { once } from 'node:events';
@@ -14,16 +14,18 @@ import type { Sandbox, SandboxConfigInput, SandboxOptions } from './types.ts';
 import { checkWebhookOptions } from './webhooks/input.ts';
 
 export { SandboxConfigError } from './config.ts';
+export { latencyFromEnv } from './latency.ts';
 export type * from './types.ts';
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const now = options.now ?? Date.now;
   // Validated like PUT /__sandbox/config, so a bad option fails at start-up.
   const config = mergeConfig(
-    { rateLimit: DEFAULT_RATE_LIMIT, faults: null, defaultVersion: '1.4' },
+    { rateLimit: DEFAULT_RATE_LIMIT, faults: null, defaultVersion: '1.4', latency: null },
     {
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
       ...(options.defaultVersion ? { defaultVersion: options.defaultVersion } : {}),
+      ...(options.latency ? { latency: options.latency } : {}),
     },
   );
   const state = createState({
@@ -59,6 +61,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.webhooks.clear();
       const closed = once(server, 'close');
       server.close();
+      // Answers held for latency leave now (their handlers resume within this tick) instead of
+      // keeping timers alive past the close; then every connection goes.
+      if (state.latency.close() > 0) await new Promise((resolve) => setImmediate(resolve));
       server.closeAllConnections();
       await closed;
     },
@@ -68,6 +73,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     configure(cfg: SandboxConfigInput) {
       applyConfig(state, mergeConfig(state.config, cfg));
     },
+    config: () => structuredClone(state.config),
     stats: () => statsOf(state),
     requests: () => state.recorder.log(),
     webhooks: {

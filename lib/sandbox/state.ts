@@ -1,5 +1,6 @@
 /** Everything one running sandbox holds, and the fresh-workspace operation. */
 import { FaultInjector } from './faults.ts';
+import { LatencyModel } from './latency.ts';
 import { FixedWindowLimiter } from './rate-limit.ts';
 import { Router } from './router.ts';
 import { apiRoutes } from './routes/index.ts';
@@ -14,6 +15,8 @@ export interface SandboxState {
   config: SandboxConfig;
   readonly limiter: FixedWindowLimiter;
   readonly faults: FaultInjector;
+  /** Holds each API answer for the configured latency. */
+  readonly latency: LatencyModel;
   readonly recorder: Recorder;
   readonly router: Router;
   readonly token: string | undefined;
@@ -41,11 +44,14 @@ export function createState(init: {
 }): SandboxState {
   const faults = new FaultInjector();
   faults.configure(init.config.faults);
+  const latency = new LatencyModel();
+  latency.configure(init.config.latency);
   const state: SandboxState = {
     ws: freshWorkspace(init.now, init.seed),
     config: init.config,
     limiter: new FixedWindowLimiter(init.config.rateLimit),
     faults,
+    latency,
     recorder: new Recorder(),
     router: new Router(apiRoutes),
     token: init.token,
@@ -62,7 +68,7 @@ export function createState(init: {
 }
 
 /**
- * A fresh workspace; counters, the request log, rate windows and the fault PRNG start over too, and
+ * A fresh workspace; counters, the request log, rate windows and the fault and latency PRNGs start over too, and
  * webhook subscriptions are removed.
  */
 export function resetState(state: SandboxState, seed: boolean): void {
@@ -71,6 +77,7 @@ export function resetState(state: SandboxState, seed: boolean): void {
   state.recorder.clear();
   state.limiter.clear();
   state.faults.restart();
+  state.latency.restart();
 }
 
 export function applyConfig(state: SandboxState, config: SandboxConfig): void {
@@ -79,5 +86,6 @@ export function applyConfig(state: SandboxState, config: SandboxConfig): void {
     config.rateLimit.windowSeconds !== state.config.rateLimit.windowSeconds;
   if (rateChanged) state.limiter.configure(config.rateLimit);
   if (config.faults !== state.config.faults) state.faults.configure(config.faults);
+  if (config.latency !== state.config.latency) state.latency.configure(config.latency);
   state.config = config;
 }

@@ -26,18 +26,42 @@ export interface FaultConfigInput {
   seed?: number;
 }
 
+/** How long answers wait before they leave: uniform from `baseMs - jitterMs` to `baseMs + jitterMs`. */
+export interface LatencySpec {
+  baseMs: number;
+  jitterMs: number;
+}
+
+export interface LatencyConfig extends LatencySpec {
+  /** Overrides by `"<METHOD> <route template>"` (the keys of the request counters), e.g. `"POST /users"`. */
+  routes: Record<string, LatencySpec>;
+}
+
+export interface LatencySpecInput {
+  baseMs: number;
+  /** Default 0. */
+  jitterMs?: number;
+}
+
+export interface LatencyConfigInput extends LatencySpecInput {
+  routes?: Record<string, LatencySpecInput>;
+}
+
 /** What `PUT /__sandbox/config` and `Sandbox.configure` accept: any subset. */
 export interface SandboxConfigInput {
   rateLimit?: RateLimitConfig;
   /** `null` turns faults off; an object replaces the whole fault configuration. */
   faults?: FaultConfigInput | null;
   defaultVersion?: IntercomVersion;
+  /** `null` turns latency off; an object replaces the whole latency configuration. */
+  latency?: LatencyConfigInput | null;
 }
 
 export interface SandboxConfig {
   rateLimit: RateLimitConfig;
   faults: FaultConfig | null;
   defaultVersion: IntercomVersion;
+  latency: LatencyConfig | null;
 }
 
 export interface SandboxOptions {
@@ -58,6 +82,8 @@ export interface SandboxOptions {
   quiet?: boolean;
   /** Webhook delivery; the defaults suit tests (Intercom itself retries after minutes). */
   webhooks?: WebhookOptions;
+  /** How long every API answer waits before it leaves (none by default); see `latencyFromEnv`. */
+  latency?: LatencyConfigInput;
 }
 
 export interface WebhookOptions {
@@ -107,6 +133,10 @@ export interface RecordedRequest {
   status: number;
   /** When the sandbox received it (epoch ms, the sandbox's clock). */
   receivedAt: number;
+  /** When its answer left, or the connection was dropped (epoch ms, the sandbox's clock). */
+  answeredAt: number;
+  /** How long the latency model held the answer (ms; 0 without latency). An injected stall is not included. */
+  delayMs: number;
 }
 
 export interface SandboxStats {
@@ -119,6 +149,8 @@ export interface SandboxStats {
   objects: Record<ObjectKind, number>;
   /** Totals over the current subscriptions. */
   webhooks: { subscriptions: number; pending: number; sent: number; failed: number; dropped: number };
+  /** API answers the latency model is holding right now (their requests have had their effect). */
+  answersHeld: number;
 }
 
 export type ObjectKind =
@@ -143,6 +175,8 @@ export interface Sandbox {
   reset(opts?: { seed?: boolean }): void;
   /** Throws `SandboxConfigError` on invalid input. */
   configure(cfg: SandboxConfigInput): void;
+  /** The effective config, as `GET /__sandbox/config` shows it. */
+  config(): SandboxConfig;
   stats(): SandboxStats;
   /** The last 1,000 Intercom-API requests, oldest first. */
   requests(): RecordedRequest[];

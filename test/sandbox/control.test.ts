@@ -74,6 +74,7 @@ describe('control API', () => {
       rateLimit: { perWindow: 167, windowSeconds: 10 },
       faults: null,
       defaultVersion: '1.4',
+      latency: null,
     });
     const faults = await control('PUT', 'config', {
       faults: {
