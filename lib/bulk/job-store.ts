@@ -326,13 +326,19 @@ export class JobStore extends TableStore {
 
   /** Every item of the chunk is on the queue: a replay need not send them again. */
   async markChunkQueued(jobId: string, offset: number): Promise<void> {
+    await this.#setOnJob(jobId, { [`queued_${offset}`]: true });
+  }
+
+  /** Sets attributes of the job record outright, unconditionally. */
+  async #setOnJob(jobId: string, attributes: Record<string, unknown>): Promise<void> {
+    const names = Object.keys(attributes);
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: jobKey(jobId),
-        UpdateExpression: 'SET #queued = :true',
-        ExpressionAttributeNames: { '#queued': `queued_${offset}` },
-        ExpressionAttributeValues: { ':true': true },
+        UpdateExpression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:a${i}`, attributes[name]])),
       }),
     );
   }
@@ -492,10 +498,7 @@ export class JobStore extends TableStore {
     const lookupDue = item.verifyAfter === undefined || item.verifyAfter <= now;
     // Released for a later delivery of this attempt, or left over by an older attempt (failed, or
     // queued and never finished): taken as it was read.
-    if (
-      (item.state === 'queued' && lookupDue) ||
-      (item.state === 'failed' && item.attempt < attempt)
-    ) {
+    if ((item.state === 'queued' && lookupDue) || (item.state === 'failed' && item.attempt < attempt)) {
       return (await this.#claimIf(base, unchanged, {}, seen)) ?? { kind: 'busy', leaseUntil: now };
     }
     if (item.state === 'queued') {
@@ -830,32 +833,12 @@ export class JobStore extends TableStore {
 
   /** Sets the job's counters outright (the local stack's recovery, while no worker holds its items). */
   async setCounters(jobId: string, succeeded: number, failed: number, now: number): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: jobKey(jobId),
-        UpdateExpression: 'SET #succeeded = :s, #failed = :f, #updatedAt = :now',
-        ExpressionAttributeNames: {
-          '#succeeded': 'succeeded',
-          '#failed': 'failed',
-          '#updatedAt': 'updatedAt',
-        },
-        ExpressionAttributeValues: { ':s': succeeded, ':f': failed, ':now': now },
-      }),
-    );
+    await this.#setOnJob(jobId, { succeeded, failed, updatedAt: now });
   }
 
   /** Notes that a stuck job's items were counted now (so the next status call does not count again). */
   async markChecked(jobId: string, now: number): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: jobKey(jobId),
-        UpdateExpression: 'SET #checkedAt = :now',
-        ExpressionAttributeNames: { '#checkedAt': 'checkedAt' },
-        ExpressionAttributeValues: { ':now': now },
-      }),
-    );
+    await this.#setOnJob(jobId, { checkedAt: now });
   }
 
   /** Sets the job's counters to the verified counts of `attempt`; the new `updatedAt`, or undefined if the job changed. */

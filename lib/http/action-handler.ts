@@ -4,9 +4,6 @@
  * operation and scope, body, validation, the call, and one error shape for every failure.
  */
 
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { type ClientFactory, workspaceClients } from '../actions/clients.ts';
 import { executeAction, ResultsPathError } from '../actions/execute.ts';
 import { keyRing } from '../auth/api-keys.ts';
@@ -15,18 +12,15 @@ import { protectConfigSecrets } from '../config/secrets.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { AppConfig } from '../config/types.ts';
 import { ownLogContext } from '../observability/logger.ts';
-import { metrics } from '../observability/metrics.ts';
 import type { ValidatorMap } from '../validation/validate.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
 import { DEFAULT_MAX_BODY_BYTES, jsonBody } from './middleware/json-body.ts';
 import { resolveOperation } from './middleware/operation.ts';
-import { refreshConfig } from './middleware/refresh-config.ts';
-import { requestContext } from './middleware/request-context.ts';
 import { validateOperationInput } from './middleware/validate.ts';
+import { httpPipeline } from './pipeline.ts';
 import { jsonResponse } from './response.ts';
-import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
 
 export interface ActionHandlerOptions {
   maxBodyBytes?: number;
@@ -54,12 +48,7 @@ export function createActionHandler(
   const maxBodyBytes = options.maxBodyBytes ?? (Number(process.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
 
   return ownLogContext(
-    middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
-      .use(httpHeaderNormalizer())
-      // Registered before requestContext so its flush runs after the request's metrics are recorded.
-      .use(logMetrics(metrics()))
-      .use(requestContext())
-      .use(refreshConfig(source))
+    httpPipeline(source)
       .use(apiKeyAuth(() => current().ring))
       .use(resolveOperation(group))
       .use(jsonBody(maxBodyBytes))

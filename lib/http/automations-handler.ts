@@ -1,25 +1,14 @@
-/**
- * The `automations` function: the run log of webhook automations, `GET /automations/runs` (newest
- * first, paged) and `GET /automations/runs/{notificationId}` (what each rule did). Scope `read`; a
- * key sees its own workspace's runs.
- */
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { ownLogContext } from '../observability/logger.ts';
-import { metrics } from '../observability/metrics.ts';
 import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
 import type { NotificationStore } from '../webhooks/store.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
-import { refreshConfig } from './middleware/refresh-config.ts';
-import { requestContext } from './middleware/request-context.ts';
+import { httpPipeline } from './pipeline.ts';
 import { jsonResponse } from './response.ts';
-import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
 
 const MAX_PAGE = 200;
 
@@ -71,11 +60,7 @@ export function createAutomationsHandler(
   const source = sourceOf(apiKeys);
   const ring = source.derive(keyRing);
   return ownLogContext(
-    middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
-      .use(httpHeaderNormalizer())
-      .use(logMetrics(metrics()))
-      .use(requestContext())
-      .use(refreshConfig(source))
+    httpPipeline(source)
       .use(apiKeyAuth(ring))
       .use(errorResponse())
       .handler(async (event, context) => {

@@ -1,10 +1,3 @@
-/**
- * The `bulk` function: `POST /bulk/{operation}` and the job endpoints. Same middleware stack as the
- * actions (headers, request id, auth, body, one error shape); the work itself is in lib/bulk.
- */
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
 import { JOB_ID_PATTERN, parseBulkRequest } from '../bulk/request.ts';
 import { type BulkService, MAX_FAILURES_PAGE } from '../bulk/service.ts';
@@ -13,16 +6,14 @@ import type { ApiKeyScope } from '../catalog/types.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { ownLogContext } from '../observability/logger.ts';
-import { metrics } from '../observability/metrics.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
 import { jsonBody } from './middleware/json-body.ts';
-import { refreshConfig } from './middleware/refresh-config.ts';
-import { requestContext } from './middleware/request-context.ts';
+import { httpPipeline } from './pipeline.ts';
 import { jsonResponse } from './response.ts';
 import { BULK_PREFIX } from './routes.ts';
-import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
+import type { HttpEvent } from './types.ts';
 
 /** Lambda's synchronous payload limit is 6 MB; 1,000 items of a few KB fit well below. */
 export const DEFAULT_BULK_BODY_BYTES = 5 * 1024 * 1024;
@@ -70,11 +61,7 @@ export function createBulkHandler(
   const source = sourceOf(apiKeys);
   const ring = source.derive(keyRing);
   return ownLogContext(
-    middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
-      .use(httpHeaderNormalizer())
-      .use(logMetrics(metrics()))
-      .use(requestContext())
-      .use(refreshConfig(source))
+    httpPipeline(source)
       .use(apiKeyAuth(ring))
       .use(jsonBody(options.maxBodyBytes ?? DEFAULT_BULK_BODY_BYTES))
       .use(errorResponse())

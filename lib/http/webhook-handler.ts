@@ -1,11 +1,3 @@
-/**
- * The `webhooks` function: `POST /webhooks/intercom`, public (Intercom signs instead of sending an API
- * key). Same request id, logging and error shape as every endpoint; the body is read as raw bytes,
- * because the signature covers the exact bytes Intercom sent.
- */
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { protectConfigSecrets } from '../config/secrets.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import { logger, ownLogContext } from '../observability/logger.ts';
@@ -13,10 +5,8 @@ import { MetricUnit, metrics } from '../observability/metrics.ts';
 import { type IntakeDeps, receiveWebhook } from '../webhooks/intake.ts';
 import { HttpError } from './errors.ts';
 import { errorResponse } from './middleware/error-response.ts';
-import { refreshConfig } from './middleware/refresh-config.ts';
-import { requestContext } from './middleware/request-context.ts';
+import { httpPipeline } from './pipeline.ts';
 import { jsonResponse } from './response.ts';
-import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
 
 /** Intercom notifications are a few KB; SQS takes 256 KiB per message with our envelope. */
 export const DEFAULT_WEBHOOK_BODY_BYTES = 200 * 1024;
@@ -32,11 +22,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps, maxBodyBytes = DE
   });
   current();
   return ownLogContext(
-    middy<HttpEvent, HttpResult, Error, ActionContext>({ timeoutEarlyInMillis: 0 })
-      .use(httpHeaderNormalizer())
-      .use(logMetrics(metrics()))
-      .use(requestContext())
-      .use(refreshConfig(source))
+    httpPipeline(source)
       .use(errorResponse())
       .handler(async (event) => {
         const raw = event.body ?? '';

@@ -153,6 +153,11 @@ async function newUser(userId: string): Promise<void> {
   await client.call('create_user', { body: { user_id: userId } });
 }
 
+/** The job service on the test's store, queue and governor, and a key that may retry its jobs. */
+const newService = () =>
+  new BulkService({ store, queue: queue as never, governor: governor as never, validators: {}, now });
+const KEY = { id: 'k1', name: 'k1', workspace: 'default', scopes: ['bulk', 'write'] } as never;
+
 let jobs = 0;
 const jobId = () => `job_workertest${String(++jobs).padStart(6, '0')}`;
 
@@ -258,14 +263,8 @@ describe('attempts', () => {
   it('never re-runs a succeeded item for a newer attempt, nor counts an item a newer attempt re-runs', async () => {
     const id = jobId();
     await registerJob(id, 2);
-    const service = new BulkService({
-      store,
-      queue: queue as never,
-      governor: governor as never,
-      validators: {},
-      now,
-    });
-    const key = { id: 'k1', name: 'k1', workspace: 'default', scopes: ['bulk', 'write'] } as never;
+    const service = newService();
+    const key = KEY;
     const m = (index: number, attempt: number) => ({
       jobId: id,
       index,
@@ -320,14 +319,8 @@ describe('the retry lease', () => {
   it('lets one call start an attempt, answers racers with it, and lets a later call resume a lapsed lease', async () => {
     const id = jobId();
     await registerJob(id, 2);
-    const service = new BulkService({
-      store,
-      queue: queue as never,
-      governor: governor as never,
-      validators: {},
-      now,
-    });
-    const key = { id: 'k1', name: 'k1', workspace: 'default', scopes: ['bulk', 'write'] } as never;
+    const service = newService();
+    const key = KEY;
     const m = (index: number) => ({
       jobId: id,
       index,
@@ -408,14 +401,8 @@ async function failedJob(prefix: string, size: number) {
     });
   await deliver(...indexes.map((index) => record(m(index))));
   client.refuse = undefined;
-  const service = new BulkService({
-    store,
-    queue: queue as never,
-    governor: governor as never,
-    validators: {},
-    now,
-  });
-  const key = { id: 'k1', name: 'k1', workspace: 'default', scopes: ['bulk', 'write'] } as never;
+  const service = newService();
+  const key = KEY;
   return { id, m, service, key };
 }
 
@@ -644,13 +631,7 @@ describe("a batch's bookkeeping", () => {
     }));
     expect(await deliver(...redelivered)).toEqual([]);
     expect(wire('POST', '/users', (b) => String(b?.user_id).startsWith('dies-before-count-'))).toBe(4);
-    const service = new BulkService({
-      store,
-      queue: queue as never,
-      governor: governor as never,
-      validators: {},
-      now,
-    });
+    const service = newService();
     const key = { id: 'k1', name: 'k1', workspace: 'default', scopes: ['bulk', 'read'] } as never;
     // Short until then (never long): the counters missed the dead batch's write.
     expect(await service.status(id, key)).toMatchObject({ succeeded: 0, pending: 4 });
@@ -677,13 +658,7 @@ describe('recovery at a restart', () => {
     }
     expect(await store.count(id, 1, { succeeded: 1, failed: 0 }, clock.now)).toBe(true);
     expect(await store.getJob(id)).toMatchObject({ succeeded: 1 });
-    const service = new BulkService({
-      store,
-      queue: queue as never,
-      governor: governor as never,
-      validators: {},
-      now,
-    });
+    const service = newService();
     sent.length = 0;
     const recovered = await service.recoverAll();
     expect(recovered.requeued).toBeGreaterThanOrEqual(1);
