@@ -24,6 +24,80 @@ function diff(after: Record<string, number>, before: Record<string, number>): Re
 const sum = (calls: Record<string, number>, kinds: Set<string>) =>
   Object.entries(calls).reduce((n, [k, v]) => n + (kinds.has(k) ? v : 0), 0);
 
+type Stack = Awaited<ReturnType<typeof import('../lib/local/stack.ts').startLocalStack>>;
+
+/** One job of ITEMS upserts, counted at the emulators from its first chunk to the status that says it ended. */
+async function costRun(stack: Stack, label: string, prefix: string) {
+  const sandbox = stack.sandbox!;
+  const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
+  const before = stack.bulk.emulators.calls();
+  const usersBefore = sandbox.stats().objects.users;
+  const cpuBefore = cpuUsage();
+  const rssPeak = { value: process.memoryUsage().rss };
+  const rssTimer = setInterval(() => {
+    rssPeak.value = Math.max(rssPeak.value, process.memoryUsage().rss);
+  }, 250);
+  const started = performance.now();
+  let jobId: string | undefined;
+  for (let offset = 0; offset < ITEMS; offset += CHUNK) {
+    const items = Array.from({ length: Math.min(CHUNK, ITEMS - offset) }, (_, i) => ({
+      body: { user_id: `${prefix}-${offset + i}`, email: `${prefix}-${offset + i}@example.com` },
+    }));
+    const res = await fetch(`${stack.url}/bulk/create_update_user`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ items, ...(jobId ? { jobId, offset } : {}), final: offset + CHUNK >= ITEMS }),
+    });
+    const body = (await res.json()) as { jobId: string };
+    if (res.status !== 202) throw new Error(`submit failed: ${res.status} ${JSON.stringify(body)}`);
+    jobId = body.jobId;
+  }
+  const intakeSeconds = (performance.now() - started) / 1000;
+  // Watch Intercom's side (no backend calls) until every item arrived, then ask the job: each
+  // status call costs reads of its own, so it is asked rarely and its calls are reported.
+  let statusCalls = 0;
+  let job: { status: string; succeeded: number; failed: number } | undefined;
+  const ask = async () => {
+    statusCalls++;
+    job = (await (await fetch(`${stack.url}/bulk/jobs/${jobId}`, { headers })).json()) as typeof job;
+    return job!.status === 'completed' || job!.status === 'completed_with_errors';
+  };
+  // (An item that fails for good never reaches Intercom: the job is asked every 2 s meanwhile.)
+  for (let i = 1; sandbox.stats().objects.users - usersBefore < ITEMS; i++) {
+    if (i % 40 === 0 && (await ask())) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  while (!(await ask())) await new Promise((r) => setTimeout(r, 250));
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(rssTimer);
+  const cpu = cpuUsage(cpuBefore);
+  const calls = stack.bulk.emulators.calls();
+  const dynamodb = diff(calls.dynamodb, before.dynamodb);
+  const sqs = diff(calls.sqs, before.sqs);
+  const created = sandbox.stats().objects.users - usersBefore;
+  return {
+    label,
+    items: ITEMS,
+    seconds,
+    intakeSeconds,
+    itemsPerSecond: ITEMS / seconds,
+    succeeded: job!.succeeded,
+    failed: job!.failed,
+    lost: ITEMS - created,
+    statusCalls,
+    dynamodb,
+    sqs,
+    writesPerItem: sum(dynamodb, WRITES) / ITEMS,
+    readsPerItem: sum(dynamodb, READS) / ITEMS,
+    sqsPerItem: Object.values(sqs).reduce((a, b) => a + b, 0) / ITEMS,
+    cpuMsPerItem: (cpu.user + cpu.system) / 1000 / ITEMS,
+    rssPeakMb: rssPeak.value / 2 ** 20,
+  };
+}
+
+/** Faults of the faulted run: Intercom errors, 429s and dropped connections the worker retries. */
+const FAULTS = { rates: { '500': 0.03, '503': 0.02, '429': 0.02, reset: 0.01 }, seed: 11 };
+
 export async function run(): Promise<BenchResult> {
   for (const key of ['INTERCOM_ACCESS_TOKEN', 'INTERCOM_BASE_URL', 'API_KEY']) delete process.env[key];
   Object.assign(process.env, {
@@ -38,87 +112,35 @@ export async function run(): Promise<BenchResult> {
     // Intercom's default private-app limit is far above this run's pace: no 429s, no waiting.
     sandbox.configure({ rateLimit: { perWindow: 1_000_000, windowSeconds: 10 } });
     await fetch(`${stack.sandboxUrl}/__sandbox/webhooks`, { method: 'DELETE' });
-    const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
-    const before = stack.bulk.emulators.calls();
-    const usersBefore = sandbox.stats().objects.users;
-    const cpuBefore = cpuUsage();
-    const rssPeak = { value: process.memoryUsage().rss };
-    const rssTimer = setInterval(() => {
-      rssPeak.value = Math.max(rssPeak.value, process.memoryUsage().rss);
-    }, 250);
-    const started = performance.now();
-    let jobId: string | undefined;
-    for (let offset = 0; offset < ITEMS; offset += CHUNK) {
-      const items = Array.from({ length: Math.min(CHUNK, ITEMS - offset) }, (_, i) => ({
-        body: { user_id: `cost-${offset + i}`, email: `cost-${offset + i}@example.com` },
-      }));
-      const res = await fetch(`${stack.url}/bulk/create_update_user`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ items, ...(jobId ? { jobId, offset } : {}), final: offset + CHUNK >= ITEMS }),
-      });
-      const body = (await res.json()) as { jobId: string };
-      if (res.status !== 202) throw new Error(`submit failed: ${res.status} ${JSON.stringify(body)}`);
-      jobId = body.jobId;
-    }
-    const intakeSeconds = (performance.now() - started) / 1000;
-    // Watch Intercom's side (no backend calls) until every item arrived, then ask the job once.
-    while (sandbox.stats().objects.users - usersBefore < ITEMS) await new Promise((r) => setTimeout(r, 50));
-    let statusCalls = 0;
-    for (;;) {
-      statusCalls++;
-      const job = (await (await fetch(`${stack.url}/bulk/jobs/${jobId}`, { headers })).json()) as {
-        status: string;
-        succeeded: number;
-      };
-      if (job.status === 'completed') break;
-      if (job.status === 'completed_with_errors') throw new Error(`job ended ${JSON.stringify(job)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(rssTimer);
-    const cpu = cpuUsage(cpuBefore);
-    const calls = stack.bulk.emulators.calls();
-    const dynamodb = diff(calls.dynamodb, before.dynamodb);
-    const sqs = diff(calls.sqs, before.sqs);
-    const created = sandbox.stats().objects.users - usersBefore;
-    const row = {
-      items: ITEMS,
-      seconds,
-      intakeSeconds,
-      itemsPerSecond: ITEMS / seconds,
-      created,
-      statusCalls,
-      dynamodb,
-      sqs,
-      writesPerItem: sum(dynamodb, WRITES) / ITEMS,
-      readsPerItem: sum(dynamodb, READS) / ITEMS,
-      sqsPerItem: Object.values(sqs).reduce((a, b) => a + b, 0) / ITEMS,
-      cpuMsPerItem: (cpu.user + cpu.system) / 1000 / ITEMS,
-      rssPeakMb: rssPeak.value / 2 ** 20,
-    };
+    const clean = await costRun(stack, 'no faults', 'cost');
+    sandbox.configure({ faults: FAULTS });
+    const faulted = await costRun(stack, '8% faults (3% 500, 2% 503, 2% 429, 1% reset)', 'faulted');
+    sandbox.configure({ faults: null });
+    const rows = [clean, faulted];
     const fmt = (calls: Record<string, number>) =>
       Object.entries(calls)
         .sort()
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
+    const cell = (f: (r: (typeof rows)[number]) => string) => rows.map(f).join(' | ');
     const markdown = [
-      `${ITEMS} upserts through the local stack, sandbox without rate limit or latency, counted at the emulators from the first chunk to the status call that said completed (${statusCalls} status call(s)).`,
+      `${ITEMS} upserts through the local stack, sandbox without rate limit or latency, every DynamoDB and SQS call counted at the emulators from the first chunk to the status call that said the job ended.`,
       '',
-      '| measure | value | goal |',
-      '| --- | ---: | --- |',
-      `| DynamoDB writes per item | ${row.writesPerItem.toFixed(2)} | <= 2.5 |`,
-      `| DynamoDB reads per item | ${row.readsPerItem.toFixed(3)} | <= 0.2 |`,
-      `| SQS calls per item | ${row.sqsPerItem.toFixed(3)} | |`,
-      `| pipeline capacity, items/s | ${row.itemsPerSecond.toFixed(0)} | >= 180 |`,
-      `| intake, s (5 chunks of 1,000) | ${intakeSeconds.toFixed(2)} | |`,
-      `| CPU per item (whole stack, one process), ms | ${row.cpuMsPerItem.toFixed(2)} | |`,
-      `| peak RSS, MB | ${row.rssPeakMb.toFixed(0)} | |`,
-      `| lost / duplicated | ${ITEMS - created} / ${Math.max(0, created - ITEMS)} | 0 / 0 |`,
+      `| measure | ${rows.map((r) => r.label).join(' | ')} | goal |`,
+      `| --- | ${rows.map(() => '---:').join(' | ')} | --- |`,
+      `| DynamoDB writes per item | ${cell((r) => r.writesPerItem.toFixed(2))} | <= 2.5 (no faults) |`,
+      `| DynamoDB reads per item | ${cell((r) => r.readsPerItem.toFixed(3))} | <= 0.2 (no faults) |`,
+      `| SQS calls per item | ${cell((r) => r.sqsPerItem.toFixed(3))} | |`,
+      `| items/s (pipeline capacity without faults) | ${cell((r) => r.itemsPerSecond.toFixed(0))} | >= 180 |`,
+      `| intake, s (chunks of ${CHUNK}) | ${cell((r) => r.intakeSeconds.toFixed(2))} | |`,
+      `| CPU per item (whole stack, one process), ms | ${cell((r) => r.cpuMsPerItem.toFixed(2))} | |`,
+      `| peak RSS, MB | ${cell((r) => r.rssPeakMb.toFixed(0))} | |`,
+      `| succeeded / failed / lost | ${cell((r) => `${r.succeeded} / ${r.failed} / ${r.lost}`)} | all / 0 / 0 |`,
+      `| status calls | ${cell((r) => String(r.statusCalls))} | |`,
       '',
-      `DynamoDB: ${fmt(dynamodb)}. SQS: ${fmt(sqs)}.`,
+      ...rows.map((r) => `${r.label}: DynamoDB ${fmt(r.dynamodb)}; SQS ${fmt(r.sqs)}.`),
     ].join('\n');
-    return { title: 'Bulk costs per item and pipeline capacity', markdown, results: [row] };
+    return { title: 'Bulk costs per item and pipeline capacity', markdown, results: rows };
   } finally {
     await stack.close();
   }
