@@ -30,7 +30,7 @@ type Stack = Awaited<ReturnType<typeof import('../lib/local/stack.ts').startLoca
 async function costRun(stack: Stack, label: string, prefix: string) {
   const sandbox = stack.sandbox!;
   const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
-  const before = stack.bulk.emulators.calls();
+  const before = await stack.bulk.emulators.calls();
   const usersBefore = sandbox.stats().objects.users;
   const cpuBefore = cpuUsage();
   const rssPeak = { value: process.memoryUsage().rss };
@@ -71,7 +71,7 @@ async function costRun(stack: Stack, label: string, prefix: string) {
   const seconds = (performance.now() - started) / 1000;
   clearInterval(rssTimer);
   const cpu = cpuUsage(cpuBefore);
-  const calls = stack.bulk.emulators.calls();
+  const calls = await stack.bulk.emulators.calls();
   const dynamodb = diff(calls.dynamodb, before.dynamodb);
   const sqs = diff(calls.sqs, before.sqs);
   const created = sandbox.stats().objects.users - usersBefore;

@@ -434,7 +434,9 @@ export class BulkService {
         attempt = job.attempt + 1;
         won = await this.#d.store.startRetry(jobId, job, holder, now + RETRY_LEASE_MS, now);
       } else if (job.attempt > 1 && status === 'running') {
-        // An interrupted retry, or items of the running retry whose messages were lost: resume it.
+        // The attempt a retry started is running: the caller gets it. Only a retry whose holder
+        // died while queueing (its lease lapsed) is resumed here; lost messages are `recover`'s.
+        if (!job.retry) return { jobId, attempt: job.attempt, requeued: 0, started: false };
         attempt = job.attempt;
         won = await this.#d.store.takeRetryLease(jobId, job, holder, now + RETRY_LEASE_MS, now);
       } else {

@@ -26,6 +26,8 @@ export interface LocalBulkOptions {
   maxReceiveCount?: number;
   batchSize?: number;
   maxConcurrency?: number;
+  /** Runs the emulators in a worker thread of their own, on another core (default: true). */
+  emulatorThread?: boolean;
   /** Builds the worker handler once the environment is set (tests inject crashes); default: functions/bulk-worker.ts. */
   workerHandler?: () => Promise<SqsHandler>;
 }
@@ -52,6 +54,7 @@ export async function startLocalBulk(
     ...(options.sqsPort !== undefined ? { sqsPort: options.sqsPort } : {}),
     ...(options.dynamodbPort !== undefined ? { dynamodbPort: options.dynamodbPort } : {}),
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    thread: options.emulatorThread ?? true,
   });
   try {
     const workerTimeoutMs = options.workerTimeoutMs ?? 60_000;

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -23,6 +24,17 @@ export interface EmulatorOptions {
   host?: string;
   /** Keeps DynamoDB's data in this folder (LevelDB) across restarts; in memory when absent. */
   dataDir?: string;
+  /**
+   * Runs the emulators in a worker thread of their own: their CPU (request parsing, expression
+   * evaluation, storage) then uses another core than the handlers that call them. `npm start` does.
+   */
+  thread?: boolean;
+}
+
+/** API calls each emulator has answered since it started, by action (`UpdateItem`, `SendMessageBatch`, ...). */
+export interface EmulatorCalls {
+  dynamodb: Record<string, number>;
+  sqs: Record<string, number>;
 }
 
 export interface Emulators {
@@ -32,11 +44,16 @@ export interface Emulators {
   credentials: { accessKeyId: string; secretAccessKey: string };
   sqs: SQSClient;
   dynamodb: DynamoDBClient;
-  /**
-   * API calls each emulator has answered since it started, by action (`UpdateItem`, `SendMessageBatch`,
-   * ...): what a design costs per item, counted where AWS would bill it.
-   */
-  calls(): { dynamodb: Record<string, number>; sqs: Record<string, number> };
+  /** What a design costs per item, counted where AWS would bill it. */
+  calls(): Promise<EmulatorCalls>;
+  close(): Promise<void>;
+}
+
+/** The emulators' HTTP servers alone: what runs in the worker thread when `thread` is set. */
+export interface EmulatorServers {
+  sqsEndpoint: string;
+  dynamodbEndpoint: string;
+  calls(): EmulatorCalls;
   close(): Promise<void>;
 }
 
@@ -57,7 +74,9 @@ const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 // SQS's maximum; a dead-letter queue should outlive its source queue's retention.
 const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
 
-export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+export async function startEmulatorServers(
+  options: Omit<EmulatorOptions, 'thread'> = {},
+): Promise<EmulatorServers> {
   const host = options.host ?? '127.0.0.1';
   const servers: Server[] = [];
   try {
@@ -84,27 +103,13 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     const dynamodbCalls = countCalls(dynamodbServer);
     servers.push(dynamodbServer);
     await listen(dynamodbServer, options.dynamodbPort ?? 0, host);
-
-    const sqsEndpoint = endpointOf(sqsServer, host);
-    const dynamodbEndpoint = endpointOf(dynamodbServer, host);
-    const clientConfig = { region: REGION, credentials: CREDENTIALS } as const;
-    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint });
-    const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamodbEndpoint });
     let closing: Promise<void> | undefined;
     return {
-      sqsEndpoint,
-      dynamodbEndpoint,
-      region: REGION,
-      credentials: { ...CREDENTIALS },
-      sqs,
-      dynamodb,
+      sqsEndpoint: endpointOf(sqsServer, host),
+      dynamodbEndpoint: endpointOf(dynamodbServer, host),
       calls: () => ({ dynamodb: { ...dynamodbCalls }, sqs: { ...sqsCalls } }),
       close() {
-        closing ??= (async () => {
-          sqs.destroy();
-          dynamodb.destroy();
-          await Promise.all(servers.map(closeServer));
-        })();
+        closing ??= Promise.all(servers.map(closeServer)).then(() => undefined);
         return closing;
       },
     };
@@ -112,6 +117,81 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     await Promise.all(servers.map(closeServer));
     throw error;
   }
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const { thread, ...serverOptions } = options;
+  const servers = thread
+    ? await startEmulatorThread(serverOptions)
+    : await startEmulatorServers(serverOptions);
+  const clientConfig = { region: REGION, credentials: CREDENTIALS } as const;
+  const sqs = new SQSClient({ ...clientConfig, endpoint: servers.sqsEndpoint });
+  const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: servers.dynamodbEndpoint });
+  let closing: Promise<void> | undefined;
+  return {
+    sqsEndpoint: servers.sqsEndpoint,
+    dynamodbEndpoint: servers.dynamodbEndpoint,
+    region: REGION,
+    credentials: { ...CREDENTIALS },
+    sqs,
+    dynamodb,
+    calls: async () => servers.calls(),
+    close() {
+      closing ??= (async () => {
+        sqs.destroy();
+        dynamodb.destroy();
+        await servers.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The emulator servers in a worker thread (lib/local/emulator-thread.ts), driven by messages. */
+async function startEmulatorThread(
+  options: Omit<EmulatorOptions, 'thread'>,
+): Promise<Omit<EmulatorServers, 'calls'> & { calls(): Promise<EmulatorCalls> }> {
+  const worker = new Worker(new URL('./emulator-thread.ts', import.meta.url), { workerData: options });
+  const pending = new Map<number, (value: unknown) => void>();
+  let nextId = 0;
+  const ask = <T>(type: string): Promise<T> =>
+    new Promise<T>((resolve) => {
+      const id = ++nextId;
+      pending.set(id, resolve as (value: unknown) => void);
+      worker.postMessage({ id, type });
+    });
+  const started = await new Promise<{ sqsEndpoint: string; dynamodbEndpoint: string }>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      reject(new Error(`the emulator thread exited (${code}) before it started`)),
+    );
+    worker.once(
+      'message',
+      (message: { type: string; error?: string; sqsEndpoint: string; dynamodbEndpoint: string }) => {
+        if (message.type === 'started') resolve(message);
+        else reject(new Error(message.error ?? 'the emulator thread did not start'));
+      },
+    );
+  });
+  worker.removeAllListeners('error');
+  worker.removeAllListeners('exit');
+  worker.on('message', (message: { id?: number; value?: unknown }) => {
+    if (message.id !== undefined) {
+      pending.get(message.id)?.(message.value);
+      pending.delete(message.id);
+    }
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    ...started,
+    calls: () => ask<EmulatorCalls>('calls'),
+    close() {
+      closing ??= ask('close').then(async () => {
+        await worker.terminate();
+      });
+      return closing;
+    },
+  };
 }
 
 /** The variables the AWS SDK v3 reads, so `new SQSClient({})` inside a handler reaches the emulators. */
