@@ -1,19 +1,30 @@
 /**
- * Bulk throughput against Intercom's rate limit: 1,500 upserts through the whole local stack (HTTP
- * intake, SQS emulator, worker, DynamoDB emulator, rate governor) against the sandbox limited to
- * 300 requests per 10-second window, side by side with a naive loop that sends the same items with
- * the SDK-style "sleep until the reset on 429, at most 3 retries".
- * Goal: >= 0.90 of the budget (stretch 0.97), under 1% 429s, nothing lost or duplicated.
+ * Bulk throughput against Intercom's rate limit, through the whole local stack (HTTP intake, SQS
+ * emulator, worker, DynamoDB emulator, rate governor):
+ * - 1,500 upserts against the sandbox limited to 300 requests per 10-second window, answering at
+ *   once, side by side with a naive loop that sends the same items with the SDK-style "sleep until
+ *   the reset on 429, at most 3 retries";
+ * - 5,000 upserts at today's default private-app budget (10,000/min = 1,667 per 10 s) with the
+ *   sandbox answering in 200 +/- 50 ms, as Intercom does over the internet.
+ * Goal: >= 0.90 of the budget (bar 0.75 at the real budget), under 1% 429s, nothing lost or duplicated.
  */
 import type { BenchResult } from './cold-start.ts';
 
-const ITEMS = 1_500;
-const PER_WINDOW = 300;
 const WINDOW_SECONDS = 10;
+
+/** One rate-limit setting of the sandbox and the job run against it. */
+interface Setting {
+  items: number;
+  perWindow: number;
+  latency: { baseMs: number; jitterMs: number } | null;
+}
+const TOY: Setting = { items: 1_500, perWindow: 300, latency: null };
+const REAL: Setting = { items: 5_000, perWindow: 1_667, latency: { baseMs: 200, jitterMs: 50 } };
 const NAIVE_CONCURRENCY = 10;
 
 interface Run {
   name: string;
+  setting: Setting;
   /** Until the sender knew it was done (the job's status said so, or the loop returned). */
   seconds: number;
   /** Requests Intercom accepted in each rate window the run sent requests in, the last one partial. */
@@ -33,13 +44,13 @@ type Stats = ReturnType<Sandbox['stats']>;
  * What a run did, from the sandbox's counters (its request log keeps only the last 1,000): every
  * item is a distinct user, so new users = items applied, and a 200 beyond them would be a duplicate.
  */
-function tally(before: Stats, after: Stats) {
+function tally(before: Stats, after: Stats, items: number) {
   const delta = (a: Record<string, number>, b: Record<string, number>, key: string) =>
     (b[key] ?? 0) - (a[key] ?? 0);
   const created = after.objects.users - before.objects.users;
   return {
     succeeded: created,
-    lost: ITEMS - created,
+    lost: items - created,
     duplicated: delta(before.responses, after.responses, '200') - created,
     rateLimited: delta(before.responses, after.responses, '429'),
     requests: delta(before.requests, after.requests, 'POST /users'),
@@ -84,9 +95,11 @@ function windowSampler(sandbox: Sandbox, windowStart: number) {
   };
 }
 
-async function bulkRun(url: string, apiKey: string, sandbox: Sandbox): Promise<Run> {
+async function bulkRun(url: string, apiKey: string, sandbox: Sandbox, setting: Setting): Promise<Run> {
+  const ITEMS = setting.items;
+  const prefix = `bulk-${setting.perWindow}`;
   const items = Array.from({ length: ITEMS }, (_, i) => ({
-    body: { user_id: `bulk-${i}`, email: `bulk-${i}@example.com` },
+    body: { user_id: `${prefix}-${i}`, email: `${prefix}-${i}@example.com` },
   }));
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const windowStart = await nextWindow();
@@ -116,15 +129,17 @@ async function bulkRun(url: string, apiKey: string, sandbox: Sandbox): Promise<R
   }
   const seconds = (performance.now() - started) / 1000;
   return {
-    name: 'intercom-actions bulk job',
+    name: `intercom-actions bulk job, ${setting.perWindow}/${WINDOW_SECONDS} s${setting.latency ? `, Intercom answering in ${setting.latency.baseMs} +/- ${setting.latency.jitterMs} ms` : ''}`,
+    setting,
     seconds,
     perWindow: sampler.stop(),
-    ...tally(before, sandbox.stats()),
+    ...tally(before, sandbox.stats(), ITEMS),
   };
 }
 
 /** What most integrations do: a pool of requests, and on a 429 sleep until the reset and retry (3 times). */
-async function naiveRun(sandboxUrl: string, token: string, sandbox: Sandbox): Promise<Run> {
+async function naiveRun(sandboxUrl: string, token: string, sandbox: Sandbox, setting: Setting): Promise<Run> {
+  const ITEMS = setting.items;
   const windowStart = await nextWindow();
   const sampler = windowSampler(sandbox, windowStart);
   const before = sandbox.stats();
@@ -154,10 +169,11 @@ async function naiveRun(sandboxUrl: string, token: string, sandbox: Sandbox): Pr
   );
   const seconds = (performance.now() - started) / 1000;
   return {
-    name: `naive loop (${NAIVE_CONCURRENCY} in flight, sleep to reset on 429, 3 retries)`,
+    name: `naive loop (${NAIVE_CONCURRENCY} in flight, sleep to reset on 429, 3 retries), ${setting.perWindow}/${WINDOW_SECONDS} s`,
+    setting,
     seconds,
     perWindow: sampler.stop(),
-    ...tally(before, sandbox.stats()),
+    ...tally(before, sandbox.stats(), ITEMS),
   };
 }
 
@@ -173,14 +189,20 @@ export async function run(): Promise<BenchResult> {
   const stack = await startLocalStack({ port: 0, sandboxPort: 0, bulk: { maxConcurrency: 2 } });
   try {
     const sandbox = stack.sandbox!;
-    sandbox.configure({ rateLimit: { perWindow: PER_WINDOW, windowSeconds: WINDOW_SECONDS } });
     // Only the bulk job may spend the budget here: no webhook automations reacting to the new users.
     await fetch(`${stack.sandboxUrl}/__sandbox/webhooks`, { method: 'DELETE' });
+    const configure = (setting: Setting) =>
+      sandbox.configure({
+        rateLimit: { perWindow: setting.perWindow, windowSeconds: WINDOW_SECONDS },
+        latency: setting.latency,
+      });
+    configure(TOY);
     const runs = [
-      await bulkRun(stack.url, stack.apiKey, sandbox),
-      await naiveRun(stack.sandboxUrl!, process.env.INTERCOM_ACCESS_TOKEN!, sandbox),
+      await bulkRun(stack.url, stack.apiKey, sandbox, TOY),
+      await naiveRun(stack.sandboxUrl!, process.env.INTERCOM_ACCESS_TOKEN!, sandbox, TOY),
     ];
-    const budgetPerSecond = PER_WINDOW / WINDOW_SECONDS;
+    configure(REAL);
+    runs.push(await bulkRun(stack.url, stack.apiKey, sandbox, REAL));
     // Both runs start on a window boundary; the budget they had is that of every window they sent
     // requests in (a fixed-window limit lets a burst at each window start finish early: items/s
     // alone would flatter it).
@@ -194,14 +216,16 @@ export async function run(): Promise<BenchResult> {
         ...r,
         windows,
         throughput: r.succeeded / r.seconds,
-        fraction: r.succeeded / (windows * PER_WINDOW),
+        fraction: r.succeeded / (windows * r.setting.perWindow),
         fullWindowFraction:
-          full.length > 0 ? full.reduce((a, b) => a + b, 0) / (full.length * PER_WINDOW) : Number.NaN,
+          full.length > 0
+            ? full.reduce((a, b) => a + b, 0) / (full.length * r.setting.perWindow)
+            : Number.NaN,
         rateLimitedShare: r.rateLimited / r.requests,
       };
     });
     const markdown = [
-      `${ITEMS} upserts (create_update_user), sandbox limit ${PER_WINDOW} per ${WINDOW_SECONDS}-s window (${budgetPerSecond} req/s); goal >= 0.90 of the budget (stretch 0.97), < 1% 429s, 0 lost, 0 duplicated.`,
+      `Upserts (create_update_user): ${TOY.items} at ${TOY.perWindow} per ${WINDOW_SECONDS}-s window (Intercom answering at once), ${REAL.items} at ${REAL.perWindow} per ${WINDOW_SECONDS} s (10,000/min) with Intercom answering in ${REAL.latency!.baseMs} +/- ${REAL.latency!.jitterMs} ms; goal >= 0.90 of the budget (bar 0.75 at the real budget), < 1% 429s, 0 lost, 0 duplicated.`,
       '',
       '| sender | seconds (until done) | windows with requests | accepted per window | items/s | fraction of the budget: those windows, whole | full windows only | 429s (share of requests) | lost | duplicated |',
       '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
