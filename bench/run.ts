@@ -21,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchModule>> = {
   'cold-start': () => import('./cold-start.ts'),
   'bulk-throughput': () => import('./bulk-throughput.ts'),
   'bulk-costs': () => import('./bulk-costs.ts'),
+  'shared-budget': () => import('./shared-budget.ts'),
   'bulk-large': () => import('./bulk-large.ts'),
   'webhook-burst': () => import('./webhook-burst.ts'),
 };

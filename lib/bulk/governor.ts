@@ -6,6 +6,18 @@
  * requests may have started. A share (`reserveFraction`) is left to interactive action calls; the
  * window size and limit follow Intercom's `X-RateLimit-*` headers once seen; a 429 pauses every worker
  * of the workspace until the reset.
+ *
+ * The budget belongs to the Intercom app, and other clients of it spend it too. Bulk work takes only
+ * what they leave: every answer's `X-RateLimit-Remaining` tells how many requests Intercom has
+ * counted in the window, and what our workers can have been granted by then is known (the window's
+ * counter), so the difference is a lower bound of the others' use. Each process keeps, per window,
+ * the most Intercom had counted at any of its answers; when the window is over it compares that with
+ * the window's final grants (one read) and publishes the others' use on the workspace's shared state
+ * (one conditional write, only while someone else spends or was expected to). The next windows' bulk
+ * budget is the bulk share minus the others' expected use: their last measured window's, or half the
+ * one before (so the budget comes back within two windows of the others stopping). Within a window,
+ * answers showing the others already past that (a burst at the window's start, a new client) shrink
+ * this process's budget at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -31,6 +43,28 @@ interface WorkspaceState {
   phaseMs: number;
   pausedUntil: number;
   readAt: number;
+  /** Other clients' requests in the last measured windows, newest first (from the shared state). */
+  others: OthersMeasure[];
+}
+
+interface OthersMeasure {
+  windowStart: number;
+  used: number;
+}
+
+/** What this process saw of one Intercom rate window at its own answers. */
+interface WindowWatch {
+  windowStart: number;
+  /** The most requests Intercom had counted in the window at any of them (limit - remaining). */
+  counted: number;
+  /** The most of those that cannot have been ours: counted - the most our workers could have been granted by then. */
+  others: number;
+}
+
+/** Grants on a window's counter as this process last saw them (after its own takes). */
+interface KnownGrants {
+  windowStart: number;
+  granted: number;
 }
 
 export interface Headroom {
@@ -40,6 +74,8 @@ export interface Headroom {
   budget: number;
   /** Slots bulk workers took in the current window. */
   used: number;
+  /** Requests other clients of the app are expected to make in the current window (taken off the budget). */
+  others: number;
   remaining: number;
   /** End of the current window, epoch ms. */
   resetAt: number;
@@ -51,6 +87,10 @@ export interface Headroom {
 const JOB_PREFIX = 'job_';
 /** Window records (with each job's slots) are kept a day: long enough to chart a job's run. */
 const WINDOW_RECORD_TTL_SECONDS = 86_400;
+/** An older measure of the others' use counts for this much less per window it is older than the newest. */
+const OTHERS_DECAY = 0.5;
+/** Measures older than this many windows are forgotten. */
+const OTHERS_MEMORY_WINDOWS = 6;
 
 export type Acquired =
   /** The slots were taken in the window starting at `windowStart`, at `at` (epoch ms). */
@@ -62,6 +102,9 @@ export class RateGovernor {
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #states = new Map<string, WorkspaceState>();
+  readonly #watches = new Map<string, WindowWatch>();
+  /** Per workspace, the last two windows' grants as this process saw them. */
+  readonly #grants = new Map<string, KnownGrants[]>();
   /** Callers of `acquire` waiting in this process right now. */
   #waiting = 0;
 
@@ -91,12 +134,14 @@ export class RateGovernor {
     const { Item } = await this.#db.send(
       new GetCommand({ TableName: this.#o.table, Key: { pk: `ws#${workspace}`, sk: `window#${start}` } }),
     );
-    const budget = this.budget(state.limit);
+    const others = this.#othersIn(workspace, state, start);
+    const budget = this.#bulkBudget(state, others);
     const used = typeof Item?.used === 'number' ? Item.used : 0;
     return {
       limit: state.limit,
       budget,
       used,
+      others,
       remaining: Math.max(0, budget - used),
       resetAt: start + this.windowMs,
       windowSeconds: this.#o.windowSeconds,
@@ -106,6 +151,38 @@ export class RateGovernor {
 
   #windowStart(now: number, phaseMs: number): number {
     return Math.floor((now - phaseMs) / this.windowMs) * this.windowMs + phaseMs;
+  }
+
+  /** The bulk share left once the others' expected use is taken off. */
+  #bulkBudget(state: WorkspaceState, others: number): number {
+    return Math.max(1, Math.floor(this.budget(state.limit) - others));
+  }
+
+  /**
+   * Requests other clients are expected to make in the window starting at `windowStart`: the most
+   * of their recent measured windows (each older one counting for less), or what this process has
+   * seen them spend in this very window, if more.
+   */
+  #othersIn(workspace: string, state: WorkspaceState, windowStart: number): number {
+    const watch = this.#watches.get(workspace);
+    const seen = watch?.windowStart === windowStart ? watch.others : 0;
+    return Math.min(state.limit, Math.max(this.#expected(state, windowStart), seen));
+  }
+
+  /** The others' expected use of a window from the measures on the shared state alone. */
+  #expected(state: WorkspaceState, windowStart: number): number {
+    let expected = 0;
+    for (const m of state.others) {
+      const ago = Math.round((windowStart - m.windowStart) / this.windowMs);
+      if (ago > OTHERS_MEMORY_WINDOWS) continue;
+      expected = Math.max(expected, m.used * OTHERS_DECAY ** Math.max(0, ago - 1));
+    }
+    return Math.ceil(expected);
+  }
+
+  /** This process's last view of a window's grant counter (0 when it took none there). */
+  #knownGrants(workspace: string, windowStart: number): number {
+    return this.#grants.get(workspace)?.find((g) => g.windowStart === windowStart)?.granted ?? 0;
   }
 
   /**
@@ -147,7 +224,7 @@ export class RateGovernor {
       }
       const windowMs = this.windowMs;
       const start = this.#windowStart(now, state.phaseMs);
-      const budget = this.budget(state.limit);
+      const budget = this.#bulkBudget(state, this.#othersIn(workspace, state, start));
       const allowed = Math.min(budget, Math.ceil((budget * (now - start + this.#o.leadMs)) / windowMs));
       // More slots than a whole budget (a batch's, against a tiny budget) are taken a budget at a time.
       const need = Math.min(slots, budget);
@@ -206,7 +283,10 @@ export class RateGovernor {
     return windows.sort((a, b) => a.windowStart - b.windowStart);
   }
 
-  /** Learns the limit and window phase from Intercom's headers; pauses when the reserve is being spent. */
+  /**
+   * Learns the limit and window phase from Intercom's headers, and the others' use of the window;
+   * pauses when the reserve is being spent.
+   */
   async observe(workspace: string, rate: RateLimitState): Promise<void> {
     const state = await this.#state(workspace);
     const phaseMs = ((rate.resetAt % this.windowMs) + this.windowMs) % this.windowMs;
@@ -219,7 +299,113 @@ export class RateGovernor {
       state.phaseMs = phaseMs;
       await this.#write(workspace, { limit: rate.limit, phaseMs });
     }
+    const ended = this.#watch(workspace, state, rate);
+    if (ended) await this.#publish(workspace, ended);
     if (pause && rate.resetAt > state.pausedUntil) await this.pause(workspace, rate.resetAt);
+  }
+
+  /**
+   * Adds an answer to what this process saw of its window. Returns the previous window's watch when
+   * this answer is the first of a later window (for its caller alone to publish).
+   */
+  #watch(workspace: string, state: WorkspaceState, rate: RateLimitState): WindowWatch | undefined {
+    const windowStart = rate.resetAt - this.windowMs;
+    const current = this.#watches.get(workspace);
+    // A late answer from a window already closed here.
+    if (current && current.windowStart > windowStart) return undefined;
+    const fresh = !current || current.windowStart < windowStart;
+    const watch = fresh ? { windowStart, counted: 0, others: 0 } : current;
+    const counted = Math.max(0, rate.limit - rate.remaining);
+    // The most our workers can have been granted by then: the counter as this process last saw it,
+    // or the even line of the current budget (others' grants since), whichever is more. Slots granted
+    // whose requests had not arrived yet make this an underestimate of the others, never an over.
+    const budget = this.#bulkBudget(state, this.#othersIn(workspace, state, windowStart));
+    const line = Math.min(
+      budget,
+      Math.ceil((budget * (rate.observedAt - windowStart + this.#o.leadMs)) / this.windowMs),
+    );
+    const ours = Math.max(this.#knownGrants(workspace, windowStart), line);
+    watch.counted = Math.max(watch.counted, counted);
+    watch.others = Math.max(watch.others, counted - ours);
+    if (!fresh) return undefined;
+    this.#watches.set(workspace, watch);
+    return current && current.counted > 0 ? current : undefined;
+  }
+
+  /**
+   * At a window's end: the others' use of it, Intercom's count at our latest answer less the
+   * window's final grants (read once, unless this process's own view shows none could be others'),
+   * published on the shared state for every worker.
+   */
+  async #publish(workspace: string, ended: WindowWatch): Promise<void> {
+    let others = ended.others;
+    if (ended.counted > this.#knownGrants(workspace, ended.windowStart)) {
+      const { Item } = await this.#db.send(
+        new GetCommand({
+          TableName: this.#o.table,
+          Key: { pk: `ws#${workspace}`, sk: `window#${ended.windowStart}` },
+          ProjectionExpression: '#used',
+          ExpressionAttributeNames: { '#used': 'used' },
+        }),
+      );
+      const granted = typeof Item?.used === 'number' ? Item.used : 0;
+      others = Math.max(others, ended.counted - granted);
+    }
+    const state = await this.#state(workspace);
+    others = Math.max(0, Math.min(state.limit, others));
+    const next = ended.windowStart + this.windowMs;
+    // Alone, and nobody else expected: nothing to write.
+    if (others === 0 && this.#expected(state, next) === 0) return;
+    await this.#recordOthers(workspace, state, { windowStart: ended.windowStart, used: others });
+  }
+
+  /** The others' use of a window onto the shared state: a newer window shifts, the same one keeps the most. */
+  async #recordOthers(workspace: string, state: WorkspaceState, measure: OthersMeasure): Promise<void> {
+    const names = {
+      '#w': 'othersWindow',
+      '#n': 'others',
+      '#pw': 'othersPrevWindow',
+      '#pn': 'othersPrev',
+    };
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#o.table,
+          Key: { pk: `ws#${workspace}`, sk: 'state' },
+          UpdateExpression:
+            'SET #pw = if_not_exists(#w, :none), #pn = if_not_exists(#n, :zero), #w = :w, #n = :n',
+          ConditionExpression: 'attribute_not_exists(#w) OR #w < :w',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ':w': measure.windowStart,
+            ':n': measure.used,
+            ':none': 0,
+            ':zero': 0,
+          },
+        }),
+      );
+      const newest = state.others[0];
+      state.others = [measure, ...(newest && newest.windowStart < measure.windowStart ? [newest] : [])];
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    // Another process published this window (or a later one) first: keep the larger measure.
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#o.table,
+          Key: { pk: `ws#${workspace}`, sk: 'state' },
+          UpdateExpression: 'SET #n = :n',
+          ConditionExpression: '#w = :w AND #n < :n',
+          ExpressionAttributeNames: { '#w': names['#w'], '#n': names['#n'] },
+          ExpressionAttributeValues: { ':w': measure.windowStart, ':n': measure.used },
+        }),
+      );
+      state.others = state.others.map((m) => (m.windowStart === measure.windowStart ? measure : m));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /** A 429: every worker of the workspace waits until `until`. */
@@ -253,7 +439,7 @@ export class RateGovernor {
   ): Promise<boolean> {
     const jobs = Object.entries(byJob);
     try {
-      await this.#db.send(
+      const { Attributes } = await this.#db.send(
         new UpdateCommand({
           TableName: this.#o.table,
           Key: { pk: `ws#${workspace}`, sk: `window#${windowStart}` },
@@ -271,13 +457,27 @@ export class RateGovernor {
             ':expiresAt': Math.floor(now / 1000) + WINDOW_RECORD_TTL_SECONDS,
             ...Object.fromEntries(jobs.map(([, n], i) => [`:j${i}`, n])),
           },
+          // The counter after this take: what this process knows of the window's grants, at no extra cost.
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
+      if (typeof Attributes?.used === 'number') this.#noteGrants(workspace, windowStart, Attributes.used);
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  #noteGrants(workspace: string, windowStart: number, granted: number): void {
+    const known = this.#grants.get(workspace) ?? [];
+    const same = known.find((g) => g.windowStart === windowStart);
+    if (same) same.granted = Math.max(same.granted, granted);
+    else
+      this.#grants.set(
+        workspace,
+        [{ windowStart, granted }, ...known].sort((a, b) => b.windowStart - a.windowStart).slice(0, 2),
+      );
   }
 
   async #write(workspace: string, values: { limit: number; phaseMs: number }): Promise<void> {
@@ -307,6 +507,16 @@ export class RateGovernor {
         cached?.pausedUntil ?? 0,
       ),
       readAt: now,
+      others: [
+        ...(typeof Item?.othersWindow === 'number' && typeof Item?.others === 'number'
+          ? [{ windowStart: Item.othersWindow, used: Item.others }]
+          : []),
+        ...(typeof Item?.othersPrevWindow === 'number' &&
+        Item.othersPrevWindow > 0 &&
+        typeof Item?.othersPrev === 'number'
+          ? [{ windowStart: Item.othersPrevWindow, used: Item.othersPrev }]
+          : []),
+      ],
     };
     this.#states.set(workspace, state);
     return state;
