@@ -492,10 +492,7 @@ export class JobStore extends TableStore {
     const lookupDue = item.verifyAfter === undefined || item.verifyAfter <= now;
     // Released for a later delivery of this attempt, or left over by an older attempt (failed, or
     // queued and never finished): taken as it was read.
-    if (
-      (item.state === 'queued' && lookupDue) ||
-      (item.state === 'failed' && item.attempt < attempt)
-    ) {
+    if ((item.state === 'queued' && lookupDue) || (item.state === 'failed' && item.attempt < attempt)) {
       return (await this.#claimIf(base, unchanged, {}, seen)) ?? { kind: 'busy', leaseUntil: now };
     }
     if (item.state === 'queued') {
