@@ -21,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchModule>> = {
   'cold-start': () => import('./cold-start.ts'),
   'bulk-throughput': () => import('./bulk-throughput.ts'),
   'bulk-costs': () => import('./bulk-costs.ts'),
+  'bulk-simulation': () => import('./bulk-simulation.ts'),
   'webhook-burst': () => import('./webhook-burst.ts'),
 };
 

@@ -13,9 +13,12 @@ type Item = Record<string, unknown>;
 type Names = Record<string, string>;
 type Values = Record<string, unknown>;
 
-export interface LatencyRange {
-  minMs: number;
-  maxMs: number;
+/** A call's latency: uniform over a range (AWS's published figures), or drawn from measured samples. */
+export type LatencyRange = { minMs: number; maxMs: number } | { samples: readonly number[] };
+
+export function drawLatency(latency: LatencyRange, random: () => number): number {
+  if ('samples' in latency) return latency.samples[Math.floor(random() * latency.samples.length)] ?? 0;
+  return latency.minMs + random() * (latency.maxMs - latency.minMs);
 }
 
 export interface MemoryDynamoStats {
@@ -375,7 +378,7 @@ export class MemoryDynamo {
     if (!action) throw new Error(`memory DynamoDB: ${name} is not modelled`);
     this.stats.calls[action] = (this.stats.calls[action] ?? 0) + 1;
     // The request travels half the round trip, is applied at once, and the answer travels back.
-    const total = this.#latency.minMs + this.#random() * (this.#latency.maxMs - this.#latency.minMs);
+    const total = drawLatency(this.#latency, this.#random);
     await sleep(total / 2);
     let result: unknown;
     let failure: unknown;

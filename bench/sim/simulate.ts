@@ -28,6 +28,8 @@ export interface SimulationParams {
   /** The governor's settings (as deployed: RATE_LIMIT_*). */
   governor: { defaultLimit: number; reserve: number };
   functionTimeoutMs?: number;
+  /** The mapping's batching window (1 s deployed; the local event source has none). */
+  batchingWindowMs?: number;
   /** Gives up (and reports what is left) after this long. */
   maxSeconds?: number;
 }
@@ -136,7 +138,7 @@ export async function simulate(p: SimulationParams): Promise<SimulationResult> {
       handler: worker,
       batchSize: p.batchSize,
       maxConcurrency: p.maxConcurrency,
-      batchingWindowMs: 1_000,
+      batchingWindowMs: p.batchingWindowMs ?? 1_000,
       functionTimeoutMs: timeoutMs,
     });
     const giveUpAt = Date.now() + (p.maxSeconds ?? 600) * 1000;

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { LatencyRange } from './dynamodb.ts';
+import { drawLatency, type LatencyRange } from './dynamodb.ts';
 
 interface Message {
   id: string;
@@ -49,8 +49,7 @@ export class MemoryQueue {
 
   async #call(action: string): Promise<void> {
     this.calls[action] = (this.calls[action] ?? 0) + 1;
-    const { minMs, maxMs } = this.#o.latency;
-    await sleep(minMs + this.#random() * (maxMs - minMs));
+    await sleep(drawLatency(this.#o.latency, this.#random));
   }
 
   /** Queues messages at once (the intake is not what the simulation measures). */
@@ -242,12 +241,14 @@ export function startEventSource(options: EventSourceOptions) {
     }
   }
 
-  const scaler = setInterval(() => {
+  const scale = () => {
     while (!stopping && pollers.size < allowed()) {
       const p: Promise<void> = poller().finally(() => pollers.delete(p));
       pollers.add(p);
     }
-  }, 50);
+  };
+  scale();
+  const scaler = setInterval(scale, 50);
 
   return {
     stats,
