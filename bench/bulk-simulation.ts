@@ -14,7 +14,6 @@
 import { cpus } from 'node:os';
 import { WORKER_BATCH_SIZE, workerConcurrency } from '../infra/bulk-config.ts';
 import type { BenchResult } from './cold-start.ts';
-import type { LatencyRange } from './sim/dynamodb.ts';
 import { type SimulationParams, type SimulationResult, simulate } from './sim/simulate.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS) || 5_000;
@@ -24,9 +23,10 @@ const SMALL_CONCURRENCY = 2;
 const INTERCOM_LIMIT = { perWindow: 1_667, windowSeconds: 10 };
 const DEPLOYED = { ratePerMinute: 10_000, reserve: 0.1, intercomLatencyMs: 200 };
 /** AWS-like: DynamoDB 5-10 ms, SQS 10-20 ms, Intercom 150-300 ms. */
+const AWS_SQS = { minMs: 10, maxMs: 20 };
 const AWS: Pick<SimulationParams, 'dynamodb' | 'sqs' | 'intercom'> = {
   dynamodb: { minMs: 5, maxMs: 10 },
-  sqs: { minMs: 10, maxMs: 20 },
+  sqs: AWS_SQS,
   intercom: { baseMs: 225, jitterMs: 75 },
 };
 /** The local stack's own settings (lib/local/bulk.ts): 2 batches at once, no batching window. */
@@ -87,14 +87,20 @@ const percentile = (samples: number[], q: number) => {
 };
 const mean = (samples: number[]) => samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length);
 
-/** Times every call an SDK client sends, by command (`UpdateItemCommand`, `ReceiveMessageCommand`, ...). */
+/**
+ * Times every call an SDK client sends on `queueUrl` (or any DynamoDB call when absent), by command
+ * (`UpdateItemCommand`, `ReceiveMessageCommand`, ...): the automations worker polls its own queue
+ * through the same emulator client, and its idle polls are not the bulk worker's.
+ */
 function timeCalls(
   client: { middlewareStack: { add: (...args: never[]) => void } },
   into: Map<string, number[]>,
+  queueUrl?: string,
 ): void {
   const middleware =
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-    async (args: unknown) => {
+    (next: (args: { input: { QueueUrl?: string } }) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: { input: { QueueUrl?: string } }) => {
+      if (queueUrl !== undefined && args.input.QueueUrl !== queueUrl) return next(args);
       const started = performance.now();
       try {
         return await next(args);
@@ -113,7 +119,12 @@ interface LocalRun {
   row: Row;
   /** Measured per-call latencies during the job, ms. */
   dynamodb: number[];
-  sqs: number[];
+  receive: number[];
+  delete: number[];
+  changeVisibility: number[];
+  /** ReceiveMessage calls per batch of the local event source (it fills a batch from short polls). */
+  receivesPerBatch: number;
+  recordsPerBatch: number;
   calls: Record<string, { count: number; meanMs: number; p50: number; p90: number }>;
 }
 
@@ -140,8 +151,8 @@ async function localRun(): Promise<LocalRun> {
     const timings = new Map<string, number[]>();
     // The worker's DynamoDB and SQS clients, and the event source's (receive, delete).
     timeCalls(documentClient() as never, timings);
-    timeCalls(sqsClient() as never, timings);
-    timeCalls(stack.bulk.emulators.sqs as never, timings);
+    timeCalls(sqsClient() as never, timings, stack.bulk.queue.queueUrl);
+    timeCalls(stack.bulk.emulators.sqs as never, timings, stack.bulk.queue.queueUrl);
     const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
     const windowMs = INTERCOM_LIMIT.windowSeconds * 1000;
     await new Promise((r) => setTimeout(r, windowMs - (Date.now() % windowMs) + 5));
@@ -169,11 +180,24 @@ async function localRun(): Promise<LocalRun> {
     }
     // The intake's own calls are not the worker's: time only what follows.
     timings.clear();
+    const source = stack.bulk.workerSource!;
+    const sourceBefore = { ...source.stats };
     while (sandbox.stats().objects.users - before.objects.users < ITEMS)
       await new Promise((r) => setTimeout(r, 20));
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     marks.push(accepted());
+    const invocations = source.stats.invocations - sourceBefore.invocations;
+    const records = source.stats.records - sourceBefore.records;
+    const measured = new Map(timings);
+    // Answers still held by the sandbox's latency: count the responses once the job says it is done.
+    for (;;) {
+      const job = (await (await fetch(`${stack.url}/bulk/jobs/${jobId}`, { headers })).json()) as {
+        status: string;
+      };
+      if (job.status === 'completed' || job.status === 'completed_with_errors') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const perWindow = marks.slice(1).map((m, i) => m - marks[i]!);
     while (perWindow.length > 1 && perWindow.at(-1) === 0) perWindow.pop();
     const after = sandbox.stats();
@@ -194,9 +218,9 @@ async function localRun(): Promise<LocalRun> {
       peakConcurrency: undefined,
       retried: undefined,
     };
-    const of = (names: string[]) => names.flatMap((n) => timings.get(n) ?? []);
+    const of = (names: string[]) => names.flatMap((n) => measured.get(n) ?? []);
     const calls = Object.fromEntries(
-      [...timings].map(([name, ms]) => [
+      [...measured].map(([name, ms]) => [
         name,
         { count: ms.length, meanMs: mean(ms), p50: percentile(ms, 0.5), p90: percentile(ms, 0.9) },
       ]),
@@ -204,7 +228,11 @@ async function localRun(): Promise<LocalRun> {
     return {
       row,
       dynamodb: of(['UpdateItemCommand', 'GetItemCommand']),
-      sqs: of(['ReceiveMessageCommand', 'DeleteMessageBatchCommand', 'ChangeMessageVisibilityCommand']),
+      receive: of(['ReceiveMessageCommand']),
+      delete: of(['DeleteMessageBatchCommand']),
+      changeVisibility: of(['ChangeMessageVisibilityCommand']),
+      receivesPerBatch: of(['ReceiveMessageCommand']).length / Math.max(1, invocations),
+      recordsPerBatch: records / Math.max(1, invocations),
       calls,
     };
   } finally {
@@ -241,8 +269,15 @@ export async function run(): Promise<BenchResult> {
     ...base,
     items: ITEMS,
     maxConcurrency: LOCAL_CONCURRENCY,
-    dynamodb: { samples: local.dynamodb } as LatencyRange,
-    sqs: { samples: local.sqs } as LatencyRange,
+    dynamodb: { samples: local.dynamodb },
+    // The simulated mapping receives a batch in one call; the local event source took
+    // `receivesPerBatch` short polls for one: a batch's receive costs that many local receives.
+    sqs: {
+      ReceiveMessage: { samples: local.receive.map((ms) => ms * local.receivesPerBatch) },
+      DeleteMessageBatch: { samples: local.delete },
+      ChangeMessageVisibility:
+        local.changeVisibility.length > 0 ? { samples: local.changeVisibility } : AWS_SQS,
+    },
     intercom: LOCAL_INTERCOM,
     governor: { defaultLimit: deployedGovernor.defaultLimit, reserve: 0 },
     batchingWindowMs: 0,
@@ -256,7 +291,11 @@ export async function run(): Promise<BenchResult> {
   rows.push(predicted, local.row);
   const ratio = predicted.fullWindowFraction / local.row.fullWindowFraction;
   // The formula's own view of the local run: batches x items / batch time, against the budget.
-  const localBatchMs = LOCAL_INTERCOM.baseMs + 4 * mean(local.dynamodb) + 2 * mean(local.sqs);
+  const localBatchMs =
+    LOCAL_INTERCOM.baseMs +
+    4 * mean(local.dynamodb) +
+    local.receivesPerBatch * mean(local.receive) +
+    mean(local.delete);
   const formulaLocal = Math.min(
     1,
     (LOCAL_CONCURRENCY * WORKER_BATCH_SIZE * 1000) /
@@ -279,7 +318,9 @@ export async function run(): Promise<BenchResult> {
     `Deployed defaults: ${fmt(rows[0]!.fullWindowFraction)} of the bulk budget (${rows[0]!.budgetPerWindow} per window, full windows), ${fmt((rows[0]!.fullWindowFraction * rows[0]!.budgetPerWindow) / INTERCOM_LIMIT.perWindow)} of Intercom's limit (the reserve keeps ${DEPLOYED.reserve * 100}% for /actions).`,
     `Calibration: predicted ${fmt(predicted.fullWindowFraction)} vs actual ${fmt(local.row.fullWindowFraction)} of the budget (full windows): ratio ${fmt(ratio)}. The formula alone (${LOCAL_CONCURRENCY} x ${WORKER_BATCH_SIZE} items per ${localBatchMs.toFixed(0)} ms batch) says ${fmt(formulaLocal)}.`,
     '',
-    `Local latencies measured during the local run (ms, mean / p50 / p90): ${Object.entries(local.calls)
+    `Local run: ${local.recordsPerBatch.toFixed(1)} items and ${local.receivesPerBatch.toFixed(1)} ReceiveMessage calls per batch. Latencies measured during it (ms, mean / p50 / p90): ${Object.entries(
+      local.calls,
+    )
       .sort()
       .map(
         ([k, v]) =>
@@ -294,7 +335,13 @@ export async function run(): Promise<BenchResult> {
       { formula, ...rows[0]!, simulation: deployedResult },
       { ...rows[1]!, simulation: smallResult },
       { ...predicted, simulation: calibratedResult, ratio },
-      { ...local.row, calls: local.calls, formulaLocal },
+      {
+        ...local.row,
+        calls: local.calls,
+        receivesPerBatch: local.receivesPerBatch,
+        recordsPerBatch: local.recordsPerBatch,
+        formulaLocal,
+      },
     ],
   };
 }

@@ -13,14 +13,14 @@ import { createBulkWorker } from '../../lib/bulk/worker.ts';
 import { IntercomClient } from '../../lib/intercom/client.ts';
 import { startSandbox } from '../../lib/sandbox/server.ts';
 import { type LatencyRange, MemoryDynamo } from './dynamodb.ts';
-import { MemoryQueue, startEventSource } from './sqs.ts';
+import { MemoryQueue, type MemoryQueueOptions, startEventSource } from './sqs.ts';
 
 export interface SimulationParams {
   items: number;
   maxConcurrency: number;
   batchSize: number;
   dynamodb: LatencyRange;
-  sqs: LatencyRange;
+  sqs: MemoryQueueOptions['latency'];
   /** Intercom's answer time: uniform over base +- jitter. */
   intercom: { baseMs: number; jitterMs: number };
   /** Intercom's fixed-window limit. */

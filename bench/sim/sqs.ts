@@ -27,8 +27,11 @@ interface Message {
   handle: string | undefined;
 }
 
+export type SqsAction = 'ReceiveMessage' | 'DeleteMessageBatch' | 'ChangeMessageVisibility';
+
 export interface MemoryQueueOptions {
-  latency: LatencyRange;
+  /** One latency for every call, or one per action. */
+  latency: LatencyRange | Record<SqsAction, LatencyRange>;
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
   random?: () => number;
@@ -47,9 +50,11 @@ export class MemoryQueue {
     this.#random = options.random ?? Math.random;
   }
 
-  async #call(action: string): Promise<void> {
+  async #call(action: SqsAction): Promise<void> {
     this.calls[action] = (this.calls[action] ?? 0) + 1;
-    await sleep(drawLatency(this.#o.latency, this.#random));
+    const latency = this.#o.latency;
+    const range = 'minMs' in latency || 'samples' in latency ? latency : latency[action];
+    await sleep(drawLatency(range as LatencyRange, this.#random));
   }
 
   /** Queues messages at once (the intake is not what the simulation measures). */
