@@ -22,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchModule>> = {
   'bulk-throughput': () => import('./bulk-throughput.ts'),
   'bulk-costs': () => import('./bulk-costs.ts'),
   'shared-budget': () => import('./shared-budget.ts'),
+  'bulk-simulation': () => import('./bulk-simulation.ts'),
   'bulk-large': () => import('./bulk-large.ts'),
   'webhook-burst': () => import('./webhook-burst.ts'),
 };

@@ -2,6 +2,75 @@
 import type { Node } from 'constructs';
 import { numberFrom } from './context.ts';
 
+/** SQS's default batch: the worker runs a batch's items in parallel (the event source mapping's `batchSize`). */
+export const WORKER_BATCH_SIZE = 10;
+
+/** AWS's bounds of an SQS event source mapping's `maxConcurrency`. */
+export const MAX_CONCURRENCY_BOUNDS = { min: 2, max: 1000 } as const;
+
+/** What one worker batch waits on besides Intercom: typical in-region AWS latencies per API call. */
+export const AWS_CALL_MS = {
+  /** A DynamoDB UpdateItem/GetItem from Lambda in the same region: 5-10 ms; the upper end. */
+  dynamodb: 10,
+  /** An SQS ReceiveMessage/DeleteMessageBatch/ChangeMessageVisibility: 10-20 ms; the upper end. */
+  sqs: 20,
+} as const;
+
+export interface ConcurrencyInputs {
+  /** Intercom's limit for the app, requests per minute (10,000: 1,666 per 10-s window). */
+  ratePerMinute: number;
+  /** The share of it left to interactive `/actions` calls (`rateLimitReserve`). */
+  reserve: number;
+  /** A typical Intercom answer's time as seen from the worker, ms. */
+  intercomLatencyMs: number;
+  /** Items per SQS batch (the mapping's `batchSize`). */
+  batchSize: number;
+  /** One DynamoDB call, ms (default `AWS_CALL_MS.dynamodb`). */
+  dynamodbMs?: number;
+  /** One SQS call, ms (default `AWS_CALL_MS.sqs`). */
+  sqsMs?: number;
+  /** In-flight capacity over what the rate needs, for jitter, the batch's slowest item and governor waits. */
+  headroom?: number;
+}
+
+export interface ConcurrencyEstimate {
+  /** The mapping's `maxConcurrency`: concurrent worker batches. */
+  concurrency: number;
+  /** Bulk requests per second the budget allows (R). */
+  requestsPerSecond: number;
+  /** One batch's time from receive to delete (T), ms. */
+  batchMs: number;
+  /** Items in flight the rate needs (R x T, Little's law). */
+  inFlight: number;
+}
+
+/**
+ * The worker concurrency that carries the rate budget, from Little's law:
+ *
+ * - bulk requests per second `R = ratePerMinute / 60 x (1 - reserve)`;
+ * - one batch of B items (run in parallel) takes about `T = claim + governor + Intercom + finish +
+ *   count + SQS receive and delete`: four DynamoDB calls (one UpdateItem each to claim, take the
+ *   batch's slots, finish, and add the batch's counts; the governor's state read is cached), two SQS
+ *   calls and one Intercom call;
+ * - items in flight needed `L = R x T`;
+ * - `maxConcurrency = ceil(R x T x headroom / B)`, headroom 1.5, clamped to AWS's 2..1000.
+ *
+ * Intercom's default 10,000/min with a 10% reserve and 200 ms answers: R = 150/s, T = 200 + 4 x 10 +
+ * 2 x 20 = 280 ms, L = 42 items, 42 x 1.5 / 10 -> 7 batches. More only makes batches wait on the
+ * governor; fewer leaves budget unspent. bench/bulk-simulation.ts checks it against the real worker.
+ */
+export function workerConcurrency(inputs: ConcurrencyInputs): ConcurrencyEstimate {
+  const dynamodbMs = inputs.dynamodbMs ?? AWS_CALL_MS.dynamodb;
+  const sqsMs = inputs.sqsMs ?? AWS_CALL_MS.sqs;
+  const headroom = inputs.headroom ?? 1.5;
+  const requestsPerSecond = (inputs.ratePerMinute / 60) * (1 - inputs.reserve);
+  const batchMs = inputs.intercomLatencyMs + 4 * dynamodbMs + 2 * sqsMs;
+  const inFlight = (requestsPerSecond * batchMs) / 1000;
+  const raw = Math.ceil((inFlight * headroom) / inputs.batchSize - 1e-9);
+  const concurrency = Math.min(MAX_CONCURRENCY_BOUNDS.max, Math.max(MAX_CONCURRENCY_BOUNDS.min, raw));
+  return { concurrency, requestsPerSecond, batchMs, inFlight };
+}
+
 export interface BulkDeploymentSettings {
   /**
    * The work queue's redrive `maxReceiveCount`, and the worker's `BULK_MAX_RECEIVE_COUNT`: on the last
@@ -10,12 +79,13 @@ export interface BulkDeploymentSettings {
    */
   maxReceiveCount: number;
   /**
-   * The event source mapping's `maxConcurrency` (AWS: 2-1000): concurrent worker batches. Size it to
-   * the rate budget, not to the backlog: at ~0.2 s per Intercom call and a batch's 10 items in
-   * parallel, one batch carries ~50 req/s, so the default 167 req/10 s (1,000/min) needs 2; more only
-   * makes batches wait on the governor. The default 5 leaves room for a 10,000/min app (~167 req/s).
+   * The event source mapping's `maxConcurrency` (AWS: 2-1000): concurrent worker batches, sized to
+   * the rate budget, not to the backlog (`workerConcurrency`: 7 for Intercom's default 10,000/min
+   * and 200 ms answers). Context `bulkMaxConcurrency` sets it outright.
    */
   maxConcurrency: number;
+  /** What `maxConcurrency` was derived from (context `intercomRatePerMinute`, `intercomLatencyMs`). */
+  intercom: { ratePerMinute: number; latencyMs: number };
   /** Intercom calls per item before it is recorded as failed; each call takes at least one receive. */
   maxAttempts: number;
   maxItemsPerRequest: number;
@@ -27,18 +97,49 @@ export interface BulkDeploymentSettings {
   rateLimit: { perWindow: number; windowSeconds: number; reserve: number };
 }
 
+/** Intercom's default private-app limit: 10,000 requests per minute, counted per 10-s window. */
+export const INTERCOM_DEFAULT_RATE_PER_MINUTE = 10_000;
+/** A typical Intercom answer seen from AWS (us-east-1 to Intercom's US region). */
+export const INTERCOM_DEFAULT_LATENCY_MS = 200;
+
 export function bulkDeploymentSettings(node: Node): BulkDeploymentSettings {
+  const intercom = {
+    ratePerMinute: numberFrom(node, 'intercomRatePerMinute', INTERCOM_DEFAULT_RATE_PER_MINUTE, 1, 1_000_000),
+    latencyMs: numberFrom(node, 'intercomLatencyMs', INTERCOM_DEFAULT_LATENCY_MS, 1, 30_000),
+  };
+  const windowSeconds = numberFrom(node, 'rateLimitWindowSeconds', 10, 1, 3600);
+  const reserve = numberFrom(node, 'rateLimitReserve', 0.1, 0, 0.9, false);
+  const derived = workerConcurrency({
+    ratePerMinute: intercom.ratePerMinute,
+    reserve,
+    intercomLatencyMs: intercom.latencyMs,
+    batchSize: WORKER_BATCH_SIZE,
+  });
   const settings: BulkDeploymentSettings = {
     maxReceiveCount: numberFrom(node, 'bulkMaxReceiveCount', 20, 5, 1000),
-    maxConcurrency: numberFrom(node, 'bulkMaxConcurrency', 5, 2, 1000),
+    maxConcurrency: numberFrom(
+      node,
+      'bulkMaxConcurrency',
+      derived.concurrency,
+      MAX_CONCURRENCY_BOUNDS.min,
+      MAX_CONCURRENCY_BOUNDS.max,
+    ),
+    intercom,
     maxAttempts: numberFrom(node, 'bulkMaxAttempts', 5, 1, 50),
     maxItemsPerRequest: numberFrom(node, 'bulkMaxItems', 1000, 1, 10_000),
     retentionDays: numberFrom(node, 'bulkRetentionDays', 14, 1, 365),
     queueAgeAlarmMinutes: numberFrom(node, 'bulkQueueAgeAlarmMinutes', 15, 1, 24 * 60),
     rateLimit: {
-      perWindow: numberFrom(node, 'rateLimitPerWindow', 166, 1, 100_000),
-      windowSeconds: numberFrom(node, 'rateLimitWindowSeconds', 10, 1, 3600),
-      reserve: numberFrom(node, 'rateLimitReserve', 0.1, 0, 0.9, false),
+      // Intercom's limit per window, until its X-RateLimit-Limit is seen: 10,000/min = 1,666 per 10 s.
+      perWindow: numberFrom(
+        node,
+        'rateLimitPerWindow',
+        Math.max(1, Math.floor((intercom.ratePerMinute * windowSeconds) / 60)),
+        1,
+        100_000,
+      ),
+      windowSeconds,
+      reserve,
     },
   };
   if (settings.maxAttempts > settings.maxReceiveCount)

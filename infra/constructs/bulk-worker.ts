@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { WORKER_BATCH_SIZE } from '../bulk-config.ts';
 import { type BulkTables, RATE_GOVERNOR_ACTIONS } from './bulk-tables.ts';
 import { QueueWorker, type QueueWorkerInputs } from './queue-worker.ts';
 
@@ -9,8 +10,7 @@ import { QueueWorker, type QueueWorkerInputs } from './queue-worker.ts';
  * (the queue's visibility timeout is 6x this).
  */
 export const WORKER_TIMEOUT = Duration.seconds(60);
-/** SQS's default batch: the worker runs a batch's items in parallel. */
-export const WORKER_BATCH_SIZE = 10;
+export { WORKER_BATCH_SIZE };
 /** Short: a batch waits at most this for more messages, so small jobs start at once. */
 export const WORKER_BATCHING_WINDOW = Duration.seconds(1);
 

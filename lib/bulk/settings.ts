@@ -42,7 +42,7 @@ export function rateSettings(env: Env = process.env): RateSettings {
   if (!env.RATE_TABLE) throw new ConfigError('The rate governor needs RATE_TABLE');
   return {
     rateTable: env.RATE_TABLE,
-    defaultLimitPerWindow: number(env, 'RATE_LIMIT_DEFAULT_PER_WINDOW', 166, 1, 100_000),
+    defaultLimitPerWindow: number(env, 'RATE_LIMIT_DEFAULT_PER_WINDOW', 1666, 1, 100_000),
     windowSeconds: number(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
     reserveFraction: number(env, 'RATE_LIMIT_RESERVE', 0.1, 0, 0.9),
   };

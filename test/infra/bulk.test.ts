@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { WORKER_BATCH_SIZE, workerConcurrency } from '../../infra/bulk-config.ts';
 import { bulkSettings } from '../../lib/bulk/settings.ts';
 import { JOBS_TABLE, TABLES } from '../../lib/bulk/tables.ts';
 import {
@@ -75,12 +76,66 @@ describe('bulk jobs on AWS', () => {
     // And the automation worker's.
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     const batching = { BatchSize: 10, MaximumBatchingWindowInSeconds: 1 };
-    expectFedFromQueue(synthesized, queueWorker, { ...batching, MaximumConcurrency: 5 });
+    // Derived from Intercom's default 10,000/min and 200 ms answers (workerConcurrency).
+    expectFedFromQueue(synthesized, queueWorker, { ...batching, MaximumConcurrency: 7 });
     const custom = synth({ bulkMaxConcurrency: 2 });
     expectFedFromQueue(custom, queueWorkerIds(custom, custom.stack.bulk), {
       ...batching,
       MaximumConcurrency: 2,
     });
+  });
+
+  it("sizes the worker concurrency from the rate budget and the batch time (Little's law)", () => {
+    // R = 10,000 / 60 x 0.9 = 150/s; T = 200 + 4 x 10 (DynamoDB) + 2 x 20 (SQS) = 280 ms; R x T = 42
+    // items in flight; x 1.5 / 10 = 6.3 -> 7 batches.
+    expect(
+      workerConcurrency({ ratePerMinute: 10_000, reserve: 0.1, intercomLatencyMs: 200, batchSize: 10 }),
+    ).toEqual({ concurrency: 7, requestsPerSecond: 150, batchMs: 280, inFlight: 42 });
+    // Intercom's older 1,000/min: one batch carries it, and AWS's minimum is 2.
+    expect(
+      workerConcurrency({ ratePerMinute: 1_000, reserve: 0.1, intercomLatencyMs: 200, batchSize: 10 })
+        .concurrency,
+    ).toBe(2);
+    // Every input moves it the way Little's law says.
+    const base = { ratePerMinute: 10_000, reserve: 0, intercomLatencyMs: 200, batchSize: 10 };
+    expect(workerConcurrency(base).concurrency).toBe(7); // 166.7/s x 0.28 s x 1.5 / 10 = 7.0
+    expect(workerConcurrency({ ...base, intercomLatencyMs: 400 }).concurrency).toBe(12);
+    expect(workerConcurrency({ ...base, batchSize: 5 }).concurrency).toBe(14);
+    expect(workerConcurrency({ ...base, headroom: 1, dynamodbMs: 5, sqsMs: 10 }).concurrency).toBe(4);
+    // Clamped to what AWS accepts.
+    expect(workerConcurrency({ ...base, ratePerMinute: 1_000_000 }).concurrency).toBe(700);
+    expect(workerConcurrency({ ...base, ratePerMinute: 2_000_000 }).concurrency).toBe(1000);
+  });
+
+  it('derives the deployed concurrency and the governor default from the Intercom context, unless set', () => {
+    const faster = synth({ intercomRatePerMinute: 25_000, intercomLatencyMs: 300 });
+    const expected = workerConcurrency({
+      ratePerMinute: 25_000,
+      reserve: 0.1,
+      intercomLatencyMs: 300,
+      batchSize: WORKER_BATCH_SIZE,
+    }).concurrency;
+    expect(expected).toBe(22);
+    expectFedFromQueue(faster, queueWorkerIds(faster, faster.stack.bulk), {
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      MaximumConcurrency: expected,
+    });
+    // The governor's limit until Intercom's headers are seen: 25,000/min = 4,166 per 10 s.
+    const env = faster.environmentOf(faster.logicalId(faster.stack.bulk.worker.service.fn));
+    expect(env.RATE_LIMIT_DEFAULT_PER_WINDOW).toBe('4166');
+    expect(synthesized.environmentOf(ids.worker).RATE_LIMIT_DEFAULT_PER_WINDOW).toBe('1666');
+    // Explicit values win over the derived ones.
+    const set = synth({ intercomRatePerMinute: 25_000, bulkMaxConcurrency: 3, rateLimitPerWindow: 500 });
+    const setIds = queueWorkerIds(set, set.stack.bulk);
+    expectFedFromQueue(set, setIds, {
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      MaximumConcurrency: 3,
+    });
+    expect(set.environmentOf(setIds.worker).RATE_LIMIT_DEFAULT_PER_WINDOW).toBe('500');
+    expect(() => synth({ intercomRatePerMinute: 0 })).toThrow('context "intercomRatePerMinute"');
+    expect(() => synth({ intercomLatencyMs: 'slow' })).toThrow('context "intercomLatencyMs"');
   });
 
   it('rejects bulk context values AWS or the worker cannot honour', () => {
