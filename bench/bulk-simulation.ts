@@ -12,7 +12,8 @@
  * calibrated prediction within 10% of the local run.
  */
 import { cpus } from 'node:os';
-import { WORKER_BATCH_SIZE, workerConcurrency } from '../infra/bulk-config.ts';
+import { WORKER_BATCH_SIZE, workerConcurrency } from '../lib/bulk/capacity.ts';
+import { localWorkerConcurrency } from '../lib/local/bulk.ts';
 import type { BenchResult } from './cold-start.ts';
 import { type SimulationParams, type SimulationResult, simulate } from './sim/simulate.ts';
 
@@ -29,9 +30,9 @@ const AWS: Pick<SimulationParams, 'dynamodb' | 'sqs' | 'intercom'> = {
   sqs: AWS_SQS,
   intercom: { baseMs: 225, jitterMs: 75 },
 };
-/** The local stack's own settings (lib/local/bulk.ts): 2 batches at once, no batching window. */
-const LOCAL_CONCURRENCY = 2;
 const LOCAL_INTERCOM = { baseMs: 200, jitterMs: 50 };
+/** The local stack's own sizing (lib/local/bulk.ts) for that Intercom, with no reserve; no batching window. */
+const LOCAL_CONCURRENCY = localWorkerConcurrency({ RATE_LIMIT_RESERVE: '0' }, LOCAL_INTERCOM.baseMs);
 
 interface Row {
   name: string;
@@ -305,7 +306,7 @@ export async function run(): Promise<BenchResult> {
 
   const fmt = (n: number | undefined, digits = 3) => (n === undefined ? '-' : n.toFixed(digits));
   const markdown = [
-    `Machine: ${cpus().length} CPU(s), ${cpus()[0]?.model ?? 'unknown'}. Intercom limit ${INTERCOM_LIMIT.perWindow} per ${INTERCOM_LIMIT.windowSeconds}-s window. Formula (infra/bulk-config.ts workerConcurrency, ${DEPLOYED.ratePerMinute}/min, reserve ${DEPLOYED.reserve}, Intercom ${DEPLOYED.intercomLatencyMs} ms): R = ${formula.requestsPerSecond.toFixed(0)} req/s, T = ${formula.batchMs} ms per batch, R x T = ${formula.inFlight.toFixed(1)} items in flight -> maxConcurrency ${formula.concurrency}.`,
+    `Machine: ${cpus().length} CPU(s), ${cpus()[0]?.model ?? 'unknown'}. Intercom limit ${INTERCOM_LIMIT.perWindow} per ${INTERCOM_LIMIT.windowSeconds}-s window. Formula (lib/bulk/capacity.ts workerConcurrency, ${DEPLOYED.ratePerMinute}/min, reserve ${DEPLOYED.reserve}, Intercom ${DEPLOYED.intercomLatencyMs} ms): R = ${formula.requestsPerSecond.toFixed(0)} req/s, T = ${formula.batchMs} ms per batch, R x T = ${formula.inFlight.toFixed(1)} items in flight -> maxConcurrency ${formula.concurrency}.`,
     `Simulated AWS: DynamoDB 5-10 ms, SQS 10-20 ms per call, Intercom ${AWS.intercom.baseMs - AWS.intercom.jitterMs}-${AWS.intercom.baseMs + AWS.intercom.jitterMs} ms, batches of ${WORKER_BATCH_SIZE}, AWS's scaling ramp (5 batches, +300/min). Goals: >= 0.90 of the budget with the deployed defaults, 0 lost / duplicated; calibrated prediction within 10% of the local run.`,
     '',
     '| run | maxConcurrency | items | budget per window | seconds | accepted per window | fraction: windows with requests, whole | full windows only | 429s | lost | duplicated | governor takes refused and retried | peak batches | items handed back |',

@@ -186,7 +186,12 @@ export async function run(): Promise<BenchResult> {
     RATE_LIMIT_RESERVE: '0',
   });
   const { startLocalStack } = await import('../lib/local/stack.ts');
-  const stack = await startLocalStack({ port: 0, sandboxPort: 0, bulk: { maxConcurrency: 2 } });
+  // The worker's concurrency sized as `npm start` sizes it, for the real budget's Intercom latency.
+  const stack = await startLocalStack({
+    port: 0,
+    sandboxPort: 0,
+    bulk: { intercomLatencyMs: REAL.latency!.baseMs },
+  });
   try {
     const sandbox = stack.sandbox!;
     // Only the bulk job may spend the budget here: no webhook automations reacting to the new users.

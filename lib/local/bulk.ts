@@ -3,6 +3,12 @@
  * queue and the tables (from the same definitions the CDK app deploys), and an event source that
  * invokes the real worker handler with SQS batches, as Lambda's event source mapping would.
  */
+import {
+  INTERCOM_DEFAULT_LATENCY_MS,
+  INTERCOM_DEFAULT_RATE_PER_MINUTE,
+  WORKER_BATCH_SIZE,
+  workerConcurrency,
+} from '../bulk/capacity.ts';
 import { createTableInput, TABLES } from '../bulk/tables.ts';
 import {
   awsEnvironment,
@@ -25,7 +31,10 @@ export interface LocalBulkOptions {
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
   batchSize?: number;
+  /** Concurrent worker batches; default: `localWorkerConcurrency` for `intercomLatencyMs`. */
   maxConcurrency?: number;
+  /** Intercom's typical answer time, ms, that the default concurrency is sized for (default 200). */
+  intercomLatencyMs?: number;
   /** Runs the emulators in a worker thread of their own, on another core (default: true). */
   emulatorThread?: boolean;
   /** Builds the worker handler once the environment is set (tests inject crashes); default: functions/bulk-worker.ts. */
@@ -41,6 +50,27 @@ export interface LocalBulk {
   /** Queues again the pending items of every unfinished job (after a restart on kept data). */
   recoverJobs(): Promise<{ jobs: number; requeued: number }>;
   close(): Promise<void>;
+}
+
+/** What one call to the local emulators takes here (measured: UpdateItem ~7 ms, ReceiveMessage ~12 ms). */
+const LOCAL_CALL_MS = { dynamodb: 7, sqs: 12 } as const;
+
+/**
+ * The event source emulator's concurrency, from the formula the deployed mapping's comes from
+ * (lib/bulk/capacity.ts), with this machine's emulator latencies and Intercom's: the sandbox's
+ * configured latency, or 200 ms for the real Intercom.
+ */
+export function localWorkerConcurrency(env: NodeJS.ProcessEnv, intercomLatencyMs: number): number {
+  const windowSeconds = Number(env.RATE_LIMIT_WINDOW_SECONDS) || 10;
+  const perWindow = Number(env.RATE_LIMIT_DEFAULT_PER_WINDOW) || 0;
+  return workerConcurrency({
+    ratePerMinute: perWindow > 0 ? (perWindow * 60) / windowSeconds : INTERCOM_DEFAULT_RATE_PER_MINUTE,
+    reserve: env.RATE_LIMIT_RESERVE === undefined ? 0.1 : Number(env.RATE_LIMIT_RESERVE) || 0,
+    intercomLatencyMs,
+    batchSize: WORKER_BATCH_SIZE,
+    dynamodbMs: LOCAL_CALL_MS.dynamodb,
+    sqsMs: LOCAL_CALL_MS.sqs,
+  }).concurrency;
 }
 
 export const LOCAL_NAMES = { queue: 'intercom-actions-bulk', tablePrefix: 'intercom-actions-' } as const;
@@ -91,8 +121,10 @@ export async function startLocalBulk(
           queueUrl: queue.queueUrl,
           queueArn: queue.queueArn,
           handler: worker,
-          batchSize: options.batchSize ?? 10,
-          maxConcurrency: options.maxConcurrency ?? 2,
+          batchSize: options.batchSize ?? WORKER_BATCH_SIZE,
+          maxConcurrency:
+            options.maxConcurrency ??
+            localWorkerConcurrency(env, options.intercomLatencyMs ?? INTERCOM_DEFAULT_LATENCY_MS),
           functionTimeoutMs: workerTimeoutMs,
           functionName: 'intercom-actions-bulk-worker',
         });

@@ -68,6 +68,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const env = options.env ?? process.env;
   const closers: Array<() => Promise<void>> = [];
   let sandbox: Sandbox | undefined;
+  // What the worker's concurrency is sized for: the sandbox's latency, or the real Intercom's ~200 ms.
+  let intercomLatencyMs: number | undefined;
   if (!env.INTERCOM_ACCESS_TOKEN) {
     const token = env.SANDBOX_TOKEN || `sandbox_${randomBytes(12).toString('hex')}`;
     let latency: ReturnType<typeof latencyFromEnv>;
@@ -85,6 +87,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       quiet: true,
       ...(latency ? { latency } : {}),
     });
+    intercomLatencyMs = latency?.baseMs ?? 0;
     const started = sandbox;
     closers.push(() => started.close());
     env.INTERCOM_ACCESS_TOKEN = token;
@@ -99,6 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     const bulk = await startLocalBulk(env, {
+      ...(intercomLatencyMs !== undefined ? { intercomLatencyMs } : {}),
       ...options.bulk,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     });
