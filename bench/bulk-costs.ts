@@ -137,7 +137,7 @@ export async function run(): Promise<BenchResult> {
       `| SQS calls per item | ${cell((r) => r.sqsPerItem.toFixed(3))} | |`,
       `| items/s (pipeline capacity without faults) | ${cell((r) => r.itemsPerSecond.toFixed(0))} | >= 180 |`,
       `| intake, s (chunks of ${CHUNK}) | ${cell((r) => r.intakeSeconds.toFixed(2))} | |`,
-      `| CPU per item (whole stack, one process), ms | ${cell((r) => r.cpuMsPerItem.toFixed(2))} | |`,
+      `| CPU per item (whole stack: one process and its emulator thread), ms | ${cell((r) => r.cpuMsPerItem.toFixed(2))} | |`,
       `| peak RSS, MB | ${cell((r) => r.rssPeakMb.toFixed(0))} | |`,
       `| succeeded / failed / lost | ${cell((r) => `${r.succeeded} / ${r.failed} / ${r.lost}`)} | all / 0 / 0 |`,
       `| status calls | ${cell((r) => String(r.statusCalls))} | |`,
