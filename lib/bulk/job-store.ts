@@ -6,6 +6,7 @@
  */
 import {
   GetCommand,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   ScanCommand,
@@ -15,7 +16,10 @@ import {
 import type { OwnerId } from '../auth/ownership.ts';
 import { isConditionFailure, TableStore } from './dynamo.ts';
 import {
+  CHUNK_PREFIX,
+  type ChunkRecord,
   type Counted,
+  chunkKey,
   INPUT_PREFIX,
   ITEM_PREFIX,
   type ItemError,
@@ -116,13 +120,14 @@ export class JobStore extends TableStore {
    */
   async registerChunk(c: ChunkRegistration): Promise<ChunkOutcome> {
     const first = c.offset === 0;
+    const signature: ChunkSignature = { size: c.size, final: c.final, hash: c.hash };
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: jobKey(c.jobId),
           UpdateExpression:
-            'SET #chunk = :accepted, #signature = :signature, #jobId = :jobId, #operation = if_not_exists(#operation, :op), ' +
+            'SET #lastChunk = :lastChunk, #jobId = :jobId, #operation = if_not_exists(#operation, :op), ' +
             '#workspace = if_not_exists(#workspace, :ws), #ownerId = if_not_exists(#ownerId, :ownerId), ' +
             '#createdBy = if_not_exists(#createdBy, :createdBy), ' +
             '#createdAt = if_not_exists(#createdAt, :now), #updatedAt = :now, #expiresAt = :expiresAt, ' +
@@ -133,8 +138,7 @@ export class JobStore extends TableStore {
             ? 'attribute_not_exists(#nextOffset)'
             : '#nextOffset = :offset AND #final = :false AND #ownerId = :ownerId AND #workspace = :ws AND #operation = :op',
           ExpressionAttributeNames: {
-            '#chunk': `chunk_${c.offset}`,
-            '#signature': `signature_${c.offset}`,
+            '#lastChunk': 'lastChunk',
             '#jobId': 'jobId',
             '#operation': 'operation',
             '#workspace': 'workspace',
@@ -152,7 +156,7 @@ export class JobStore extends TableStore {
           },
           ExpressionAttributeValues: {
             ':accepted': c.accepted,
-            ':signature': { size: c.size, final: c.final, hash: c.hash } satisfies ChunkSignature,
+            ':lastChunk': { offset: c.offset, ...signature },
             ':jobId': c.jobId,
             ':op': c.operation,
             ':ws': c.workspace,
@@ -169,6 +173,20 @@ export class JobStore extends TableStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      // The job's write decided the offset; the chunk's own record follows (a crash between the two
+      // is covered by `lastChunk`).
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...chunkKey(c.jobId, c.offset),
+            offset: c.offset,
+            accepted: c.accepted,
+            ...signature,
+            expiresAt: c.expiresAt,
+          },
+        }),
+      );
       return { kind: 'created', job: Attributes as JobRecord };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -178,17 +196,35 @@ export class JobStore extends TableStore {
     if (job.ownerId !== c.ownerId || job.workspace !== c.workspace)
       return { kind: 'conflict', reason: 'not_owner', job };
     if (job.operation !== c.operation) return { kind: 'conflict', reason: 'operation', job };
-    if (job[`chunk_${c.offset}`] !== undefined) {
-      // Jobs registered before signatures were kept have none: their replays are taken on trust.
-      const seen = job[`signature_${c.offset}`];
+    if (c.offset < (job.nextOffset ?? 0)) {
+      const chunk = await this.#chunk(c.jobId, c.offset);
+      const seen = chunk ?? (job.lastChunk?.offset === c.offset ? job.lastChunk : undefined);
+      // No chunk starts here: an offset inside an earlier chunk.
+      if (!seen) return { kind: 'conflict', reason: 'offset', job };
       const differs: string[] = [];
-      if (seen && seen.size !== c.size) differs.push(`${seen.size} items, not ${c.size}`);
-      if (seen && seen.final !== c.final) differs.push(`"final": ${seen.final}, not ${c.final}`);
-      if (seen && differs.length === 0 && seen.hash !== c.hash) differs.push('other items');
+      if (seen.size !== c.size) differs.push(`${seen.size} items, not ${c.size}`);
+      if (seen.final !== c.final) differs.push(`"final": ${seen.final}, not ${c.final}`);
+      if (differs.length === 0 && seen.hash !== c.hash) differs.push('other items');
       if (differs.length > 0) return { kind: 'conflict', reason: 'chunk', job, differs };
-      return { kind: 'replay', job, queued: job[`queued_${c.offset}`] === true };
+      return { kind: 'replay', job, queued: chunk?.queued === true };
     }
     return { kind: 'conflict', reason: job.final ? 'closed' : 'offset', job };
+  }
+
+  async #chunk(jobId: string, offset: number): Promise<ChunkRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: chunkKey(jobId, offset), ConsistentRead: true }),
+    );
+    return Item as ChunkRecord | undefined;
+  }
+
+  /** Offsets of the job's chunks whose items are not all known to be on the queue. */
+  async unqueuedChunks(jobId: string): Promise<number[]> {
+    const offsets: number[] = [];
+    for await (const chunk of this.#queryPrefix(jobId, CHUNK_PREFIX, ['offset', 'queued'])) {
+      if (chunk.queued !== true) offsets.push(Number(chunk.offset));
+    }
+    return offsets;
   }
 
   /**
@@ -326,7 +362,21 @@ export class JobStore extends TableStore {
 
   /** Every item of the chunk is on the queue: a replay need not send them again. */
   async markChunkQueued(jobId: string, offset: number): Promise<void> {
-    await this.#setOnJob(jobId, { [`queued_${offset}`]: true });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: chunkKey(jobId, offset),
+          UpdateExpression: 'SET #queued = :true',
+          // A chunk whose record a crash never wrote stays without one (its replay reads `lastChunk`).
+          ConditionExpression: 'attribute_exists(#offset)',
+          ExpressionAttributeNames: { '#queued': 'queued', '#offset': 'offset' },
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /** Sets attributes of the job record outright, unconditionally. */

@@ -43,9 +43,24 @@ export interface JobRecord {
   retry?: { holder: string; leaseUntil: number };
   /** When a stuck job's items were last counted (at most one count per few minutes). */
   checkedAt?: number;
-  [chunk: `chunk_${number}` | `queued_${number}`]: number | boolean | undefined;
-  /** What each chunk held (its size, final flag and items' digest), by offset. */
-  [signature: `signature_${number}`]: { size: number; final: boolean; hash: string } | undefined;
+  /**
+   * The latest chunk's signature, kept on the job in the job's own write: a replay of that chunk is
+   * recognised even if its chunk record was never written (a crash between the two writes). Each
+   * chunk has a record of its own (`chunkKey`), so the job record keeps one size however many chunks.
+   */
+  lastChunk?: { offset: number; size: number; final: boolean; hash: string };
+}
+
+/** What a registered chunk held, by offset, to recognise a replay of it, and whether it was queued. */
+export interface ChunkRecord {
+  offset: number;
+  accepted: number;
+  size: number;
+  final: boolean;
+  /** sha256 (base64url) of the JSON of the chunk's items. */
+  hash: string;
+  /** Every accepted item of the chunk is on the queue: a replay need not send them again. */
+  queued?: boolean;
 }
 
 export interface ItemRecord {
@@ -78,6 +93,12 @@ export const itemKey = (jobId: string, index: number) => ({
   sk: `item#${String(index).padStart(10, '0')}`,
 });
 export const ITEM_PREFIX = 'item#';
+
+export const chunkKey = (jobId: string, offset: number) => ({
+  pk: `job#${jobId}`,
+  sk: `chunk#${String(offset).padStart(10, '0')}`,
+});
+export const CHUNK_PREFIX = 'chunk#';
 
 /** A chunk's accepted items, kept so that pending items can be queued again when messages are lost. */
 export const inputKey = (jobId: string, offset: number, part: number) => ({

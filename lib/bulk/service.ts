@@ -566,11 +566,8 @@ export class BulkService {
         { cause: error },
       );
     }
-    for (const name of Object.keys(job)) {
-      const chunk = /^chunk_(\d+)$/.exec(name);
-      if (chunk && job[`queued_${Number(chunk[1])}`] !== true)
-        await this.#d.store.markChunkQueued(jobId, Number(chunk[1]));
-    }
+    for (const offset of await this.#d.store.unqueuedChunks(jobId))
+      await this.#d.store.markChunkQueued(jobId, offset);
     return messages.length;
   }
 

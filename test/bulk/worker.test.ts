@@ -3,7 +3,7 @@
  * DynamoDB emulator, a real Intercom client on the sandbox (same clock) that can lose answers, and a
  * governor and queue that only record what they are asked.
  */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { JobStore } from '../../lib/bulk/job-store.ts';
@@ -645,6 +645,73 @@ describe("a batch's bookkeeping", () => {
     // A counter write of that attempt that comes later still (a stalled worker) is refused.
     expect(await store.count(id, 1, { succeeded: 4, failed: 0 }, clock.now)).toBe(false);
     expect(await store.getJob(id)).toMatchObject({ succeeded: 4, failed: 0 });
+  });
+});
+
+describe('chunk registration', () => {
+  const chunk = (id: string, offset: number, size: number, final: boolean, hash = `h${offset}`) => ({
+    jobId: id,
+    operation: 'create_update_user',
+    workspace: 'default',
+    ownerId: 'key:k1' as const,
+    createdBy: 'k1',
+    offset,
+    size,
+    accepted: size,
+    final,
+    hash,
+    now: clock.now,
+    expiresAt: store.expiresAt(clock.now),
+  });
+
+  it('keeps the job record one size however many chunks it has, and knows each chunk again', async () => {
+    const id = jobId();
+    for (let i = 0; i < 200; i++) {
+      expect((await store.registerChunk(chunk(id, i * 1000, 1000, i === 199))).kind).toBe('created');
+    }
+    const job = await store.getJob(id);
+    // The counters' writes pay for the job record's size, once per batch: it must not grow.
+    expect(Buffer.byteLength(JSON.stringify(job))).toBeLessThan(1024);
+    expect(await store.registerChunk(chunk(id, 57_000, 1000, false))).toMatchObject({
+      kind: 'replay',
+      queued: false,
+    });
+    await store.markChunkQueued(id, 57_000);
+    expect(await store.registerChunk(chunk(id, 57_000, 1000, false))).toMatchObject({
+      kind: 'replay',
+      queued: true,
+    });
+    expect(await store.registerChunk(chunk(id, 57_000, 1000, false, 'other'))).toMatchObject({
+      kind: 'conflict',
+      reason: 'chunk',
+      differs: ['other items'],
+    });
+    // An offset inside a chunk is no chunk's start.
+    expect(await store.registerChunk(chunk(id, 57_500, 500, false))).toMatchObject({
+      kind: 'conflict',
+      reason: 'offset',
+    });
+    expect((await store.unqueuedChunks(id)).length).toBe(199);
+  });
+
+  it("knows the latest chunk again when a crash lost its chunk record after the job's write", async () => {
+    const id = jobId();
+    expect((await store.registerChunk(chunk(id, 0, 10, false))).kind).toBe('created');
+    expect((await store.registerChunk(chunk(id, 10, 5, true))).kind).toBe('created');
+    await DynamoDBDocumentClient.from(emulators.dynamodb).send(
+      new DeleteCommand({
+        TableName: 'jobs',
+        Key: { pk: `job#${id}`, sk: `chunk#${String(10).padStart(10, '0')}` },
+      }),
+    );
+    expect(await store.registerChunk(chunk(id, 10, 5, true))).toMatchObject({
+      kind: 'replay',
+      queued: false,
+    });
+    expect(await store.registerChunk(chunk(id, 10, 5, true, 'other'))).toMatchObject({
+      kind: 'conflict',
+      reason: 'chunk',
+    });
   });
 });
 
