@@ -329,6 +329,8 @@ interface CommandInput {
   ExclusiveStartKey?: Item;
   Limit?: number;
   ReturnValues?: string;
+  /** PutItem's whole item (unconditional puts only). */
+  Item?: Item;
 }
 
 interface Table {
@@ -374,7 +376,12 @@ export class MemoryDynamo {
   async send(command: unknown): Promise<unknown> {
     const name = (command as { constructor: { name: string } }).constructor.name;
     const input = (command as { input: CommandInput }).input;
-    const action = { UpdateCommand: 'UpdateItem', GetCommand: 'GetItem', QueryCommand: 'Query' }[name];
+    const action = {
+      UpdateCommand: 'UpdateItem',
+      GetCommand: 'GetItem',
+      QueryCommand: 'Query',
+      PutCommand: 'PutItem',
+    }[name];
     if (!action) throw new Error(`memory DynamoDB: ${name} is not modelled`);
     this.stats.calls[action] = (this.stats.calls[action] ?? 0) + 1;
     // The request travels half the round trip, is applied at once, and the answer travels back.
@@ -385,6 +392,7 @@ export class MemoryDynamo {
     try {
       if (action === 'UpdateItem') result = this.#update(input);
       else if (action === 'GetItem') result = this.#get(input);
+      else if (action === 'PutItem') result = this.#put(input);
       else result = this.#query(input);
     } catch (error) {
       failure = error;
@@ -392,6 +400,13 @@ export class MemoryDynamo {
     await sleep(total / 2);
     if (failure) throw failure;
     return result;
+  }
+
+  #put(input: CommandInput) {
+    if (input.ConditionExpression) throw new Error('memory DynamoDB: conditional puts are not modelled');
+    const item = structuredClone(input.Item!);
+    this.#table(input.TableName).items.set(keyOf({ pk: item.pk, sk: item.sk }), item);
+    return {};
   }
 
   #get(input: CommandInput) {
