@@ -246,7 +246,7 @@ export class RateGovernor {
   }
 
   /**
-   * The slots a job was granted in each rate window from `from` to `to` (epoch ms; window records
+   * The slots a job was granted in each rate window that overlaps `from` to `to` (epoch ms; window records
    * are kept a day), oldest first.
    */
   async jobWindows(
@@ -266,7 +266,7 @@ export class RateGovernor {
           ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#job': `${JOB_PREFIX}${jobId}` },
           ExpressionAttributeValues: {
             ':pk': `ws#${workspace}`,
-            ':from': `window#${Math.max(0, from - this.windowMs)}`,
+            ':from': `window#${Math.max(0, from - this.windowMs + 1)}`,
             ':to': `window#${to}`,
           },
           ProjectionExpression: '#sk, #job',

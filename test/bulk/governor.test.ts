@@ -108,6 +108,26 @@ describe('rate governor slots', () => {
     expect((await g.describe('ws-slots')).used).toBe(19);
     expect(await g.acquire('ws-slots', at + 1_000)).toMatchObject({ ok: true });
   });
+
+  it("records each job's slots per window in the window's own write, for charting a job against the budget", async () => {
+    let now = Math.floor(Date.now() / 1000) * 1000 + 999;
+    const g = governor({ now: () => now });
+    const first = now - 999;
+    expect(await g.acquire('ws-jobs', now + 1_000, 10, { job_a: 7, job_b: 3 })).toMatchObject({ ok: true });
+    expect(await g.acquire('ws-jobs', now + 1_000, 2, { job_a: 2 })).toMatchObject({ ok: true });
+    now += 1_000;
+    expect(await g.acquire('ws-jobs', now + 1_000, 4, { job_b: 4 })).toMatchObject({ ok: true });
+    expect(await g.jobWindows('ws-jobs', 'job_a', first, now)).toEqual([{ windowStart: first, granted: 9 }]);
+    expect(await g.jobWindows('ws-jobs', 'job_b', first, now)).toEqual([
+      { windowStart: first, granted: 3 },
+      { windowStart: first + 1_000, granted: 4 },
+    ]);
+    // Only the windows asked for.
+    expect(await g.jobWindows('ws-jobs', 'job_b', first + 1_000, now)).toEqual([
+      { windowStart: first + 1_000, granted: 4 },
+    ]);
+    expect(await g.jobWindows('ws-jobs', 'job_c', first, now)).toEqual([]);
+  });
 });
 
 /**
