@@ -7,6 +7,7 @@
  */
 import { cpuUsage } from 'node:process';
 import type { BenchResult } from './cold-start.ts';
+import { startBenchStack } from './local-stack.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS) || 5_000;
 const CHUNK = 1_000;
@@ -103,19 +104,11 @@ async function costRun(stack: Stack, label: string, prefix: string) {
 const FAULTS = { rates: { '500': 0.04, '503': 0.02, reset: 0.02 }, seed: 11 };
 
 export async function run(): Promise<BenchResult> {
-  for (const key of ['INTERCOM_ACCESS_TOKEN', 'INTERCOM_BASE_URL', 'API_KEY']) delete process.env[key];
-  Object.assign(process.env, {
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    RATE_LIMIT_RESERVE: '0',
-  });
-  const { startLocalStack } = await import('../lib/local/stack.ts');
-  const stack = await startLocalStack({ port: 0, sandboxPort: 0 });
+  const stack = await startBenchStack();
   try {
     const sandbox = stack.sandbox!;
     // Intercom's default private-app limit is far above this run's pace: no 429s, no waiting.
     sandbox.configure({ rateLimit: { perWindow: 1_000_000, windowSeconds: 10 } });
-    await fetch(`${stack.sandboxUrl}/__sandbox/webhooks`, { method: 'DELETE' });
     const clean = await costRun(stack, 'no faults', 'cost');
     sandbox.configure({ faults: FAULTS });
     const faulted = await costRun(stack, '8% faults (4% 500, 2% 503, 2% dropped after applying)', 'faulted');

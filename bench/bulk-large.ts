@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './cold-start.ts';
+import { startBenchStack } from './local-stack.ts';
 
 const ITEMS = Number(process.env.BENCH_LARGE_ITEMS) || 100_000;
 
@@ -29,19 +30,11 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 export async function run(): Promise<BenchResult> {
-  for (const key of ['INTERCOM_ACCESS_TOKEN', 'INTERCOM_BASE_URL', 'API_KEY']) delete process.env[key];
-  Object.assign(process.env, {
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    RATE_LIMIT_RESERVE: '0',
-  });
   const dir = await mkdtemp(join(tmpdir(), 'intercom-actions-large-'));
-  const { startLocalStack } = await import('../lib/local/stack.ts');
-  const stack = await startLocalStack({ port: 0, sandboxPort: 0 });
+  const stack = await startBenchStack();
   try {
     const sandbox = stack.sandbox!;
     sandbox.configure({ rateLimit: { perWindow: 10_000_000, windowSeconds: 10 } });
-    await fetch(`${stack.sandboxUrl}/__sandbox/webhooks`, { method: 'DELETE' });
     const file = join(dir, 'items.jsonl');
     const lines: string[] = [];
     for (let i = 0; i < ITEMS; i++)

@@ -15,6 +15,7 @@ import { cpus } from 'node:os';
 import { WORKER_BATCH_SIZE, workerConcurrency } from '../lib/bulk/capacity.ts';
 import { localWorkerConcurrency } from '../lib/local/bulk.ts';
 import type { BenchResult } from './cold-start.ts';
+import { startBenchStack } from './local-stack.ts';
 import { type SimulationParams, type SimulationResult, simulate } from './sim/simulate.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS) || 5_000;
@@ -131,24 +132,12 @@ interface LocalRun {
 
 /** The whole local stack (HTTP intake, SQS and DynamoDB emulators, worker), its latencies timed. */
 async function localRun(): Promise<LocalRun> {
-  for (const key of ['INTERCOM_ACCESS_TOKEN', 'INTERCOM_BASE_URL', 'API_KEY']) delete process.env[key];
-  Object.assign(process.env, {
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    // The whole budget is for this job, as in bench/bulk-throughput.ts.
-    RATE_LIMIT_RESERVE: '0',
-  });
-  const { startLocalStack } = await import('../lib/local/stack.ts');
   const { documentClient, sqsClient } = await import('../lib/bulk/aws.ts');
-  const stack = await startLocalStack({
-    port: 0,
-    sandboxPort: 0,
-    bulk: { maxConcurrency: LOCAL_CONCURRENCY },
-  });
+  // The whole budget is for this job, as in bench/bulk-throughput.ts.
+  const stack = await startBenchStack({ bulk: { maxConcurrency: LOCAL_CONCURRENCY } });
   try {
     const sandbox = stack.sandbox!;
     sandbox.configure({ rateLimit: INTERCOM_LIMIT, latency: LOCAL_INTERCOM });
-    await fetch(`${stack.sandboxUrl}/__sandbox/webhooks`, { method: 'DELETE' });
     const timings = new Map<string, number[]>();
     // The worker's DynamoDB and SQS clients, and the event source's (receive, delete).
     timeCalls(documentClient() as never, timings);

@@ -9,8 +9,17 @@
  * Goal: >= 0.90 of the budget (bar 0.75 at the real budget), under 1% 429s, nothing lost or duplicated.
  */
 import type { BenchResult } from './cold-start.ts';
+import { nextWindow, startBenchStack, windowSampler } from './local-stack.ts';
 
 const WINDOW_SECONDS = 10;
+const WINDOW_MS = WINDOW_SECONDS * 1000;
+
+/** Without the empty windows after the run's last request. */
+function trimmed(perWindow: number[]): number[] {
+  const out = [...perWindow];
+  while (out.length > 1 && out.at(-1) === 0) out.pop();
+  return out;
+}
 
 /** One rate-limit setting of the sandbox and the job run against it. */
 interface Setting {
@@ -57,44 +66,6 @@ function tally(before: Stats, after: Stats, items: number) {
   };
 }
 
-/** Waits for the start of a fresh window so both runs begin alike; returns that window's start. */
-async function nextWindow(): Promise<number> {
-  const ms = WINDOW_SECONDS * 1000;
-  await new Promise((r) => setTimeout(r, ms - (Date.now() % ms) + 5));
-  return Date.now() - (Date.now() % ms);
-}
-
-/**
- * Counts the requests Intercom accepted (200s) in each rate window of a run, by sampling the
- * sandbox's counters at every window boundary from the run's first window on.
- */
-function windowSampler(sandbox: Sandbox, windowStart: number) {
-  const ms = WINDOW_SECONDS * 1000;
-  const accepted = () => sandbox.stats().responses['200'] ?? 0;
-  const marks = [accepted()];
-  let timer: NodeJS.Timeout;
-  const schedule = () => {
-    timer = setTimeout(
-      () => {
-        marks.push(accepted());
-        schedule();
-      },
-      windowStart + marks.length * ms - Date.now(),
-    );
-  };
-  schedule();
-  return {
-    /** Accepted requests per window, the last (partial) window included. */
-    stop(): number[] {
-      clearTimeout(timer);
-      marks.push(accepted());
-      const perWindow = marks.slice(1).map((m, i) => m - marks[i]!);
-      while (perWindow.length > 1 && perWindow.at(-1) === 0) perWindow.pop();
-      return perWindow;
-    },
-  };
-}
-
 async function bulkRun(url: string, apiKey: string, sandbox: Sandbox, setting: Setting): Promise<Run> {
   const ITEMS = setting.items;
   const prefix = `bulk-${setting.perWindow}`;
@@ -102,8 +73,8 @@ async function bulkRun(url: string, apiKey: string, sandbox: Sandbox, setting: S
     body: { user_id: `${prefix}-${i}`, email: `${prefix}-${i}@example.com` },
   }));
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
-  const windowStart = await nextWindow();
-  const sampler = windowSampler(sandbox, windowStart);
+  const windowStart = await nextWindow(WINDOW_MS);
+  const sampler = windowSampler(sandbox, windowStart, WINDOW_MS);
   const before = sandbox.stats();
   const started = performance.now();
   let jobId: string | undefined;
@@ -132,7 +103,7 @@ async function bulkRun(url: string, apiKey: string, sandbox: Sandbox, setting: S
     name: `intercom-actions bulk job, ${setting.perWindow}/${WINDOW_SECONDS} s${setting.latency ? `, Intercom answering in ${setting.latency.baseMs} +/- ${setting.latency.jitterMs} ms` : ''}`,
     setting,
     seconds,
-    perWindow: sampler.stop(),
+    perWindow: trimmed(sampler.stop()),
     ...tally(before, sandbox.stats(), ITEMS),
   };
 }
@@ -140,8 +111,8 @@ async function bulkRun(url: string, apiKey: string, sandbox: Sandbox, setting: S
 /** What most integrations do: a pool of requests, and on a 429 sleep until the reset and retry (3 times). */
 async function naiveRun(sandboxUrl: string, token: string, sandbox: Sandbox, setting: Setting): Promise<Run> {
   const ITEMS = setting.items;
-  const windowStart = await nextWindow();
-  const sampler = windowSampler(sandbox, windowStart);
+  const windowStart = await nextWindow(WINDOW_MS);
+  const sampler = windowSampler(sandbox, windowStart, WINDOW_MS);
   const before = sandbox.stats();
   const started = performance.now();
   let next = 0;
@@ -172,30 +143,16 @@ async function naiveRun(sandboxUrl: string, token: string, sandbox: Sandbox, set
     name: `naive loop (${NAIVE_CONCURRENCY} in flight, sleep to reset on 429, 3 retries), ${setting.perWindow}/${WINDOW_SECONDS} s`,
     setting,
     seconds,
-    perWindow: sampler.stop(),
+    perWindow: trimmed(sampler.stop()),
     ...tally(before, sandbox.stats(), ITEMS),
   };
 }
 
 export async function run(): Promise<BenchResult> {
-  for (const key of ['INTERCOM_ACCESS_TOKEN', 'INTERCOM_BASE_URL', 'API_KEY']) delete process.env[key];
-  Object.assign(process.env, {
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    // The whole budget is for this job: no interactive share reserved.
-    RATE_LIMIT_RESERVE: '0',
-  });
-  const { startLocalStack } = await import('../lib/local/stack.ts');
   // The worker's concurrency sized as `npm start` sizes it, for the real budget's Intercom latency.
-  const stack = await startLocalStack({
-    port: 0,
-    sandboxPort: 0,
-    bulk: { intercomLatencyMs: REAL.latency!.baseMs },
-  });
+  const stack = await startBenchStack({ bulk: { intercomLatencyMs: REAL.latency!.baseMs } });
   try {
     const sandbox = stack.sandbox!;
-    // Only the bulk job may spend the budget here: no webhook automations reacting to the new users.
-    await fetch(`${stack.sandboxUrl}/__sandbox/webhooks`, { method: 'DELETE' });
     const configure = (setting: Setting) =>
       sandbox.configure({
         rateLimit: { perWindow: setting.perWindow, windowSeconds: WINDOW_SECONDS },

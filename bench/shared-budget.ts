@@ -10,6 +10,7 @@
  * (default 3,000) change the setting.
  */
 import type { BenchResult } from './cold-start.ts';
+import { nextWindow, startBenchStack, windowSampler } from './local-stack.ts';
 
 const PER_WINDOW = Number(process.env.BENCH_PER_WINDOW) || 1_667;
 const ITEMS = Number(process.env.BENCH_ITEMS) || 3_000;
@@ -33,11 +34,6 @@ interface OtherTally {
 }
 
 /** Waits for the start of a fresh window; returns that window's start. */
-async function nextWindow(): Promise<number> {
-  await new Promise((r) => setTimeout(r, WINDOW_MS - (Date.now() % WINDOW_MS) + 5));
-  return Date.now() - (Date.now() % WINDOW_MS);
-}
-
 /**
  * The other client: `perWindow` requests per window from `firstWindow` on, due evenly through the
  * window or all at its start, sent by a pool of `OTHER_CONCURRENCY`, never retried. Each answer's
@@ -86,30 +82,6 @@ function otherClient(sandboxUrl: string, token: string, mode: Mode, firstWindow:
   };
 }
 
-/** The sandbox's accepted requests (both clients') at every window boundary from `windowStart` on. */
-function windowSampler(sandbox: Sandbox, windowStart: number) {
-  const accepted = () => sandbox.stats().responses['200'] ?? 0;
-  const marks = [accepted()];
-  let timer: NodeJS.Timeout;
-  const schedule = () => {
-    timer = setTimeout(
-      () => {
-        marks.push(accepted());
-        schedule();
-      },
-      windowStart + marks.length * WINDOW_MS - Date.now(),
-    );
-  };
-  schedule();
-  return {
-    stop(): number[] {
-      clearTimeout(timer);
-      marks.push(accepted());
-      return marks.slice(1).map((m, i) => m - marks[i]!);
-    },
-  };
-}
-
 async function runMode(
   mode: Mode,
   stack: import('../lib/local/stack.ts').LocalStack,
@@ -118,8 +90,8 @@ async function runMode(
 ) {
   const prefix = `share-${mode}`;
   const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
-  const warmup = await nextWindow();
-  const sampler = windowSampler(sandbox, warmup);
+  const warmup = await nextWindow(WINDOW_MS);
+  const sampler = windowSampler(sandbox, warmup, WINDOW_MS);
   const other = otherClient(stack.sandboxUrl!, token, mode, warmup);
   // The job starts one window later, the other client already spending.
   await new Promise((r) => setTimeout(r, warmup + WINDOW_MS - Date.now()));
@@ -189,23 +161,14 @@ async function runMode(
 }
 
 export async function run(): Promise<BenchResult> {
-  for (const key of ['INTERCOM_ACCESS_TOKEN', 'INTERCOM_BASE_URL', 'API_KEY']) delete process.env[key];
-  Object.assign(process.env, {
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    // Interactive calls keep their default 10%.
-    RATE_LIMIT_RESERVE: '0.1',
-  });
-  const { startLocalStack } = await import('../lib/local/stack.ts');
-  const stack = await startLocalStack({ port: 0, sandboxPort: 0, bulk: { maxConcurrency: 2 } });
+  // Interactive calls keep their default 10%.
+  const stack = await startBenchStack({ bulk: { maxConcurrency: 2 } }, { RATE_LIMIT_RESERVE: '0.1' });
   try {
     const sandbox = stack.sandbox!;
     sandbox.configure({
       rateLimit: { perWindow: PER_WINDOW, windowSeconds: WINDOW_SECONDS },
       latency: LATENCY,
     });
-    // No automations spending the budget on the new users.
-    await fetch(`${stack.sandboxUrl}/__sandbox/webhooks`, { method: 'DELETE' });
     const token = process.env.INTERCOM_ACCESS_TOKEN!;
     const rows = [];
     for (const mode of ['steady', 'burst'] as const) rows.push(await runMode(mode, stack, sandbox, token));
