@@ -10,16 +10,7 @@ import {
 import { numberFrom } from './context.ts';
 
 // The formula lives with the bulk machinery: the local stack sizes its event source with it too.
-export {
-  AWS_CALL_MS,
-  type ConcurrencyEstimate,
-  type ConcurrencyInputs,
-  INTERCOM_DEFAULT_LATENCY_MS,
-  INTERCOM_DEFAULT_RATE_PER_MINUTE,
-  MAX_CONCURRENCY_BOUNDS,
-  WORKER_BATCH_SIZE,
-  workerConcurrency,
-} from '../lib/bulk/capacity.ts';
+export * from '../lib/bulk/capacity.ts';
 
 export interface BulkDeploymentSettings {
   /**
