@@ -329,7 +329,7 @@ interface CommandInput {
   ExclusiveStartKey?: Item;
   Limit?: number;
   ReturnValues?: string;
-  /** PutItem's whole item (unconditional puts only). */
+  /** PutItem's whole item. */
   Item?: Item;
 }
 
@@ -403,9 +403,23 @@ export class MemoryDynamo {
   }
 
   #put(input: CommandInput) {
-    if (input.ConditionExpression) throw new Error('memory DynamoDB: conditional puts are not modelled');
     const item = structuredClone(input.Item!);
-    this.#table(input.TableName).items.set(keyOf({ pk: item.pk, sk: item.sk }), item);
+    const key = keyOf({ pk: item.pk, sk: item.sk });
+    const existing = this.#table(input.TableName).items.get(key) ?? {};
+    if (
+      input.ConditionExpression &&
+      !evaluateCondition(
+        input.ConditionExpression,
+        existing,
+        input.ExpressionAttributeNames,
+        input.ExpressionAttributeValues,
+      )
+    ) {
+      const kind = kindOf(item);
+      this.stats.conditionFailures[kind] = (this.stats.conditionFailures[kind] ?? 0) + 1;
+      throw new ConditionalCheckFailedException('The conditional request failed');
+    }
+    this.#table(input.TableName).items.set(key, item);
     return {};
   }
 

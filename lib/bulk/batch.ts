@@ -21,7 +21,7 @@ interface Ask {
  * (a second request of its own, a lookup's further page) asks the governor directly.
  */
 export class BatchSlots {
-  readonly #governor: Pick<RateGovernor, 'acquire'>;
+  readonly #governor: Pick<RateGovernor, 'acquire' | 'windowMs'>;
   readonly #gatherMs: number;
   /** Items that have neither asked nor left. */
   #open: number;
@@ -31,7 +31,7 @@ export class BatchSlots {
   #gathering = true;
 
   /** `gatherMs`: a safety net; the round closes as soon as every item has asked or left. */
-  constructor(governor: Pick<RateGovernor, 'acquire'>, items: number, gatherMs = 1_000) {
+  constructor(governor: Pick<RateGovernor, 'acquire' | 'windowMs'>, items: number, gatherMs = 1_000) {
     this.#governor = governor;
     this.#open = items;
     this.#gatherMs = gatherMs;
@@ -83,7 +83,17 @@ export class BatchSlots {
       const slots = asks.reduce((sum, ask) => sum + ask.slots, 0);
       this.#governor.acquire(workspace, this.#deadline, slots, byJob).then(
         (acquired) => {
-          for (const ask of asks) ask.resolve(acquired);
+          // A grant short of the asks (a budget smaller than the batch) runs the first asks it
+          // covers; the others come back in the next window.
+          let left = acquired.ok ? acquired.granted : 0;
+          for (const ask of asks) {
+            if (!acquired.ok || ask.slots <= left) {
+              left -= ask.slots;
+              ask.resolve(acquired);
+            } else {
+              ask.resolve({ ok: false, retryAt: acquired.windowStart + this.#governor.windowMs });
+            }
+          }
         },
         (error) => {
           for (const ask of asks) ask.reject(error);

@@ -93,8 +93,11 @@ const OTHERS_DECAY = 0.5;
 const OTHERS_MEMORY_WINDOWS = 6;
 
 export type Acquired =
-  /** The slots were taken in the window starting at `windowStart`, at `at` (epoch ms). */
-  { ok: true; windowStart: number; at: number } | { ok: false; retryAt: number };
+  /**
+   * `granted` slots were taken in the window starting at `windowStart`, at `at` (epoch ms): all that
+   * were asked for, or a whole budget when more were asked than a window allows.
+   */
+  { ok: true; windowStart: number; at: number; granted: number } | { ok: false; retryAt: number };
 
 export class RateGovernor {
   readonly #db: DynamoDBDocumentClient;
@@ -226,14 +229,11 @@ export class RateGovernor {
       const start = this.#windowStart(now, state.phaseMs);
       const budget = this.#bulkBudget(state, this.#othersIn(workspace, state, start));
       const allowed = Math.min(budget, Math.ceil((budget * (now - start + this.#o.leadMs)) / windowMs));
-      // More slots than a whole budget (a batch's, against a tiny budget) are taken a budget at a time.
+      // More slots than a whole budget (a batch's, against a tiny budget) could never be taken at
+      // once: a whole budget is granted, and the caller runs what it covers.
       const need = Math.min(slots, budget);
-      if (allowed >= need && (await this.#take(workspace, start, allowed, need, byJob, now))) {
-        if (need === slots) return { ok: true, windowStart: start, at: now };
-        slots -= need;
-        byJob = {};
-        continue;
-      }
+      if (allowed >= need && (await this.#take(workspace, start, allowed, need, byJob, now)))
+        return { ok: true, windowStart: start, at: now, granted: need };
       // The even line allows the next slot one slot-length from now (or at the next window). The
       // callers waiting in this process spread over that many slots, so the shared counter sees
       // about one try per slot from each process instead of one per waiting item.

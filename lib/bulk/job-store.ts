@@ -29,6 +29,7 @@ import {
   itemKey,
   type JobRecord,
   jobKey,
+  type LastChunk,
   type StoredInput,
 } from './records.ts';
 import { FAILURES_INDEX } from './tables.ts';
@@ -61,7 +62,7 @@ export interface ChunkRegistration {
 }
 
 export type ChunkOutcome =
-  | { kind: 'created'; job: JobRecord }
+  | { kind: 'created' }
   /** The chunk was registered before (a retried request): its items may be sent again, safely. */
   | { kind: 'replay'; job: JobRecord; queued: boolean }
   | { kind: 'conflict'; reason: 'not_owner' | 'operation' | 'closed' | 'offset'; job: JobRecord }
@@ -156,7 +157,7 @@ export class JobStore extends TableStore {
           },
           ExpressionAttributeValues: {
             ':accepted': c.accepted,
-            ':lastChunk': { offset: c.offset, ...signature },
+            ':lastChunk': { offset: c.offset, accepted: c.accepted, ...signature } satisfies LastChunk,
             ':jobId': c.jobId,
             ':op': c.operation,
             ':ws': c.workspace,
@@ -170,24 +171,20 @@ export class JobStore extends TableStore {
             ':next': c.offset + c.size,
             ...(first ? {} : { ':offset': c.offset, ':false': false }),
           },
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'UPDATED_OLD',
         }),
       );
-      // The job's write decided the offset; the chunk's own record follows (a crash between the two
-      // is covered by `lastChunk`).
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...chunkKey(c.jobId, c.offset),
-            offset: c.offset,
-            accepted: c.accepted,
-            ...signature,
-            expiresAt: c.expiresAt,
-          },
-        }),
-      );
-      return { kind: 'created', job: Attributes as JobRecord };
+      // The job's write decided the offset; the chunk's own record follows. A crash (or a failed
+      // write) between the two is covered by `lastChunk` until the next chunk registers, which
+      // writes the previous chunk's record from it if it is still missing.
+      const previous = (Attributes as Partial<JobRecord> | undefined)?.lastChunk;
+      await Promise.all([
+        this.#putChunk(c.jobId, { offset: c.offset, accepted: c.accepted, ...signature }, c.expiresAt, false),
+        ...(previous && previous.accepted !== undefined
+          ? [this.#putChunk(c.jobId, previous as ChunkRecord, c.expiresAt, true)]
+          : []),
+      ]);
+      return { kind: 'created' };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -209,6 +206,26 @@ export class JobStore extends TableStore {
       return { kind: 'replay', job, queued: chunk?.queued === true };
     }
     return { kind: 'conflict', reason: job.final ? 'closed' : 'offset', job };
+  }
+
+  /** Writes a chunk's record; `ifMissing`: only where none is (it may have been marked queued). */
+  async #putChunk(jobId: string, chunk: ChunkRecord, expiresAt: number, ifMissing: boolean): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...chunkKey(jobId, chunk.offset), ...chunk, expiresAt },
+          ...(ifMissing
+            ? {
+                ConditionExpression: 'attribute_not_exists(#offset)',
+                ExpressionAttributeNames: { '#offset': 'offset' },
+              }
+            : {}),
+        }),
+      );
+    } catch (error) {
+      if (!(ifMissing && isConditionFailure(error))) throw error;
+    }
   }
 
   async #chunk(jobId: string, offset: number): Promise<ChunkRecord | undefined> {

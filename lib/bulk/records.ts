@@ -48,7 +48,16 @@ export interface JobRecord {
    * recognised even if its chunk record was never written (a crash between the two writes). Each
    * chunk has a record of its own (`chunkKey`), so the job record keeps one size however many chunks.
    */
-  lastChunk?: { offset: number; size: number; final: boolean; hash: string };
+  lastChunk?: LastChunk;
+}
+
+/** The latest chunk, as its record holds it (`accepted` is absent on jobs registered before it was kept). */
+export interface LastChunk {
+  offset: number;
+  accepted?: number;
+  size: number;
+  final: boolean;
+  hash: string;
 }
 
 /** What a registered chunk held, by offset, to recognise a replay of it, and whether it was queued. */

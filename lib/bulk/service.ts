@@ -315,8 +315,10 @@ export class BulkService {
     const counts = { pending: job.total - states.size, succeeded: 0, failed: 0 };
     const uncounted: number[] = [];
     for (const [index, item] of states) {
-      // A failed item of an older attempt is pending: retry-failed queued it for this one.
-      if (item.state === 'queued' || item.state === 'in_progress' || item.attempt < job.attempt) {
+      // A failed item of an older attempt is pending: retry-failed queued it for this one. One that
+      // succeeded in an older attempt is done: no newer attempt runs it again.
+      const retried = item.state === 'failed' && item.attempt < job.attempt;
+      if (item.state === 'queued' || item.state === 'in_progress' || retried) {
         counts.pending++;
         continue;
       }

@@ -12,7 +12,7 @@ import { IntercomError, IntercomHttpError } from '../intercom/errors.ts';
 import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
 import { BatchSlots, BatchTally } from './batch.ts';
-import type { RateGovernor } from './governor.ts';
+import type { Acquired, RateGovernor } from './governor.ts';
 import type { JobStore } from './job-store.ts';
 import { decodeItemMessage, type ItemMessage } from './messages.ts';
 import { backoffMs, judge } from './outcomes.ts';
@@ -223,7 +223,15 @@ export function createBulkWorker(options: WorkerDeps) {
 
     // An operation that first looks its id up (delete_visitor) makes two Intercom requests. The
     // batch's items take their slots together, in one governor write.
-    const slot = await batch.slots.acquire(m.workspace, deadline - MIN_CALL_MS, op.lookup ? 2 : 1, m.jobId);
+    let slot: Acquired;
+    try {
+      slot = await batch.slots.acquire(m.workspace, deadline - MIN_CALL_MS, op.lookup ? 2 : 1, m.jobId);
+    } catch (error) {
+      // The governor failed (DynamoDB throttled, ...) before Intercom was called: give the item back
+      // untried, so its next delivery does not take it for one whose call may have been made.
+      await deps.store.release(m.jobId, m.index, m.attempt, undefined, false, now());
+      throw error;
+    }
     if (!slot.ok) {
       if (lastReceive)
         return finishFailed(

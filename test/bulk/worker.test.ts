@@ -61,7 +61,7 @@ const governor = {
     if (governorFails) throw new Error('ProvisionedThroughputExceededException (simulated)');
     slots.push(count);
     slotsByJob.push(byJob);
-    return { ok: true as const };
+    return { ok: true as const, windowStart: 0, at: clock.now, granted: count };
   },
   async observe() {},
   async pause() {},
