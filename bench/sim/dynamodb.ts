@@ -459,6 +459,17 @@ export class MemoryDynamo {
     if (returned === 'NONE') return {};
     if (returned === 'ALL_OLD') return { Attributes: existing ? structuredClone(existing) : undefined };
     if (returned === 'ALL_NEW') return { Attributes: structuredClone(updated) };
+    if (returned === 'UPDATED_NEW' || returned === 'UPDATED_OLD') {
+      // The attributes the update expression names (top level), as they are after or were before it.
+      const named = new Set(
+        [...input.UpdateExpression.matchAll(/(?:^|[\s,])(#\w+)/g)].map(
+          (m) => input.ExpressionAttributeNames?.[m[1]!],
+        ),
+      );
+      const from = returned === 'UPDATED_NEW' ? updated : (existing ?? {});
+      const picked = Object.fromEntries(Object.entries(from).filter(([name]) => named.has(name)));
+      return { Attributes: Object.keys(picked).length > 0 ? structuredClone(picked) : undefined };
+    }
     throw new Error(`memory DynamoDB: ReturnValues ${returned} is not modelled`);
   }
 
