@@ -18,6 +18,7 @@ import { type CallOptions, IntercomClient } from '../../lib/intercom/client.ts';
 import { IntercomHttpError } from '../../lib/intercom/errors.ts';
 import { createTables, type Emulators, startEmulators } from '../../lib/local/emulators.ts';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.ts';
+import { registerTestJob, sqsRecord } from '../helpers/bulk-records.ts';
 
 const clock = { now: Date.UTC(2026, 10, 25, 12) };
 const now = () => clock.now;
@@ -112,26 +113,7 @@ const workerWith = (governor: unknown, remainingMs = 60_000) => {
   };
 };
 
-let messageCount = 0;
-function record(message: Omit<ItemMessage, 'v'>, receives = 1): SQSRecord {
-  const id = `r${++messageCount}`;
-  return {
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body: JSON.stringify({ v: 1, ...message }),
-    attributes: {
-      ApproximateReceiveCount: String(receives),
-      SentTimestamp: '0',
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
-    awsRegion: 'us-east-1',
-  };
-}
+const record = sqsRecord;
 
 function wire(method: string, path: string, predicate: (body: any) => boolean = () => true): number {
   return sandbox.requests().filter((r) => r.method === method && r.path === path && predicate(r.body)).length;
@@ -143,32 +125,16 @@ const KEY = { id: 'k1', name: 'k1', workspace: 'default', scopes: ['bulk', 'writ
 const newService = () =>
   new BulkService({ store, queue: queue as never, governor: fakeGovernor as never, validators: {}, now });
 
-async function registerJob(id: string, size: number, operation = 'create_update_user') {
-  await store.registerChunk({
-    jobId: id,
-    operation,
-    workspace: 'default',
-    ownerId: 'key:k1',
-    createdBy: 'k1',
-    offset: 0,
-    size,
-    accepted: size,
-    final: true,
-    hash: 'test',
-    now: clock.now,
-    expiresAt: store.expiresAt(clock.now),
-  });
-}
+const registerJob = (id: string, size: number, operation?: string) =>
+  registerTestJob(store, id, size, clock.now, operation);
 
 const badRequest = () =>
   new IntercomHttpError({ status: 400, intercomCode: 'parameter_invalid', message: 'bad', retryable: false });
 
 describe('counting a retried attempt item by item: items that succeeded in an earlier attempt are done, not pending', () => {
-  // lib/bulk/service.ts:319 counts every item with `attempt < job.attempt` as pending, including items
-  // that SUCCEEDED in an earlier attempt (retry-failed never re-queues them). Any crash between an
-  // item's `finish` and its batch's `count` in attempt >= 2 leaves the counters short for ever: the
-  // job stays "running" (retry-failed answers started:false and queues nothing), and the "stuck"
-  // reconcile never applies. Regression: the old countStates treated only FAILED older items as pending.
+  // Only a FAILED item of an older attempt is pending (retry-failed queued it again); one that
+  // succeeded then is done. Counted otherwise, a crash between an item's outcome and its batch's
+  // count in attempt >= 2 would leave the counters short for ever.
   it('a crash before the batch count in attempt 2 is put right by status once the job sits still', async () => {
     const id = jobId();
     await registerJob(id, 2);
@@ -198,18 +164,16 @@ describe('counting a retried attempt item by item: items that succeeded in an ea
     expect(await deliver(record(m(1, 2), 2))).toEqual([]);
 
     clock.now += 6 * 60_000;
-    // Expected: the stuck job is counted item by item (as it is for attempt 1). Actual: pending 1 for ever.
+    // The stuck job is counted item by item, as in attempt 1.
     expect(await service.status(id, KEY)).toMatchObject({ status: 'completed', succeeded: 2, pending: 0 });
   });
 });
 
 describe('a batch asking more slots than a window allows runs what the grant covers', () => {
-  // lib/bulk/batch.ts:80-86 asks the governor for the sum of the batch's slots in one acquire;
-  // lib/bulk/governor.ts:235-241 takes "a budget at a time" and, when the deadline comes before the
-  // rest, returns ok:false: the slots already taken are burnt (no request made) and EVERY item of the
-  // batch is handed back. With a small bulk budget (others' use is now subtracted, down to 1) the same
-  // batch repeats this at every delivery until its last receive fails all items `rate_limited`.
-  // Per-item acquisition (before the redesign) ran one item per window.
+  // The batch asks for the sum of its slots in one acquire. With a bulk budget smaller than the
+  // batch (others' use is subtracted, down to 1) the governor grants a whole budget and the batch runs
+  // the items it covers; the rest come back next window. Granting all or nothing would burn the slots
+  // taken and hand every item back at every delivery.
   it('runs at least one item of a two-item batch over three deliveries when the budget is one request per window', async () => {
     const id = jobId();
     await registerJob(id, 2);
@@ -245,20 +209,18 @@ describe('a batch asking more slots than a window allows runs what the grant cov
       );
     }
     const calls = wire('POST', '/users', (b) => String(b?.user_id).startsWith('review-d2-'));
-    // Three windows of one slot each were burnt on the window counter ...
+    // Each window's one slot went to a request ...
     const windows = await governor.jobWindows('ws-review-starve', id, clock.now - 60_000, clock.now);
     expect(windows.reduce((sum, w) => sum + w.granted, 0)).toBeGreaterThan(0);
-    // ... and not one request reached Intercom (expected: one item per window, i.e. both done).
+    // ... so one item ran per window: both are done.
     expect(calls).toBeGreaterThan(0);
   });
 });
 
 describe("a governor error gives the batch's claimed items back untried, so a non-verifiable write is not taken for sent", () => {
-  // lib/bulk/batch.ts:91 rejects every waiter of the workspace with the one error (no hang: good), but
-  // lib/bulk/worker.ts:253 took the slot AFTER the claim, and the throw skips any release: every item of
-  // the batch stays `in_progress`. After the lease, the takeover treats `updatedAt` as a possibly
-  // sent call (worker.ts:165) and create_lead (not retry-safe, no lookup) is failed `outcome_unknown`
-  // without Intercom ever having been called. One throttled governor write now does this to a whole batch.
+  // Every waiter of the batch gets the governor's error (no hang). The items were claimed before the
+  // slot was asked for: each is released untried, so after the redelivery create_lead (not retry-safe,
+  // no lookup) runs instead of being failed outcome_unknown as if its call might have been made.
   it('runs the batch once the governor is back, instead of failing never-sent items as outcome_unknown', async () => {
     const id = jobId();
     await registerJob(id, 2, 'create_lead');
@@ -287,12 +249,9 @@ describe("a governor error gives the batch's claimed items back untried, so a no
 });
 
 describe('a chunk whose record write was lost is known again after later chunks registered', () => {
-  // lib/bulk/job-store.ts:178-201: the chunk record is written after the job's write; only the
-  // job's `lastChunk` covers a lost record, i.e. only for the latest chunk. A replay of the lost chunk
-  // after a later chunk registered is refused as an "offset" conflict (409 offset_mismatch), though
-  // its items were never stored (putInputs) nor queued while `total` already counts them: the job
-  // can never complete and `recover` has no inputs to queue. (The old design kept the chunk on the job
-  // record in the same write: no such window.)
+  // The chunk record is written after the job's write; the job's `lastChunk` covers a lost record of
+  // the latest chunk, and the next chunk's registration writes it from there. Otherwise a replay of
+  // the lost chunk would be refused (409 offset_mismatch) while `total` counts its never-queued items.
   it('recognises a replay of a non-latest chunk whose record write was lost', async () => {
     const id = jobId();
     let dropChunk10 = true;

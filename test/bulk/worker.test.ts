@@ -16,6 +16,7 @@ import { type CallOptions, IntercomClient } from '../../lib/intercom/client.ts';
 import { IntercomConnectionError, IntercomHttpError } from '../../lib/intercom/errors.ts';
 import { createTables, type Emulators, startEmulators } from '../../lib/local/emulators.ts';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.ts';
+import { registerTestJob, sqsRecord } from '../helpers/bulk-records.ts';
 
 const clock = { now: Date.UTC(2026, 10, 25, 12) };
 const now = () => clock.now;
@@ -119,27 +120,7 @@ const worker = () =>
   });
 const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
 
-let messageCount = 0;
-/** One SQS record of the message; `receives` is its ApproximateReceiveCount. */
-function record(message: Omit<ItemMessage, 'v'>, receives = 1): SQSRecord {
-  const id = `m${++messageCount}`;
-  return {
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body: JSON.stringify({ v: 1, ...message }),
-    attributes: {
-      ApproximateReceiveCount: String(receives),
-      SentTimestamp: '0',
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
-    awsRegion: 'us-east-1',
-  };
-}
+const record = sqsRecord;
 async function deliver(...records: SQSRecord[]): Promise<string[]> {
   const result = (await worker()({ Records: records } as never, context)) as SQSBatchResponse;
   return result.batchItemFailures.map((f) => f.itemIdentifier);
@@ -242,22 +223,7 @@ describe('a create_note whose answer was lost', () => {
 });
 
 /** A one-chunk create_update_user job of `size` items, created by the key `k1`. */
-async function registerJob(id: string, size: number) {
-  await store.registerChunk({
-    jobId: id,
-    operation: 'create_update_user',
-    workspace: 'default',
-    ownerId: 'key:k1',
-    createdBy: 'k1',
-    offset: 0,
-    size,
-    accepted: size,
-    final: true,
-    hash: 'test',
-    now: clock.now,
-    expiresAt: store.expiresAt(clock.now),
-  });
-}
+const registerJob = (id: string, size: number) => registerTestJob(store, id, size, clock.now);
 
 describe('attempts', () => {
   it('never re-runs a succeeded item for a newer attempt, nor counts an item a newer attempt re-runs', async () => {

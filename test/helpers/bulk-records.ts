@@ -1,0 +1,51 @@
+/** What the bulk worker tests build alike: an SQS record of an item message, and a registered one-chunk job. */
+import type { SQSRecord } from 'aws-lambda';
+import type { JobStore } from '../../lib/bulk/job-store.ts';
+import type { ItemMessage } from '../../lib/bulk/messages.ts';
+
+let messageCount = 0;
+
+/** One SQS record of the message; `receives` is its ApproximateReceiveCount. */
+export function sqsRecord(message: Omit<ItemMessage, 'v'>, receives = 1): SQSRecord {
+  const id = `m${++messageCount}`;
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: JSON.stringify({ v: 1, ...message }),
+    attributes: {
+      ApproximateReceiveCount: String(receives),
+      SentTimestamp: '0',
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** A final one-chunk job of `size` items owned by key k1 of the default workspace. */
+export async function registerTestJob(
+  store: JobStore,
+  jobId: string,
+  size: number,
+  now: number,
+  operation = 'create_update_user',
+): Promise<void> {
+  await store.registerChunk({
+    jobId,
+    operation,
+    workspace: 'default',
+    ownerId: 'key:k1',
+    createdBy: 'k1',
+    offset: 0,
+    size,
+    accepted: size,
+    final: true,
+    hash: 'test',
+    now,
+    expiresAt: store.expiresAt(now),
+  });
+}
