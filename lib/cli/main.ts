@@ -10,21 +10,14 @@ import { loadConfig } from '../config/index.ts';
 import { ConfigError } from '../config/parse.ts';
 import { errorBody, HttpError, toHttpError } from '../http/errors.ts';
 import { IntercomClient } from '../intercom/client.ts';
-import { awsSecretStore, type SecretStore } from '../secrets/store.ts';
+import { awsSecretStore } from '../secrets/store.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
 import { ApiError } from './api-client.ts';
 import { parseCallArguments, UsageError } from './arguments.ts';
 import { automationsCommand } from './automations.ts';
 import { type BulkIo, bulkCommand } from './bulk.ts';
+import type { CliIo } from './io.ts';
 import { keysCommand, workspaceCommand } from './secrets.ts';
-
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
-  /** The deployed secrets (AWS Secrets Manager unless a test injects another). */
-  store?: () => Promise<SecretStore>;
-}
 
 const HELP = `intercom-actions: Intercom REST API 1.x operations from the command line
 
@@ -134,6 +127,8 @@ async function call(words: string[], io: CliIo): Promise<number> {
 }
 
 /** `io` may carry the bulk commands' terminal and interrupt (BulkIo); plain CliIo works too. */
+export type { CliIo } from './io.ts';
+
 export async function runCli(argv: readonly string[], io: CliIo | BulkIo): Promise<number> {
   const [command, ...rest] = argv;
   try {

@@ -15,12 +15,13 @@ import {
   parseWorkspaces,
   sha256Hex,
 } from './parse.ts';
-import type { ApiKeyRecord, AppConfig, WorkspaceConfig } from './types.ts';
+import type { ApiKeyRecord, AppConfig, SecretReader, WorkspaceConfig } from './types.ts';
+
+export type { SecretReader } from './types.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads a secret string by ARN. Injectable for tests. */
-export type SecretReader = (arn: string) => Promise<string | undefined>;
 
 async function defaultSecretReader(arn: string): Promise<string | undefined> {
   const { extensionSecretReader } = await import('./secrets-extension.ts');

@@ -6,8 +6,8 @@
  * this one local GET (~14 ms of their cold start, measured). The CDK app attaches the extension layer.
  */
 import { request } from 'node:http';
-import type { SecretReader } from './load.ts';
 import { ConfigError } from './parse.ts';
+import type { SecretReader } from './types.ts';
 
 export const DEFAULT_EXTENSION_PORT = 2773;
 /** The extension answers from Secrets Manager within this, or the read fails (and is retried later). */

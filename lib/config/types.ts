@@ -47,3 +47,6 @@ export class WorkspaceNotConfiguredError extends Error {
     this.name = 'WorkspaceNotConfiguredError';
   }
 }
+
+/** Reads a secret's string by ARN (the Lambda extension, or a test's stand-in); undefined when absent. */
+export type SecretReader = (arn: string) => Promise<string | undefined>;

@@ -7,7 +7,7 @@
  * hold would be sent changed: `1e309` parses to Infinity (written `null`: the attribute cleared),
  * `9007199254740993` to ...992, and integers from 1e21 up are written in exponent form.
  */
-import type { ValidationIssue } from './validate.ts';
+import type { ValidationIssue } from './issue.ts';
 
 /** Far deeper than any Intercom payload (custom attributes are flat; conversations nest ~6). */
 export const MAX_JSON_DEPTH = 64;

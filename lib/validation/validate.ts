@@ -1,12 +1,9 @@
 /** Validates operation input with the precompiled validators and words the errors for people. */
 import { DOT_SEGMENT_PATTERN } from '../catalog/params.ts';
+import type { ValidationIssue } from './issue.ts';
 import { jsonShapeIssue } from './json-shape.ts';
 
-export interface ValidationIssue {
-  /** JSON Pointer into the request body (`/body/email`, `/id`). */
-  path: string;
-  message: string;
-}
+export type { ValidationIssue } from './issue.ts';
 
 interface AjvError {
   instancePath: string;

@@ -1,0 +1,92 @@
+/**
+ * The import structure, read from the source: no module of lib/ or functions/ reaches itself through
+ * its imports (static or dynamic), so every folder can be read from the bottom up.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** Each module's relative imports, as paths from the repository root. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of [...sources('lib'), ...sources('functions')]) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const targets = [...text.matchAll(IMPORT)].map((m) =>
+      relative(ROOT, resolve(ROOT, dirname(file), (m[1] ?? m[2])!)),
+    );
+    graph.set(file, targets);
+  }
+  return graph;
+}
+
+/** The circles of the graph (strongly connected components of more than one module, or a self-import). */
+function circles(graph: Map<string, string[]>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (node: string) => {
+    index.set(node, counter);
+    low.set(node, counter++);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue;
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) low.set(node, Math.min(low.get(node)!, index.get(next)!));
+    }
+    if (low.get(node) === index.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1 || (graph.get(node) ?? []).includes(node)) found.push(component.sort());
+    }
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return found;
+}
+
+describe('the import structure', () => {
+  it('reads every module of lib/ and functions/', () => {
+    const graph = importGraph();
+    expect(graph.size).toBeGreaterThan(100);
+    // The reader sees both kinds of import: a module known to import statically and one known to
+    // load another lazily.
+    expect(graph.get('lib/cli/bulk/session.ts')).toContain('lib/cli/io.ts');
+    expect(graph.get('lib/config/load.ts')).toContain('lib/config/secrets-extension.ts');
+  });
+
+  it('has no import circles', () => {
+    expect(circles(importGraph())).toEqual([]);
+  });
+
+  it('finds a circle when there is one', () => {
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
+    expect(circles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+  });
+});
