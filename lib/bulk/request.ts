@@ -1,5 +1,5 @@
 /** The body of `POST /bulk/{operation}`, checked before any item is looked at. */
-import { HttpError } from '../http/errors.ts';
+import { DomainError } from '../errors.ts';
 import type { ValidationIssue } from '../validation/validate.ts';
 
 export interface BulkRequest {
@@ -19,7 +19,7 @@ export const JOB_ID_PATTERN = /^job_[A-Za-z0-9_-]{8,64}$/;
 export function parseBulkRequest(body: unknown, maxItems: number): BulkRequest {
   const issues: ValidationIssue[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
+    throw new DomainError('validation_failed', 'Invalid parameters', {
       details: [{ path: '/', message: 'must be an object with "items"' }],
     });
   }
@@ -30,8 +30,7 @@ export function parseBulkRequest(body: unknown, maxItems: number): BulkRequest {
     issues.push({ path: '/items', message: 'must be an array of operation parameters' });
   else if (b.items.length === 0) issues.push({ path: '/items', message: 'must not be empty' });
   else if (b.items.length > maxItems) {
-    throw new HttpError(
-      413,
+    throw new DomainError(
       'payload_too_large',
       `At most ${maxItems} items per request; send larger files in chunks (jobId + offset) or with the CLI`,
     );
@@ -52,7 +51,7 @@ export function parseBulkRequest(body: unknown, maxItems: number): BulkRequest {
     issues.push({ path: '/jobId', message: 'is required when offset is not 0' });
   }
   if (issues.length > 0)
-    throw new HttpError(400, 'validation_failed', 'Invalid parameters', { details: issues });
+    throw new DomainError('validation_failed', 'Invalid parameters', { details: issues });
   return {
     items: b.items as unknown[],
     dryRun: b.dryRun === true,

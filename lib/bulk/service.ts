@@ -9,7 +9,7 @@ import { isCreatedBy, isVisibleTo, keyOwner, scopesFor } from '../auth/ownership
 import { findOperation } from '../catalog/index.ts';
 import type { ApiKeyScope, Operation } from '../catalog/types.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
-import { HttpError } from '../http/errors.ts';
+import { DomainError } from '../errors.ts';
 import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
 import {
   normalizeInput,
@@ -84,8 +84,8 @@ type ItemStates = Awaited<ReturnType<JobStore['itemStates']>>;
 /** What a route does with a job, for the scopes it needs (lib/auth/ownership.ts). */
 type JobAccess = 'read' | 'retry';
 
-function notFound(jobId: string): HttpError {
-  return new HttpError(404, 'not_found', `No bulk job ${jobId.slice(0, 80)}`);
+function notFound(jobId: string): DomainError {
+  return new DomainError('not_found', `No bulk job ${jobId.slice(0, 80)}`);
 }
 
 export function jobStatus(
@@ -113,7 +113,7 @@ export class BulkService {
     request: BulkRequest,
   ): { accepted: Array<{ index: number; input: Record<string, unknown> }>; rejected: Rejection[] } {
     const validator = this.#d.validators[op.name];
-    if (!validator) throw new HttpError(404, 'unknown_operation', `Unknown operation "${op.name}"`);
+    if (!validator) throw new DomainError('unknown_operation', `Unknown operation "${op.name}"`);
     const accepted: Array<{ index: number; input: Record<string, unknown> }> = [];
     const rejected: Rejection[] = [];
     request.items.forEach((item, i) => {
@@ -182,8 +182,7 @@ export class BulkService {
     if (keyed) {
       const usedAt = await this.#d.store.idempotencyUsed(jobId);
       if (usedAt !== undefined && !(await this.#d.store.getJob(jobId))) {
-        throw new HttpError(
-          409,
+        throw new DomainError(
           'idempotency_key_expired',
           `This Idempotency-Key made job ${jobId} on ${new Date(usedAt).toISOString()}, whose records have expired; its items are not run again. Send a new Idempotency-Key to run them again.`,
         );
@@ -207,23 +206,17 @@ export class BulkService {
     if (outcome.kind === 'conflict') {
       if (outcome.reason === 'not_owner') throw notFound(jobId);
       if (outcome.reason === 'operation') {
-        throw new HttpError(
-          409,
-          'job_conflict',
-          `Job ${jobId} runs ${outcome.job.operation}, not ${op.name}`,
-        );
+        throw new DomainError('job_conflict', `Job ${jobId} runs ${outcome.job.operation}, not ${op.name}`);
       }
       if (outcome.reason === 'chunk') {
-        throw new HttpError(
-          409,
+        throw new DomainError(
           'chunk_mismatch',
           `Job ${jobId} registered a different chunk at offset ${request.offset} (${outcome.differs.join(', ')}); a repeated chunk must be the same request`,
         );
       }
       if (outcome.reason === 'closed')
-        throw new HttpError(409, 'job_closed', `Job ${jobId} received its final chunk`);
-      throw new HttpError(
-        409,
+        throw new DomainError('job_closed', `Job ${jobId} received its final chunk`);
+      throw new DomainError(
         'offset_mismatch',
         `Job ${jobId} expects its next chunk at offset ${outcome.job.nextOffset}`,
       );
@@ -249,8 +242,7 @@ export class BulkService {
         );
       } catch (error) {
         if (!(error instanceof QueueSendError)) throw error;
-        throw new HttpError(
-          503,
+        throw new DomainError(
           'queue_unavailable',
           `Job ${jobId}: ${error.failedIds.length} item(s) could not be queued; repeat the same request with "jobId": "${jobId}", "offset": ${request.offset} (safe: no item runs twice)`,
           { cause: error },
@@ -286,8 +278,7 @@ export class BulkService {
         : ['bulk', ...(op ? [op.scope] : [])];
     const missing = needs.filter((scope) => !key.scopes.includes(scope));
     if (missing.length > 0) {
-      throw new HttpError(
-        403,
+      throw new DomainError(
         'forbidden',
         `This API key lacks the ${missing.map((s) => `"${s}"`).join(' and ')} scope that ${access === 'read' ? 'reading this job' : `retrying ${job.operation}`} needs`,
       );
@@ -393,7 +384,7 @@ export class BulkService {
       // A cursor names its job: one of another job (or anything else) is refused, not read as a position.
       const cursor = decodeCursorToken(FAILURES_CURSOR, next, ['job', 'after']);
       if (cursor?.job !== jobId || !Number.isSafeInteger(cursor.after) || (cursor.after as number) < 0) {
-        throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
+        throw new DomainError('validation_failed', 'Invalid parameters', {
           details: [{ path: '/next', message: "is not a cursor of this job's failures" }],
         });
       }
@@ -442,8 +433,7 @@ export class BulkService {
         attempt = job.attempt;
         won = await this.#d.store.takeRetryLease(jobId, job, holder, now + RETRY_LEASE_MS, now);
       } else {
-        throw new HttpError(
-          409,
+        throw new DomainError(
           'job_not_retryable',
           `Job ${jobId} is ${status}; only a job completed with errors can be retried`,
         );
@@ -459,11 +449,7 @@ export class BulkService {
       if (!fresh) throw notFound(jobId);
       job = await this.#verified(fresh);
     }
-    throw new HttpError(
-      409,
-      'job_conflict',
-      `Job ${jobId} changed during every try; call retry-failed again`,
-    );
+    throw new DomainError('job_conflict', `Job ${jobId} changed during every try; call retry-failed again`);
   }
 
   /**
@@ -561,8 +547,7 @@ export class BulkService {
       await this.#d.queue.sendAll(messages);
     } catch (error) {
       if (!(error instanceof QueueSendError)) throw error;
-      throw new HttpError(
-        503,
+      throw new DomainError(
         'queue_unavailable',
         `Job ${jobId}: the queue refused some items; call recover again (nothing runs twice)`,
         { cause: error },
@@ -608,8 +593,7 @@ export class BulkService {
         if (!(error instanceof QueueSendError)) throw error;
         // The next call may resume at once, not a lease later.
         await this.#d.store.releaseRetryLease(jobId, holder, 0);
-        throw new HttpError(
-          503,
+        throw new DomainError(
           'queue_unavailable',
           `Job ${jobId}: the queue refused some items; call retry-failed again to resume (nothing runs twice)`,
           { cause: error },

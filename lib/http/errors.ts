@@ -2,6 +2,8 @@
  * The contract's error JSON for every failure. `HttpError` is what middlewares throw; `toHttpError`
  * maps anything else (Intercom client errors, bugs) onto the contract's error table.
  */
+
+import { DomainError, type DomainErrorCode } from '../errors.ts';
 import {
   IntercomConnectionError,
   IntercomCursorError,
@@ -101,8 +103,34 @@ function fromIntercom(error: IntercomError): HttpError {
   });
 }
 
+/** The contract's status for each domain error code: the one place domain codes meet HTTP. */
+export const DOMAIN_ERROR_STATUS: Record<DomainErrorCode, number> = {
+  validation_failed: 400,
+  invalid_json: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_signature: 401,
+  forbidden: 403,
+  not_found: 404,
+  unknown_operation: 404,
+  idempotency_key_expired: 409,
+  job_conflict: 409,
+  chunk_mismatch: 409,
+  job_closed: 409,
+  offset_mismatch: 409,
+  job_not_retryable: 409,
+  queue_unavailable: 503,
+};
+
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof DomainError) {
+    return new HttpError(DOMAIN_ERROR_STATUS[error.code], error.code, error.message, {
+      ...(error.details ? { details: error.details } : {}),
+      headers: error.headers,
+      cause: error,
+    });
+  }
   if (error instanceof IntercomError) return fromIntercom(error);
   return new HttpError(500, 'internal_error', 'Internal error', { cause: error });
 }

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import type { Notification } from '../automations/types.ts';
 import type { WorkQueue } from '../bulk/queue.ts';
 import type { AppConfig, WorkspaceConfig } from '../config/types.ts';
-import { checkJsonContentType, jsonText } from '../http/content-type.ts';
-import { HttpError } from '../http/errors.ts';
+import { DomainError } from '../errors.ts';
 import { logger } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
+import { checkJsonContentType, jsonText } from '../validation/content-type.ts';
 import { jsonShapeIssue } from '../validation/json-shape.ts';
 import { type SignatureHeaders, verifySignature } from './signature.ts';
 import type { NotificationStore } from './store.ts';
@@ -38,8 +38,8 @@ export type IntakeOutcome =
   | { kind: 'queued' | 'duplicate' | 'ping'; notificationId: string; topic: string }
   | { kind: 'lifecycle' };
 
-function invalidSignature(): HttpError {
-  return new HttpError(401, 'invalid_signature', 'The webhook signature does not verify');
+function invalidSignature(): DomainError {
+  return new DomainError('invalid_signature', 'The webhook signature does not verify');
 }
 
 /** The JSON of the raw bytes (strict UTF-8, a byte order mark skipped), or undefined. */
@@ -125,7 +125,7 @@ function checkShape(payload: unknown): Notification {
   const n = payload as Partial<Notification> | undefined;
   const problems: Array<{ path: string; message: string }> = [];
   if (typeof n !== 'object' || n === null || Array.isArray(n)) {
-    throw new HttpError(400, 'validation_failed', 'Not an Intercom notification', {
+    throw new DomainError('validation_failed', 'Not an Intercom notification', {
       details: [{ path: '/', message: 'must be a notification_event object' }],
     });
   }
@@ -144,7 +144,7 @@ function checkShape(payload: unknown): Notification {
   const issue = problems.length === 0 ? jsonShapeIssue(n, { numbers: 'finite' }) : undefined;
   if (issue) problems.push(issue);
   if (problems.length > 0)
-    throw new HttpError(400, 'validation_failed', 'Not an Intercom notification', { details: problems });
+    throw new DomainError('validation_failed', 'Not an Intercom notification', { details: problems });
   return n as Notification;
 }
 
@@ -164,7 +164,7 @@ export async function receiveWebhook(
   // After the signature (over the raw bytes, whatever they are): a body declared in another charset
   // than UTF-8 would be misread, so it is refused (415), as on every endpoint.
   checkJsonContentType(headers.contentType, { json: false });
-  if (payload === undefined) throw new HttpError(400, 'invalid_json', 'The body is not valid JSON');
+  if (payload === undefined) throw new DomainError('invalid_json', 'The body is not valid JSON');
   // Uninstall and health checks (X-Body-Signature) carry no notification: acknowledged, nothing queued.
   if (headers.hub === undefined) return { kind: 'lifecycle' };
   // A ping (sent when a subscription is made or tested) has no id: acknowledged, nothing queued.
@@ -189,8 +189,7 @@ export async function receiveWebhook(
   // Re-serialising can grow a body (1e20 is written 100000000000000000000, U+FFFF as \uffff).
   const bytes = Buffer.byteLength(messageBody, 'utf8');
   if (bytes > MAX_MESSAGE_BYTES) {
-    throw new HttpError(
-      413,
+    throw new DomainError(
       'payload_too_large',
       `The notification takes ${bytes} bytes once queued; the queue takes at most ${MAX_MESSAGE_BYTES}`,
     );

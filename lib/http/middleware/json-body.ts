@@ -4,8 +4,8 @@
  * and UTF-8 only (415 for another charset; see content-type.ts).
  */
 import type { MiddlewareObj } from '@middy/core';
+import { checkJsonContentType, jsonText } from '../../validation/content-type.ts';
 import { jsonShapeIssue } from '../../validation/json-shape.ts';
-import { checkJsonContentType, jsonText } from '../content-type.ts';
 import { HttpError } from '../errors.ts';
 import type { ActionContext, HttpEvent, HttpResult } from '../types.ts';
 

@@ -4,7 +4,7 @@
  * UTF-8 are not JSON (400, where U+FFFD would otherwise stand in for them); a UTF-8 byte order mark
  * is tolerated and skipped.
  */
-import { HttpError } from './errors.ts';
+import { DomainError } from '../errors.ts';
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json$/i;
 const PARAMETER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)=("(?:[^"\\]|\\.)*"|[^";]*)$/s;
@@ -64,16 +64,14 @@ function isUtf8(label: string): boolean {
 export function checkJsonContentType(header: string | undefined, options: { json: boolean }): void {
   const media = parseMediaType(header ?? '');
   if (options.json && !JSON_TYPE.test(media.type)) {
-    throw new HttpError(
-      415,
+    throw new DomainError(
       'unsupported_media_type',
       'Send the body as JSON with "content-type: application/json"',
     );
   }
   const [charset, ...more] = media.charsets;
   if (charset !== undefined && (more.length > 0 || !isUtf8(charset))) {
-    throw new HttpError(
-      415,
+    throw new DomainError(
       'unsupported_media_type',
       `Send the body in UTF-8 ("charset=utf-8", or no charset), not "${media.charsets.join(', ').slice(0, 60)}"`,
     );
@@ -92,6 +90,6 @@ export function jsonText(body: Buffer | string): string {
     // ignoreBOM false: the decoder drops a leading UTF-8 BOM itself.
     return STRICT_UTF8.decode(body);
   } catch (error) {
-    throw new HttpError(400, 'invalid_json', 'The body is not valid UTF-8', { cause: error });
+    throw new DomainError('invalid_json', 'The body is not valid UTF-8', { cause: error });
   }
 }
