@@ -4,9 +4,11 @@
  * duplicate it).
  */
 import type { Operation } from '../catalog/types.ts';
-import { toHttpError } from '../http/errors.ts';
+import { DomainError } from '../errors.ts';
+import { describeIntercomError } from '../intercom/describe.ts';
 import {
   IntercomConnectionError,
+  IntercomError,
   IntercomHttpError,
   IntercomRateLimitError,
   IntercomTimeoutError,
@@ -18,14 +20,14 @@ export type Verdict =
   | { kind: 'failed'; error: ItemError }
   | { kind: 'unknown'; error: ItemError };
 
+/** An item's recorded error, in the same words the HTTP answer of the same failure would use. */
 export function itemError(error: unknown): ItemError {
-  const http = toHttpError(error);
-  const result: ItemError = {
-    code: http.code,
-    message: http.expose || http.status !== 500 ? http.message : 'Internal error',
-  };
+  if (error instanceof DomainError) return { code: error.code, message: error.message };
+  if (!(error instanceof IntercomError)) return { code: 'internal_error', message: 'Internal error' };
+  const described = describeIntercomError(error);
+  const result: ItemError = { code: described.code, message: described.message };
   if (error instanceof IntercomHttpError) result.status = error.status;
-  if (http.intercomRequestId) result.intercomRequestId = http.intercomRequestId;
+  if (described.intercomRequestId) result.intercomRequestId = described.intercomRequestId;
   return result;
 }
 

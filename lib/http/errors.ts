@@ -4,15 +4,8 @@
  */
 
 import { DomainError, type DomainErrorCode } from '../errors.ts';
-import {
-  IntercomConnectionError,
-  IntercomCursorError,
-  IntercomError,
-  IntercomHttpError,
-  IntercomLookupError,
-  IntercomRateLimitError,
-  IntercomTimeoutError,
-} from '../intercom/errors.ts';
+import { describeIntercomError } from '../intercom/describe.ts';
+import { IntercomError } from '../intercom/errors.ts';
 import type { ValidationIssue } from '../validation/validate.ts';
 
 export interface HttpErrorOptions {
@@ -57,48 +50,22 @@ export interface ErrorBody {
   };
 }
 
+/** Our status for each of the codes an Intercom error is described with (a 4xx keeps Intercom's). */
+const INTERCOM_ERROR_STATUS: Record<string, number> = {
+  rate_limited: 429,
+  upstream_unavailable: 503,
+  upstream_error: 502,
+  upstream_timeout: 504,
+  validation_failed: 400,
+  not_found: 404,
+};
+
 function fromIntercom(error: IntercomError): HttpError {
-  if (error instanceof IntercomRateLimitError) {
-    const seconds = Math.max(1, Math.ceil(error.retryAfterMs() / 1000));
-    return new HttpError(429, 'rate_limited', `Intercom's rate limit is spent; retry in ${seconds} s`, {
-      intercomRequestId: error.requestId,
-      headers: { 'retry-after': String(seconds) },
-      cause: error,
-    });
-  }
-  if (error instanceof IntercomHttpError) {
-    const options = { intercomRequestId: error.requestId, cause: error };
-    if (error.status === 503)
-      return new HttpError(503, 'upstream_unavailable', 'Intercom is unavailable; try again later', options);
-    if (error.status >= 500)
-      return new HttpError(502, 'upstream_error', `Intercom failed (HTTP ${error.status})`, options);
-    return new HttpError(error.status, error.intercomCode, error.message, options);
-  }
-  if (error instanceof IntercomTimeoutError) {
-    return new HttpError(504, 'upstream_timeout', 'Intercom did not answer within the deadline', {
-      cause: error,
-    });
-  }
-  if (error instanceof IntercomConnectionError) {
-    const unavailable = !error.mayHaveReachedIntercom;
-    return new HttpError(
-      unavailable ? 503 : 502,
-      unavailable ? 'upstream_unavailable' : 'upstream_error',
-      'Could not reach Intercom',
-      {
-        cause: error,
-      },
-    );
-  }
-  if (error instanceof IntercomCursorError) {
-    return new HttpError(400, 'validation_failed', 'Invalid parameters', {
-      details: [{ path: '/next', message: error.message }],
-      cause: error,
-    });
-  }
-  if (error instanceof IntercomLookupError)
-    return new HttpError(404, 'not_found', error.message, { cause: error });
-  return new HttpError(502, 'upstream_error', 'Intercom sent a response that could not be read', {
+  const d = describeIntercomError(error);
+  return new HttpError(d.upstreamStatus ?? INTERCOM_ERROR_STATUS[d.code] ?? 502, d.code, d.message, {
+    ...(d.intercomRequestId ? { intercomRequestId: d.intercomRequestId } : {}),
+    ...(d.retryAfterSeconds ? { headers: { 'retry-after': String(d.retryAfterSeconds) } } : {}),
+    ...(d.details ? { details: d.details } : {}),
     cause: error,
   });
 }
