@@ -1,6 +1,7 @@
 /**
  * The import structure, read from the source: no module of lib/ or functions/ reaches itself through
- * its imports (static or dynamic), so every folder can be read from the bottom up.
+ * its imports (static or dynamic), so every folder can be read from the bottom up; and domain code
+ * never reaches up into the HTTP layer (it raises DomainError; lib/http maps codes to statuses).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -74,6 +75,16 @@ describe('the import structure', () => {
     // load another lazily.
     expect(graph.get('lib/cli/bulk/session.ts')).toContain('lib/cli/io.ts');
     expect(graph.get('lib/config/load.ts')).toContain('lib/config/secrets-extension.ts');
+  });
+
+  it('keeps HTTP to the entry points: nothing else under lib/ imports lib/http', () => {
+    const entryPoints = ['lib/http/', 'lib/cli/', 'lib/local/'];
+    const upward = [...importGraph()]
+      .filter(([file]) => file.startsWith('lib/') && !entryPoints.some((e) => file.startsWith(e)))
+      .flatMap(([file, targets]) =>
+        targets.filter((t) => t.startsWith('lib/http/')).map((t) => `${file} -> ${t}`),
+      );
+    expect(upward).toEqual([]);
   });
 
   it('has no import circles', () => {
