@@ -181,10 +181,14 @@ describe('bulk jobs', () => {
     const submitted = await t.request('POST', '/bulk/get_user', { items });
     const job = await t.waitForJob(submitted.json.jobId);
     expect(job).toMatchObject({ status: 'completed_with_errors', failed: 5 });
+    // No worker runs while the calls race: attempt 2 cannot end (and a late call start attempt 3)
+    // before every call was answered.
+    await t.stack.bulk.workerSource!.stop();
     const [a, b] = await Promise.all([
       t.request('POST', `/bulk/jobs/${job.jobId}/retry-failed`),
       t.request('POST', `/bulk/jobs/${job.jobId}/retry-failed`),
     ]);
+    await t.stack.bulk.startWorker();
     expect([a.status, b.status]).toEqual([202, 202]);
     expect([a.json.attempt, b.json.attempt]).toEqual([2, 2]);
     const again = await t.waitForJob(job.jobId);
@@ -207,11 +211,15 @@ describe('bulk jobs', () => {
     const job = await t.waitForJob(submitted.json.jobId);
     expect(job).toMatchObject({ status: 'completed_with_errors', failed: 6, attempt: 1 });
     const path = `/bulk/jobs/${job.jobId}`;
+    // No worker runs while the calls race: attempt 2 cannot end (and a late call rightly start
+    // attempt 3) before every call was answered.
+    await t.stack.bulk.workerSource!.stop();
     const answers = await Promise.all([
       ...Array.from({ length: 20 }, () => t.request('POST', `${path}/retry-failed`)),
       // Readers in the race: once attempt 2 exists, the job is running until that attempt ends.
       ...Array.from({ length: 10 }, () => t.request('GET', path)),
     ]);
+    await t.stack.bulk.startWorker();
     const retries = answers.slice(0, 20);
     expect(retries.map((r) => r.status)).toEqual(Array(20).fill(202));
     expect(new Set(retries.map((r) => r.json.attempt))).toEqual(new Set([2]));
