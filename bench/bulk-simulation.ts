@@ -132,7 +132,7 @@ interface LocalRun {
 
 /** The whole local stack (HTTP intake, SQS and DynamoDB emulators, worker), its latencies timed. */
 async function localRun(): Promise<LocalRun> {
-  const { documentClient, sqsClient } = await import('../lib/bulk/aws.ts');
+  const { documentClient, sqsClient } = await import('../lib/aws/clients.ts');
   // The whole budget is for this job, as in bench/bulk-throughput.ts.
   const stack = await startBenchStack({ bulk: { maxConcurrency: LOCAL_CONCURRENCY } });
   try {

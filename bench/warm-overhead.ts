@@ -4,7 +4,6 @@
  * client call. Both go to the same MockAgent, so the difference is the stack. Goal: <= 50 µs.
  */
 import { MockAgent } from 'undici';
-import { workspaceClientOptions } from '../lib/actions/clients.ts';
 import { getOperation } from '../lib/catalog/index.ts';
 import { sha256Hex } from '../lib/config/parse.ts';
 import type { AppConfig } from '../lib/config/types.ts';
@@ -12,6 +11,7 @@ import { createActionHandler } from '../lib/http/action-handler.ts';
 import { IntercomClient } from '../lib/intercom/client.ts';
 import { apiGatewayEvent, lambdaContext } from '../lib/local/apigw.ts';
 import * as validators from '../lib/validation/generated/users.ts';
+import { workspaceClientOptions } from '../lib/workspaces/clients.ts';
 import type { BenchResult } from './cold-start.ts';
 
 const ITERATIONS = Number(process.env.BENCH_WARM_ITERATIONS ?? 20_000);

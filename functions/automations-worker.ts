@@ -2,21 +2,21 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { workspaceClients } from '../lib/actions/clients.ts';
 import { createRuleEngine, loadRulesFile } from '../lib/automations/index.ts';
-import { documentClient, sqsClient } from '../lib/bulk/aws.ts';
-import { workerClientFactory } from '../lib/bulk/clients.ts';
+import { documentClient, sqsClient } from '../lib/aws/clients.ts';
 import { rateGovernor, rateSettings } from '../lib/bulk/index.ts';
-import { WorkQueue } from '../lib/bulk/queue.ts';
 import { protectConfigSecrets } from '../lib/config/secrets.ts';
 import { appConfigSource } from '../lib/config/source.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
 import { ownLogContext } from '../lib/observability/logger.ts';
 import { metrics } from '../lib/observability/metrics.ts';
+import { WorkQueue } from '../lib/queue/work-queue.ts';
 import * as validators from '../lib/validation/generated/index.ts';
 import { automationSettings } from '../lib/webhooks/settings.ts';
 import { NotificationStore } from '../lib/webhooks/store.ts';
 import { createAutomationWorker } from '../lib/webhooks/worker.ts';
+import { workspaceClients } from '../lib/workspaces/clients.ts';
+import { workerClientFactory } from '../lib/workspaces/worker-clients.ts';
 
 const settings = automationSettings();
 const config = await appConfigSource(process.env, { requireApiKeys: false });

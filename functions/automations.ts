@@ -1,5 +1,5 @@
 // GET /automations/runs and /automations/runs/{notificationId}: the automation run log. Never calls Intercom.
-import { documentClient } from '../lib/bulk/aws.ts';
+import { documentClient } from '../lib/aws/clients.ts';
 import { ConfigError } from '../lib/config/index.ts';
 import { apiKeysSource } from '../lib/config/source.ts';
 import { createAutomationsHandler } from '../lib/http/automations-handler.ts';

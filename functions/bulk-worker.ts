@@ -2,8 +2,6 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { workspaceClients } from '../lib/actions/clients.ts';
-import { workerClientFactory } from '../lib/bulk/clients.ts';
 import { bulkParts, bulkSettings } from '../lib/bulk/index.ts';
 import { createBulkWorker } from '../lib/bulk/worker.ts';
 import { protectConfigSecrets } from '../lib/config/secrets.ts';
@@ -11,6 +9,8 @@ import { appConfigSource } from '../lib/config/source.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
 import { ownLogContext } from '../lib/observability/logger.ts';
 import { metrics } from '../lib/observability/metrics.ts';
+import { workspaceClients } from '../lib/workspaces/clients.ts';
+import { workerClientFactory } from '../lib/workspaces/worker-clients.ts';
 
 const settings = bulkSettings(process.env, { needsQueue: true });
 const config = await appConfigSource(process.env, { requireApiKeys: false });

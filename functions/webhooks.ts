@@ -1,8 +1,8 @@
 // POST /webhooks/intercom: public, signature-verified; queues each notification for the automation worker.
-import { documentClient, sqsClient } from '../lib/bulk/aws.ts';
-import { WorkQueue } from '../lib/bulk/queue.ts';
+import { documentClient, sqsClient } from '../lib/aws/clients.ts';
 import { appConfigSource } from '../lib/config/source.ts';
 import { createWebhookHandler, DEFAULT_WEBHOOK_BODY_BYTES } from '../lib/http/webhook-handler.ts';
+import { WorkQueue } from '../lib/queue/work-queue.ts';
 import { automationSettings } from '../lib/webhooks/settings.ts';
 import { NotificationStore } from '../lib/webhooks/store.ts';
 

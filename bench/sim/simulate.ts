@@ -5,12 +5,12 @@
  * configured latency under a fixed-window rate limit. Real clock: a run takes as long as the job would.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RateGovernor } from '../../lib/bulk/governor.ts';
 import { JobStore } from '../../lib/bulk/job-store.ts';
 import { encodeItemMessage } from '../../lib/bulk/messages.ts';
-import { WorkQueue } from '../../lib/bulk/queue.ts';
 import { createBulkWorker } from '../../lib/bulk/worker.ts';
+import { RateGovernor } from '../../lib/governor/rate-governor.ts';
 import { IntercomClient } from '../../lib/intercom/client.ts';
+import { WorkQueue } from '../../lib/queue/work-queue.ts';
 import { startSandbox } from '../../lib/sandbox/server.ts';
 import { type LatencyRange, MemoryDynamo } from './dynamodb.ts';
 import { MemoryQueue, type MemoryQueueOptions, startEventSource } from './sqs.ts';
@@ -84,7 +84,7 @@ export async function simulate(p: SimulationParams): Promise<SimulationResult> {
     visibilityTimeoutSeconds: Math.ceil((6 * timeoutMs) / 1000),
     maxReceiveCount: 20,
   });
-  // One client per workspace for the life of the container, no retries inside a call (lib/bulk/clients.ts).
+  // One client per workspace for the life of the container, no retries inside a call (lib/workspaces/worker-clients.ts).
   const client = new IntercomClient({ token: TOKEN, baseUrl: sandbox.url, retry: { maxRetries: 0 } });
   const worker = createBulkWorker({
     store,

@@ -2,7 +2,7 @@ import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { JOBS_TABLE, RATE_TABLE, TABLES, type TableDefinition } from '../../lib/bulk/tables.ts';
+import { JOBS_TABLE, RATE_TABLE, TABLES, type TableDefinition } from '../../lib/tables/definitions.ts';
 import { dataTable, grantTable, type TableAction } from './data-table.ts';
 
 /**

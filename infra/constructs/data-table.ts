@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { type TableDefinition, TTL_ATTRIBUTE } from '../../lib/bulk/tables.ts';
+import { type TableDefinition, TTL_ATTRIBUTE } from '../../lib/tables/definitions.ts';
 
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query';
 

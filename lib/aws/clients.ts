@@ -1,5 +1,5 @@
 /**
- * The AWS SDK clients of bulk jobs, created on first use. The endpoint comes from the SDK's own
+ * The AWS SDK clients every function shares (bulk, webhooks, automations), created on first use. The endpoint comes from the SDK's own
  * configuration (`AWS_ENDPOINT_URL_SQS`, `AWS_ENDPOINT_URL_DYNAMODB`), which `npm start` points at the
  * local emulators: the same code talks to AWS and to the emulators.
  */

@@ -3,7 +3,7 @@
  * instead of a few per item: the rate governor's slots for the batch's Intercom calls, taken in one
  * write, and the job counters of the items it finished, added in one write per job and attempt.
  */
-import type { Acquired, RateGovernor } from './governor.ts';
+import type { Acquired, RateGovernor } from '../governor/rate-governor.ts';
 import type { JobStore } from './job-store.ts';
 
 interface Ask {

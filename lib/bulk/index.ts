@@ -1,9 +1,9 @@
 /** Wires the bulk pieces for a Lambda function from its environment: AWS clients, store, queue, governor. */
 
-import { documentClient, sqsClient } from './aws.ts';
-import { RateGovernor } from './governor.ts';
+import { documentClient, sqsClient } from '../aws/clients.ts';
+import { RateGovernor } from '../governor/rate-governor.ts';
+import { WorkQueue } from '../queue/work-queue.ts';
 import { JobStore } from './job-store.ts';
-import { WorkQueue } from './queue.ts';
 import type { BulkSettings, RateSettings } from './settings.ts';
 
 export { bulkSettings, rateSettings } from './settings.ts';

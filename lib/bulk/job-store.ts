@@ -14,7 +14,8 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { OwnerId } from '../auth/ownership.ts';
-import { isConditionFailure, TableStore } from './dynamo.ts';
+import { FAILURES_INDEX } from '../tables/definitions.ts';
+import { isConditionFailure, TableStore } from '../tables/table-store.ts';
 import {
   CHUNK_PREFIX,
   type ChunkRecord,
@@ -32,7 +33,6 @@ import {
   type LastChunk,
   type StoredInput,
 } from './records.ts';
-import { FAILURES_INDEX } from './tables.ts';
 
 /**
  * An item record as stored: a failed item's input is kept as the JSON text that was queued, because

@@ -5,14 +5,9 @@ export type ItemState = 'queued' | 'in_progress' | 'succeeded' | 'failed';
 /** What the job's counters currently count an item as. */
 export type Counted = 'none' | 'succeeded' | 'failed';
 
-export interface ItemError {
-  /** Intercom's HTTP status, when Intercom answered. */
-  status?: number;
-  /** The contract's error code, or Intercom's own (`not_found`), or `outcome_unknown`. */
-  code: string;
-  message: string;
-  intercomRequestId?: string;
-}
+import type { ItemError } from '../delivery/outcomes.ts';
+
+export type { ItemError };
 
 export interface JobRecord {
   jobId: string;

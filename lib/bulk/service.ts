@@ -10,6 +10,8 @@ import { findOperation } from '../catalog/index.ts';
 import type { ApiKeyScope, Operation } from '../catalog/types.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { DomainError } from '../errors.ts';
+import type { Headroom, RateGovernor } from '../governor/rate-governor.ts';
+import { QueueSendError, type WorkQueue } from '../queue/work-queue.ts';
 import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
 import {
   normalizeInput,
@@ -17,10 +19,8 @@ import {
   type ValidatorMap,
   validateInput,
 } from '../validation/validate.ts';
-import type { Headroom, RateGovernor } from './governor.ts';
 import type { JobStore } from './job-store.ts';
 import { encodeItemMessage } from './messages.ts';
-import { QueueSendError, type WorkQueue } from './queue.ts';
 import type { Counted, ItemError, JobRecord } from './records.ts';
 import type { BulkRequest } from './request.ts';
 

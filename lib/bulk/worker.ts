@@ -7,18 +7,18 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { findOperation } from '../catalog/index.ts';
 import { WorkspaceNotConfiguredError } from '../config/types.ts';
+import { backoffMs, judge } from '../delivery/outcomes.ts';
+import { canVerify, type Verification, verifyWrite } from '../delivery/verify.ts';
+import type { Acquired, RateGovernor } from '../governor/rate-governor.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError, IntercomHttpError } from '../intercom/errors.ts';
 import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
+import type { WorkQueue } from '../queue/work-queue.ts';
 import { BatchSlots, BatchTally } from './batch.ts';
-import type { Acquired, RateGovernor } from './governor.ts';
 import type { JobStore } from './job-store.ts';
 import { decodeItemMessage, type ItemMessage } from './messages.ts';
-import { backoffMs, judge } from './outcomes.ts';
-import type { WorkQueue } from './queue.ts';
 import type { Counted, ItemError } from './records.ts';
-import { canVerify, type Verification, verifyWrite } from './verify.ts';
 
 export interface WorkerDeps {
   store: JobStore;

@@ -3,7 +3,6 @@
  * shapes as the HTTP API, straight against Intercom (or the sandbox).
  */
 
-import { workspaceClientOptions } from '../actions/clients.ts';
 import { executeAction, ResultsPathError } from '../actions/execute.ts';
 import { findOperation, type Operation, operations } from '../catalog/index.ts';
 import { loadConfig } from '../config/index.ts';
@@ -12,6 +11,7 @@ import { errorBody, HttpError, toHttpError } from '../http/errors.ts';
 import { IntercomClient } from '../intercom/client.ts';
 import { awsSecretStore } from '../secrets/store.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
+import { workspaceClientOptions } from '../workspaces/clients.ts';
 import { ApiError } from './api-client.ts';
 import { parseCallArguments, UsageError } from './arguments.ts';
 import { automationsCommand } from './automations.ts';

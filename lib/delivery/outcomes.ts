@@ -13,7 +13,16 @@ import {
   IntercomRateLimitError,
   IntercomTimeoutError,
 } from '../intercom/errors.ts';
-import type { ItemError } from './records.ts';
+
+/** The recorded error of one delivered write (a bulk item, an automation action). */
+export interface ItemError {
+  /** Intercom's HTTP status, when Intercom answered. */
+  status?: number;
+  /** The contract's error code, or Intercom's own (`not_found`), or `outcome_unknown`. */
+  code: string;
+  message: string;
+  intercomRequestId?: string;
+}
 
 export type Verdict =
   | { kind: 'retry'; error: ItemError; retryAt: number; rateLimited: boolean }

@@ -22,7 +22,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitState } from '../intercom/rate-limit.ts';
-import { isConditionFailure } from './dynamo.ts';
+import { isConditionFailure } from '../tables/table-store.ts';
 
 export interface GovernorOptions {
   table: string;

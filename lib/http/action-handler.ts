@@ -4,7 +4,6 @@
  * operation and scope, body, validation, the call, and one error shape for every failure.
  */
 
-import { type ClientFactory, workspaceClients } from '../actions/clients.ts';
 import { executeAction, ResultsPathError } from '../actions/execute.ts';
 import { keyRing } from '../auth/api-keys.ts';
 import type { Group } from '../catalog/index.ts';
@@ -13,6 +12,7 @@ import { type Configured, sourceOf } from '../config/source.ts';
 import type { AppConfig } from '../config/types.ts';
 import { ownLogContext } from '../observability/logger.ts';
 import type { ValidatorMap } from '../validation/validate.ts';
+import { type ClientFactory, workspaceClients } from '../workspaces/clients.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';

@@ -2,7 +2,7 @@
  * What an Intercom client error means in the contract's words: a stable code, a message for people
  * and the facts a transport needs (Intercom's own status, its request id, when to retry). Both the
  * HTTP answer of an action (lib/http/errors.ts adds our status) and a bulk item's recorded error
- * (lib/bulk/outcomes.ts) are made from it, so the two always say the same.
+ * (lib/delivery/outcomes.ts) are made from it, so the two always say the same.
  */
 import type { ValidationIssue } from '../validation/issue.ts';
 import {

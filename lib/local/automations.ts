@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { loadRulesFile } from '../automations/index.ts';
-import { createTableInput } from '../bulk/tables.ts';
+import { createTableInput } from '../tables/definitions.ts';
 import { AUTOMATIONS_TABLE } from '../webhooks/table.ts';
 import {
   createQueueWithDeadLetter,
@@ -106,8 +106,8 @@ export async function startLocalAutomations(
     },
     async recoverNotifications() {
       // The FIFO emulator keeps nothing across a restart; the table keeps each queued message until done.
-      const { documentClient } = await import('../bulk/aws.ts');
-      const { WorkQueue } = await import('../bulk/queue.ts');
+      const { documentClient } = await import('../aws/clients.ts');
+      const { WorkQueue } = await import('../queue/work-queue.ts');
       const { NotificationStore } = await import('../webhooks/store.ts');
       const store = new NotificationStore(documentClient(), tableName, 30);
       const queueOf = new WorkQueue(emulators.sqs, queue.queueUrl);

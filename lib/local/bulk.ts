@@ -9,7 +9,7 @@ import {
   WORKER_BATCH_SIZE,
   workerConcurrency,
 } from '../bulk/capacity.ts';
-import { createTableInput, TABLES } from '../bulk/tables.ts';
+import { createTableInput, TABLES } from '../tables/definitions.ts';
 import {
   awsEnvironment,
   createQueueWithDeadLetter,

@@ -1,5 +1,6 @@
 /**
- * The DynamoDB tables of bulk jobs and the rate governor, declared once: `npm start` creates them on
+ * The DynamoDB tables of bulk jobs and the rate governor (and the shape the notifications table is
+ * declared with), declared once: `npm start` creates them on
  * the local emulator from these definitions and the CDK app derives its tables from them.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';

@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Notification } from '../automations/types.ts';
-import type { WorkQueue } from '../bulk/queue.ts';
 import type { AppConfig, WorkspaceConfig } from '../config/types.ts';
 import { DomainError } from '../errors.ts';
 import { logger } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
+import type { WorkQueue } from '../queue/work-queue.ts';
 import { checkJsonContentType, jsonText } from '../validation/content-type.ts';
 import { jsonShapeIssue } from '../validation/json-shape.ts';
 import { type SignatureHeaders, verifySignature } from './signature.ts';

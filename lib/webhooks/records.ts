@@ -1,5 +1,5 @@
 /** What the automations keep per notification: its processing state and, when done, what each rule did. */
-import type { ItemError } from '../bulk/records.ts';
+import type { ItemError } from '../delivery/outcomes.ts';
 
 /** `in_flight` is only ever a marker inside a run: a non-idempotent call was about to be made. */
 export type ActionStatus = 'succeeded' | 'failed' | 'outcome_unknown' | 'in_flight';

@@ -4,7 +4,7 @@
  * skips what already ran), the run log, and the loop guard's counters.
  */
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, TableStore } from '../bulk/dynamo.ts';
+import { isConditionFailure, TableStore } from '../tables/table-store.ts';
 import { type ActionResult, keyOf, type NotificationRun, notificationKey } from './records.ts';
 
 export type NotificationClaim =

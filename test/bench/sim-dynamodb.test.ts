@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { applyUpdate, evaluateCondition, MemoryDynamo } from '../../bench/sim/dynamodb.ts';
-import { RateGovernor } from '../../lib/bulk/governor.ts';
 import { JobStore } from '../../lib/bulk/job-store.ts';
+import { RateGovernor } from '../../lib/governor/rate-governor.ts';
 
 describe('the simulation DynamoDB stand-in', () => {
   it('evaluates conditions as DynamoDB does: a comparison with a missing attribute is false', () => {

@@ -7,17 +7,17 @@
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { RateGovernor } from '../../lib/bulk/governor.ts';
 import { JobStore } from '../../lib/bulk/job-store.ts';
 import type { ItemMessage } from '../../lib/bulk/messages.ts';
 import { BulkService } from '../../lib/bulk/service.ts';
-import { createTableInput, JOBS_TABLE, RATE_TABLE } from '../../lib/bulk/tables.ts';
 import { createBulkWorker } from '../../lib/bulk/worker.ts';
 import type { Operation } from '../../lib/catalog/types.ts';
+import { RateGovernor } from '../../lib/governor/rate-governor.ts';
 import { type CallOptions, IntercomClient } from '../../lib/intercom/client.ts';
 import { IntercomHttpError } from '../../lib/intercom/errors.ts';
 import { createTables, type Emulators, startEmulators } from '../../lib/local/emulators.ts';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.ts';
+import { createTableInput, JOBS_TABLE, RATE_TABLE } from '../../lib/tables/definitions.ts';
 import { registerTestJob, sqsRecord } from '../helpers/bulk-records.ts';
 
 const clock = { now: Date.UTC(2026, 10, 25, 12) };

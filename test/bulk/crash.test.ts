@@ -17,8 +17,8 @@ let brokenOperation: string | undefined; // operation whose batches die before p
 async function buildWorker(): Promise<SqsHandler> {
   const { bulkParts, bulkSettings } = await import('../../lib/bulk/index.ts');
   const { createBulkWorker } = await import('../../lib/bulk/worker.ts');
-  const { workerClientFactory } = await import('../../lib/bulk/clients.ts');
-  const { workspaceClients } = await import('../../lib/actions/clients.ts');
+  const { workerClientFactory } = await import('../../lib/workspaces/worker-clients.ts');
+  const { workspaceClients } = await import('../../lib/workspaces/clients.ts');
   const { loadConfig } = await import('../../lib/config/index.ts');
   const settings = bulkSettings(process.env);
   const worker = createBulkWorker({

@@ -2,9 +2,9 @@
 
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RateGovernor } from '../../lib/bulk/governor.ts';
-import { createTableInput, RATE_TABLE } from '../../lib/bulk/tables.ts';
+import { RateGovernor } from '../../lib/governor/rate-governor.ts';
 import { createTables, type Emulators, startEmulators } from '../../lib/local/emulators.ts';
+import { createTableInput, RATE_TABLE } from '../../lib/tables/definitions.ts';
 
 let emulators: Emulators;
 let db: DynamoDBDocumentClient;

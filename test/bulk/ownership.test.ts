@@ -4,7 +4,7 @@
  * workspaces on one Intercom (the sandbox), keys in each, and the local stack.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { documentClient } from '../../lib/bulk/aws.ts';
+import { documentClient } from '../../lib/aws/clients.ts';
 import { JobStore } from '../../lib/bulk/job-store.ts';
 import { bulkSettings } from '../../lib/bulk/settings.ts';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.ts';

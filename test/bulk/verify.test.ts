@@ -4,7 +4,7 @@
  * unknown, never "absent".
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MAX_LOOKUP_PAGES, verifyWrite } from '../../lib/bulk/verify.ts';
+import { MAX_LOOKUP_PAGES, verifyWrite } from '../../lib/delivery/verify.ts';
 import { IntercomClient } from '../../lib/intercom/client.ts';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.ts';
 

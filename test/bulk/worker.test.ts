@@ -9,13 +9,13 @@ import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { JobStore } from '../../lib/bulk/job-store.ts';
 import type { ItemMessage } from '../../lib/bulk/messages.ts';
 import { BulkService } from '../../lib/bulk/service.ts';
-import { createTableInput, JOBS_TABLE } from '../../lib/bulk/tables.ts';
 import { createBulkWorker } from '../../lib/bulk/worker.ts';
 import type { Operation } from '../../lib/catalog/types.ts';
 import { type CallOptions, IntercomClient } from '../../lib/intercom/client.ts';
 import { IntercomConnectionError, IntercomHttpError } from '../../lib/intercom/errors.ts';
 import { createTables, type Emulators, startEmulators } from '../../lib/local/emulators.ts';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.ts';
+import { createTableInput, JOBS_TABLE } from '../../lib/tables/definitions.ts';
 import { registerTestJob, sqsRecord } from '../helpers/bulk-records.ts';
 
 const clock = { now: Date.UTC(2026, 10, 25, 12) };
@@ -488,7 +488,7 @@ describe('a stuck job counted item by item', () => {
 
 describe('an item of a workspace the configuration no longer holds', () => {
   it('fails with workspace_not_configured at once, calls nothing, and is counted', async () => {
-    const { workspaceClients } = await import('../../lib/actions/clients.ts');
+    const { workspaceClients } = await import('../../lib/workspaces/clients.ts');
     const id = jobId();
     await registerJob(id, 1);
     const clientFor = workspaceClients({ workspaces: new Map(), defaultWorkspace: 'default' } as never);

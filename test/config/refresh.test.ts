@@ -5,7 +5,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
-import { workspaceClientOptions } from '../../lib/actions/clients.ts';
 import { ConfigError, type Env, sha256Hex } from '../../lib/config/index.ts';
 import { extensionSecretReader } from '../../lib/config/secrets-extension.ts';
 import {
@@ -20,6 +19,7 @@ import { createMetaHandler } from '../../lib/http/meta-handler.ts';
 import { createWebhookHandler } from '../../lib/http/webhook-handler.ts';
 import { IntercomClient } from '../../lib/intercom/client.ts';
 import * as validators from '../../lib/validation/generated/admins.ts';
+import { workspaceClientOptions } from '../../lib/workspaces/clients.ts';
 import { httpEvent, testContext } from '../helpers/events.ts';
 import { type FakeExtension, SESSION_TOKEN, startFakeExtension } from '../helpers/fake-extension.ts';
 import { JSON_HEADERS } from '../helpers/mock-intercom.ts';

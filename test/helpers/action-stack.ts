@@ -1,7 +1,6 @@
 /** Builds group handlers wired to a MockAgent, with keys of chosen scopes. */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MockAgent } from 'undici';
-import { workspaceClientOptions } from '../../lib/actions/clients.ts';
 import { GROUPS, type Group } from '../../lib/catalog/index.ts';
 import type { ApiKeyScope } from '../../lib/catalog/types.ts';
 import { sha256Hex } from '../../lib/config/parse.ts';
@@ -10,6 +9,7 @@ import { createActionHandler } from '../../lib/http/action-handler.ts';
 import { createMetaHandler } from '../../lib/http/meta-handler.ts';
 import { IntercomClient } from '../../lib/intercom/client.ts';
 import type { ValidatorMap } from '../../lib/validation/validate.ts';
+import { workspaceClientOptions } from '../../lib/workspaces/clients.ts';
 import { type EventInput, httpEvent, testContext } from './events.ts';
 
 export const TOKEN = 'tok_intercom_SECRET_value';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { WORKER_BATCH_SIZE, workerConcurrency } from '../../infra/bulk-config.ts';
 import { bulkSettings } from '../../lib/bulk/settings.ts';
-import { JOBS_TABLE, TABLES } from '../../lib/bulk/tables.ts';
+import { JOBS_TABLE, TABLES } from '../../lib/tables/definitions.ts';
 import {
   consumeGrants,
   dashboardBody,

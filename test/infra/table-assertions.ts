@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { type TableDefinition, TTL_ATTRIBUTE } from '../../lib/bulk/tables.ts';
+import { type TableDefinition, TTL_ATTRIBUTE } from '../../lib/tables/definitions.ts';
 import type { Resource } from './synth-stack.ts';
 
 /** A table built from `definition` (infra's dataTable): on-demand, its keys, TTL, PITR, encrypted. */

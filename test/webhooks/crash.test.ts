@@ -13,11 +13,11 @@ const crashed = new Set<string>();
 
 async function buildWorker(): Promise<SqsHandler> {
   const { createRuleEngine, loadRulesFile } = await import('../../lib/automations/index.ts');
-  const { documentClient, sqsClient } = await import('../../lib/bulk/aws.ts');
+  const { documentClient, sqsClient } = await import('../../lib/aws/clients.ts');
   const { rateGovernor, rateSettings } = await import('../../lib/bulk/index.ts');
-  const { WorkQueue } = await import('../../lib/bulk/queue.ts');
-  const { workerClientFactory } = await import('../../lib/bulk/clients.ts');
-  const { workspaceClients } = await import('../../lib/actions/clients.ts');
+  const { WorkQueue } = await import('../../lib/queue/work-queue.ts');
+  const { workerClientFactory } = await import('../../lib/workspaces/worker-clients.ts');
+  const { workspaceClients } = await import('../../lib/workspaces/clients.ts');
   const { loadConfig } = await import('../../lib/config/index.ts');
   const validators = await import('../../lib/validation/generated/index.ts');
   const { automationSettings } = await import('../../lib/webhooks/settings.ts');

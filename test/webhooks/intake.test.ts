@@ -186,7 +186,7 @@ describe('webhook intake', () => {
 
 describe('the intake dedupe record', () => {
   async function store() {
-    const { documentClient } = await import('../../lib/bulk/aws.ts');
+    const { documentClient } = await import('../../lib/aws/clients.ts');
     const { automationSettings } = await import('../../lib/webhooks/settings.ts');
     const { NotificationStore } = await import('../../lib/webhooks/store.ts');
     const settings = automationSettings();
