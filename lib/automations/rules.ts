@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { findOperation, LIST_CONTROLS } from '../catalog/index.ts';
+import { expandTopic, isTopicPattern, TOPICS, type Topic } from '../intercom/webhook-topics.ts';
 import * as generatedValidators from '../validation/generated/index.ts';
 import {
   normalizeInput,
@@ -20,7 +21,6 @@ import { describe, isObject, pointer, type Report, rejectUnknownKeys } from './r
 import { SAMPLES } from './samples.ts';
 import { didYouMean } from './suggest.ts';
 import { type Expression, hasTemplate, parseTemplate, renderTree, TemplateError } from './templates.ts';
-import { expandTopic, isTopicPattern, TOPICS, type Topic } from './topics.ts';
 import type { Action, Condition, Json, Rule, RuleIssue, RuleSet, RunCap } from './types.ts';
 
 const validators: ValidatorMap = generatedValidators;

@@ -5,7 +5,7 @@
  * and what the sandbox renders (lib/sandbox/views.ts), with every optional field filled in so that a
  * rule is judged on the shape of its item, not on one object's missing values.
  */
-import { TOPICS, type Topic } from './topics.ts';
+import { TOPICS, type Topic } from '../intercom/webhook-topics.ts';
 import type { Notification } from './types.ts';
 
 export const SAMPLE_APP_ID = 'a86dr8yl';

@@ -1,5 +1,5 @@
 /** The shapes of webhook automations: notifications in, rules (as written and as validated) out. */
-import type { Topic } from './topics.ts';
+import type { Topic } from '../intercom/webhook-topics.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

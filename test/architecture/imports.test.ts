@@ -87,6 +87,45 @@ describe('the import structure', () => {
     expect(upward).toEqual([]);
   });
 
+  it('stands in layers: the shared core imports only the core; a feature only the core; a trigger the core and the automations it starts', () => {
+    const core = [
+      'catalog',
+      'intercom',
+      'validation',
+      'config',
+      'auth',
+      'secrets',
+      'observability',
+      'errors.ts',
+      'aws',
+      'queue',
+      'tables',
+      'governor',
+      'delivery',
+      'workspaces',
+    ];
+    const allowed: Record<string, string[]> = {
+      ...Object.fromEntries(core.map((room) => [room, core])),
+      // Features stand side by side on the core.
+      actions: [...core, 'actions'],
+      bulk: [...core, 'bulk'],
+      automations: [...core, 'automations'],
+      // Triggers start automations: one way, automations know no trigger.
+      webhooks: [...core, 'automations', 'webhooks'],
+      // The Intercom stand-in shares only the catalog's and the client's vocabulary.
+      sandbox: [...core, 'sandbox'],
+    };
+    const room = (file: string) => file.split('/')[1]!;
+    const wrong = [...importGraph()]
+      .filter(([file]) => file.startsWith('lib/') && room(file) in allowed)
+      .flatMap(([file, targets]) =>
+        targets
+          .filter((t) => t.startsWith('lib/') && !allowed[room(file)]!.includes(room(t)))
+          .map((t) => `${file} -> ${t}`),
+      );
+    expect(wrong).toEqual([]);
+  });
+
   it('has no import circles', () => {
     expect(circles(importGraph())).toEqual([]);
   });

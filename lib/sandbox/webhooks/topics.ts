@@ -1,9 +1,9 @@
 /**
- * The webhook topics of Intercom 1.x (reference A.6), declared once in lib/automations/topics.ts. A
+ * The webhook topics of Intercom 1.x (reference A.6), declared once in lib/intercom/webhook-topics.ts. A
  * subscription may name any of them; the sandbox emits the ones its API can cause (hub.ts lists them).
  */
 
-import { TOPICS as RULE_TOPICS } from '../../automations/topics.ts';
+import { TOPICS as RULE_TOPICS } from '../../intercom/webhook-topics.ts';
 
 /** Every topic a rule can use, plus `ping`, which Intercom sends to test a subscription. */
 export const TOPICS = [...RULE_TOPICS, 'ping'] as const;

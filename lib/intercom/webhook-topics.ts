@@ -1,5 +1,5 @@
 /**
- * The webhook topics of Intercom 1.x that can run a rule (reference A.6, webhook-models pages 1.0-1.3).
+ * The webhook topics of Intercom 1.x that can run an automation rule (reference A.6, webhook-models pages 1.0-1.3).
  * `ping` is left out: Intercom sends it to test a subscription and the intake never queues it.
  */
 export const TOPICS = [
