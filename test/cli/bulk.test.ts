@@ -1,3 +1,9 @@
+/**
+ * The bulk CLI against a fake of the bulk API, for what the real stack cannot be made to do on demand:
+ * 503s, dropped connections and lost answers mid-upload, a 413 naming a smaller limit, a file broken
+ * off mid-read, slow progress for the live bar and Ctrl-C. The same commands run against the real
+ * local stack in test/cli/bulk-stack.test.ts.
+ */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
