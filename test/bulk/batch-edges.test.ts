@@ -18,7 +18,7 @@ import { IntercomHttpError } from '../../lib/intercom/errors.ts';
 import { createTables, type Emulators, startEmulators } from '../../lib/local/emulators.ts';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.ts';
 import { createTableInput, JOBS_TABLE, RATE_TABLE } from '../../lib/tables/definitions.ts';
-import { registerTestJob, sqsRecord } from '../helpers/bulk-records.ts';
+import { recordingGovernor, registerTestJob, sqsRecord } from '../helpers/bulk-records.ts';
 
 const clock = { now: Date.UTC(2026, 10, 25, 12) };
 const now = () => clock.now;
@@ -46,27 +46,7 @@ let db: DynamoDBDocumentClient;
 let store: JobStore;
 let client: TestClient;
 const sent: ItemMessage[] = [];
-let governorFails = false;
-const fakeGovernor = {
-  windowMs: 10_000,
-  async acquire(_workspace: string, _deadline: number, slots = 1) {
-    if (governorFails) throw new Error('ProvisionedThroughputExceededException (simulated)');
-    return { ok: true as const, windowStart: 0, at: clock.now, granted: slots };
-  },
-  async observe() {},
-  async pause() {},
-  async describe() {
-    return {
-      limit: 166,
-      budget: 149,
-      used: 0,
-      remaining: 149,
-      resetAt: 0,
-      windowSeconds: 10,
-      pausedUntil: 0,
-    };
-  },
-};
+const fakeGovernor = recordingGovernor(now);
 const queue = {
   async delay() {},
   async sendAll(messages: Array<{ body: string }>) {
@@ -92,7 +72,7 @@ afterAll(async () => {
 beforeEach(() => {
   client = new TestClient({ token: TOKEN, baseUrl: sandbox.url, now, retry: { maxRetries: 0 } });
   sent.length = 0;
-  governorFails = false;
+  fakeGovernor.fails = false;
 });
 
 const workerWith = (governor: unknown, remainingMs = 60_000) => {
@@ -233,12 +213,12 @@ describe("a governor error gives the batch's claimed items back untried, so a no
       workspace: 'default',
       input: { body: { email: `review-d3-${index}@example.com` } },
     });
-    governorFails = true;
+    fakeGovernor.fails = true;
     const first = [record(m(0)), record(m(1))];
     // Both waiters got the error (no hang): both messages come back.
     expect((await deliver(...first)).sort()).toEqual(first.map((r) => r.messageId).sort());
     expect(client.calls).toEqual([]);
-    governorFails = false;
+    fakeGovernor.fails = false;
     clock.now += 120_000;
     expect(await deliver(record(m(0), 2), record(m(1), 2))).toEqual([]);
     const items = [await store.getItem(id, 0), await store.getItem(id, 1)];

@@ -16,7 +16,7 @@ import { IntercomConnectionError, IntercomHttpError } from '../../lib/intercom/e
 import { createTables, type Emulators, startEmulators } from '../../lib/local/emulators.ts';
 import { type Sandbox, startSandbox } from '../../lib/sandbox/server.ts';
 import { createTableInput, JOBS_TABLE } from '../../lib/tables/definitions.ts';
-import { registerTestJob, sqsRecord } from '../helpers/bulk-records.ts';
+import { recordingGovernor, registerTestJob, sqsRecord } from '../helpers/bulk-records.ts';
 
 const clock = { now: Date.UTC(2026, 10, 25, 12) };
 const now = () => clock.now;
@@ -53,31 +53,9 @@ let store: JobStore;
 let client: TestClient;
 const delays: number[] = [];
 const sent: ItemMessage[] = [];
-const slots: number[] = [];
-const slotsByJob: Array<Record<string, number>> = [];
-let governorFails = false;
-const governor = {
-  windowMs: 10_000,
-  async acquire(_workspace: string, _deadline: number, count = 1, byJob: Record<string, number> = {}) {
-    if (governorFails) throw new Error('ProvisionedThroughputExceededException (simulated)');
-    slots.push(count);
-    slotsByJob.push(byJob);
-    return { ok: true as const, windowStart: 0, at: clock.now, granted: count };
-  },
-  async observe() {},
-  async pause() {},
-  async describe() {
-    return {
-      limit: 166,
-      budget: 149,
-      used: 0,
-      remaining: 149,
-      resetAt: 0,
-      windowSeconds: 10,
-      pausedUntil: 0,
-    };
-  },
-};
+const governor = recordingGovernor(now);
+const slots = governor.slots;
+const slotsByJob = governor.slotsByJob;
 const queue = {
   async delay(_receiptHandle: string, seconds: number) {
     delays.push(seconds);
@@ -104,7 +82,7 @@ beforeEach(() => {
   sent.length = 0;
   slots.length = 0;
   slotsByJob.length = 0;
-  governorFails = false;
+  governor.fails = false;
 });
 
 const worker = () =>
@@ -163,12 +141,12 @@ describe('a create_note whose answer was lost', () => {
 
     // The next delivery claims it to look the note up, and dies before it can (DynamoDB throttling).
     clock.now += 61_000;
-    governorFails = true;
+    governor.fails = true;
     expect(await deliver(record(m, 2))).toHaveLength(1);
     expect(await store.getItem(m.jobId, 0)).toMatchObject({ state: 'in_progress' });
 
     // After that lease (and the lookup delay) the note written at the first try is found.
-    governorFails = false;
+    governor.fails = false;
     clock.now += 60_000 + 60_000;
     expect(await deliver(record(m, 3))).toEqual([]);
     expect(await store.getItem(m.jobId, 0)).toMatchObject({ state: 'succeeded' });

@@ -49,3 +49,36 @@ export async function registerTestJob(
     expiresAt: store.expiresAt(now),
   });
 }
+
+/**
+ * A governor that grants every ask at once and records it (slots, and whose they are), or throws
+ * while `fails` is set, as a throttled DynamoDB would.
+ */
+export function recordingGovernor(now: () => number) {
+  const governor = {
+    windowMs: 10_000,
+    fails: false,
+    slots: [] as number[],
+    slotsByJob: [] as Array<Record<string, number>>,
+    async acquire(_workspace: string, _deadline: number, count = 1, byJob: Record<string, number> = {}) {
+      if (governor.fails) throw new Error('ProvisionedThroughputExceededException (simulated)');
+      governor.slots.push(count);
+      governor.slotsByJob.push(byJob);
+      return { ok: true as const, windowStart: 0, at: now(), granted: count };
+    },
+    async observe() {},
+    async pause() {},
+    async describe() {
+      return {
+        limit: 166,
+        budget: 149,
+        used: 0,
+        remaining: 149,
+        resetAt: 0,
+        windowSeconds: 10,
+        pausedUntil: 0,
+      };
+    },
+  };
+  return governor;
+}
