@@ -1,10 +1,11 @@
 // POST /webhooks/intercom: public, signature-verified; queues each notification for the automation worker.
+
+import { NotificationStore } from '../lib/automations/notification-store.ts';
+import { automationSettings } from '../lib/automations/settings.ts';
 import { documentClient, sqsClient } from '../lib/aws/clients.ts';
 import { appConfigSource } from '../lib/config/source.ts';
 import { createWebhookHandler, DEFAULT_WEBHOOK_BODY_BYTES } from '../lib/http/webhook-handler.ts';
 import { WorkQueue } from '../lib/queue/work-queue.ts';
-import { automationSettings } from '../lib/webhooks/settings.ts';
-import { NotificationStore } from '../lib/webhooks/store.ts';
 
 const settings = automationSettings();
 const config = await appConfigSource(process.env, { requireApiKeys: false });

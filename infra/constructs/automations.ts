@@ -3,7 +3,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AUTOMATIONS_TABLE } from '../../lib/webhooks/table.ts';
+import { AUTOMATIONS_TABLE } from '../../lib/automations/table.ts';
 import type { AutomationsDeploymentSettings } from '../automations-config.ts';
 import { AUTOMATIONS_WORKER_TIMEOUT, AutomationsWorker } from './automations-worker.ts';
 import type { BulkJobs } from './bulk.ts';

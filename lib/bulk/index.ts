@@ -1,22 +1,12 @@
 /** Wires the bulk pieces for a Lambda function from its environment: AWS clients, store, queue, governor. */
 
 import { documentClient, sqsClient } from '../aws/clients.ts';
-import { RateGovernor } from '../governor/rate-governor.ts';
+import { rateGovernor } from '../governor/settings.ts';
 import { WorkQueue } from '../queue/work-queue.ts';
 import { JobStore } from './job-store.ts';
-import type { BulkSettings, RateSettings } from './settings.ts';
+import type { BulkSettings } from './settings.ts';
 
-export { bulkSettings, rateSettings } from './settings.ts';
-
-/** The workspace rate governor on the shared rate table. */
-export function rateGovernor(settings: RateSettings): RateGovernor {
-  return new RateGovernor(documentClient(), {
-    table: settings.rateTable,
-    defaultLimit: settings.defaultLimitPerWindow,
-    windowSeconds: settings.windowSeconds,
-    reserveFraction: settings.reserveFraction,
-  });
-}
+export { bulkSettings } from './settings.ts';
 
 export function bulkParts(settings: BulkSettings) {
   return {

@@ -1,5 +1,8 @@
-/** Bulk settings from the environment, read once per container; defaults documented in the README. */
-import { ConfigError } from '../config/parse.ts';
+/** Bulk settings from the environment, read once per container; defaults documented in docs/configuration.md. */
+import { ConfigError, type Env, numberSetting as number } from '../config/parse.ts';
+import { type RateSettings, rateSettings } from '../governor/settings.ts';
+
+export type { RateSettings } from '../governor/settings.ts';
 
 export interface BulkSettings extends RateSettings {
   /** Jobs, chunks and item outcomes. */
@@ -16,36 +19,6 @@ export interface BulkSettings extends RateSettings {
   retentionDays: number;
   /** How long after a call whose answer was lost the worker waits before looking it up. */
   verifyDelaySeconds: number;
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function number(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
-  }
-  return value;
-}
-
-export interface RateSettings {
-  rateTable: string;
-  defaultLimitPerWindow: number;
-  windowSeconds: number;
-  reserveFraction: number;
-}
-
-/** The rate governor's settings: what bulk jobs and automations share. */
-export function rateSettings(env: Env = process.env): RateSettings {
-  if (!env.RATE_TABLE) throw new ConfigError('The rate governor needs RATE_TABLE');
-  return {
-    rateTable: env.RATE_TABLE,
-    defaultLimitPerWindow: number(env, 'RATE_LIMIT_DEFAULT_PER_WINDOW', 1666, 1, 100_000),
-    windowSeconds: number(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
-    reserveFraction: number(env, 'RATE_LIMIT_RESERVE', 0.1, 0, 0.9),
-  };
 }
 
 export function bulkSettings(

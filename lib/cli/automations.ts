@@ -1,7 +1,7 @@
 /** `intercom-actions automations validate|log`: check a rules file; read the automation run log of a stack. */
 import { loadRulesFile, RuleValidationError } from '../automations/index.ts';
-import type { NotificationRun } from '../webhooks/records.ts';
-import { DEFAULT_RULES_FILE } from '../webhooks/settings.ts';
+import type { NotificationRun } from '../automations/run-records.ts';
+import { DEFAULT_RULES_FILE } from '../automations/settings.ts';
 import { apiTarget, BulkApiClient } from './api-client.ts';
 import { UsageError } from './arguments.ts';
 import { integerFlag, parseWords, stringFlag } from './bulk/flags.ts';

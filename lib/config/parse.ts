@@ -214,3 +214,16 @@ export function parseJson(text: string | undefined, what: string): unknown {
     throw new ConfigError(`${what}: not valid JSON`);
   }
 }
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A numeric setting from the environment within [min, max], or the fallback when unset. */
+export function numberSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}

@@ -1,9 +1,9 @@
 import { keyRing } from '../auth/api-keys.ts';
+import type { NotificationStore } from '../automations/notification-store.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { ownLogContext } from '../observability/logger.ts';
 import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
-import type { NotificationStore } from '../webhooks/store.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';

@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { loadRulesFile } from '../automations/index.ts';
+import { AUTOMATIONS_TABLE } from '../automations/table.ts';
 import { createTableInput } from '../tables/definitions.ts';
-import { AUTOMATIONS_TABLE } from '../webhooks/table.ts';
 import {
   createQueueWithDeadLetter,
   createTables,
@@ -108,7 +108,7 @@ export async function startLocalAutomations(
       // The FIFO emulator keeps nothing across a restart; the table keeps each queued message until done.
       const { documentClient } = await import('../aws/clients.ts');
       const { WorkQueue } = await import('../queue/work-queue.ts');
-      const { NotificationStore } = await import('../webhooks/store.ts');
+      const { NotificationStore } = await import('../automations/notification-store.ts');
       const store = new NotificationStore(documentClient(), tableName, 30);
       const queueOf = new WorkQueue(emulators.sqs, queue.queueUrl);
       const messages = await store.unfinishedMessages();

@@ -1,32 +1,21 @@
 /**
- * `POST /webhooks/intercom`: verify, de-duplicate, queue, acknowledge. The raw body is verified
- * before it is trusted; a bad payload is a 4xx (a 5xx would make Intercom pause the subscription) and
+ * The Intercom webhook trigger (`POST /webhooks/intercom`): verify the signature, find the workspace,
+ * check the notification's shape, then hand it to the automations' inbox (which de-duplicates and
+ * queues it). The raw body is verified before it is trusted; a bad payload is a 4xx (a 5xx would make Intercom pause the subscription) and
  * only our own failures (the queue, the table) are 5xx, so Intercom retries them.
  */
-import { createHash } from 'node:crypto';
+import { type InboxDeps, submitNotification } from '../automations/inbox.ts';
 import type { Notification } from '../automations/types.ts';
 import type { AppConfig, WorkspaceConfig } from '../config/types.ts';
 import { DomainError } from '../errors.ts';
 import { logger } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
-import type { WorkQueue } from '../queue/work-queue.ts';
 import { checkJsonContentType, jsonText } from '../validation/content-type.ts';
 import { jsonShapeIssue } from '../validation/json-shape.ts';
 import { type SignatureHeaders, verifySignature } from './signature.ts';
-import type { NotificationStore } from './store.ts';
 
-export interface IntakeDeps {
+export interface IntakeDeps extends InboxDeps {
   config: Pick<AppConfig, 'workspaces' | 'defaultWorkspace'>;
-  store: NotificationStore;
-  queue: WorkQueue;
-  now?: () => number;
-}
-
-export interface QueuedNotification {
-  v: 1;
-  workspace: string;
-  receivedAt: number;
-  notification: Notification;
 }
 
 /**
@@ -52,33 +41,6 @@ function parse(body: Buffer): unknown {
 }
 
 /**
- * The largest message body the queue is sure to take: 256 KiB, SQS's limit for years (AWS raised the
- * ceiling to 1 MiB in 2025, but a queue's `MaximumMessageSize` may still be 256 KiB). Intercom
- * notifications are a few KB.
- */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
-
-/**
- * Characters SQS refuses in a message body (InvalidMessageContents): anything outside #x9 #xA #xD
- * #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF. `JSON.stringify` escapes control characters and lone
- * surrogates but writes U+FFFE and U+FFFF raw.
- */
-const NOT_SQS_SAFE = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-/**
- * JSON text SQS accepts: the characters it refuses are written as `\uXXXX` escapes. Outside strings,
- * `JSON.stringify` writes only ASCII, so every such character is inside a string (or a key), where
- * the escape is the same JSON value: `JSON.parse` gives back the same object.
- */
-export function sqsSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(NOT_SQS_SAFE, (c) => {
-    let out = '';
-    for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
-    return out;
-  });
-}
-
-/**
  * The workspace a notification belongs to: its `app_id`'s; the default one when it names none, or
  * when the default declares no `appId` (a single-workspace set-up); otherwise none: a Developer Hub
  * app signs every install's notifications with its one client secret, so a verified notification
@@ -96,29 +58,6 @@ function workspaceFor(config: IntakeDeps['config'], appId: unknown): WorkspaceCo
 /** Every configured webhook secret: what an unrouted notification is verified with. */
 function allSecrets(config: IntakeDeps['config']): string[] {
   return [...new Set([...config.workspaces.values()].flatMap((w) => w.webhookSecrets))];
-}
-
-/** An id or type as a key part: only strings and numbers (`String` throws on `{"toString": 1}`). */
-const part = (value: unknown): string | undefined =>
-  typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-
-/**
- * Notifications about one object share a FIFO message group: they are processed in order. A tag
- * notification is about its person, an event about the user it happened to.
- */
-export function objectKey(notification: Notification): string {
-  const item = notification.data.item;
-  const person = (item.user ?? item.contact) as { type?: unknown; id?: unknown } | null | undefined;
-  const personId = typeof person === 'object' && person !== null ? part(person.id) : undefined;
-  if (typeof item.type === 'string' && item.type.endsWith('_tag') && personId !== undefined) {
-    return `${part(person?.type) ?? 'user'}:${personId}`;
-  }
-  if (item.type === 'event' && item.id === undefined) {
-    const who = part(item.intercom_user_id ?? item.user_id ?? item.email);
-    if (who !== undefined) return `user:${who}`;
-  }
-  const id = part(item.id);
-  return id !== undefined ? `${part(item.type) ?? 'object'}:${id}` : `notification:${notification.id}`;
 }
 
 function checkShape(payload: unknown): Notification {
@@ -153,7 +92,6 @@ export async function receiveWebhook(
   body: Buffer,
   headers: SignatureHeaders & { contentType?: string | undefined },
 ): Promise<IntakeOutcome> {
-  const now = deps.now ?? Date.now;
   const payload = parse(body);
   const appId =
     typeof payload === 'object' && payload !== null ? (payload as { app_id?: unknown }).app_id : undefined;
@@ -183,30 +121,6 @@ export async function receiveWebhook(
     // The handler records nothing more for this kind: it only acknowledges.
     return { kind: 'lifecycle' };
   }
-  if (await deps.store.isKnown(workspace.name, notification.id)) return { kind: 'duplicate', ...base };
-  const message: QueuedNotification = { v: 1, workspace: workspace.name, receivedAt: now(), notification };
-  const messageBody = sqsSafeJson(message);
-  // Re-serialising can grow a body (1e20 is written 100000000000000000000, U+FFFF as \uffff).
-  const bytes = Buffer.byteLength(messageBody, 'utf8');
-  if (bytes > MAX_MESSAGE_BYTES) {
-    throw new DomainError(
-      'payload_too_large',
-      `The notification takes ${bytes} bytes once queued; the queue takes at most ${MAX_MESSAGE_BYTES}`,
-    );
-  }
-  // The notification id de-duplicates in SQS too (5 minutes), should Intercom redeliver while this runs.
-  const dedupe = createHash('sha256').update(`${workspace.name}\u0000${notification.id}`).digest('hex');
-  // The group id is a hash: SQS takes only printable ASCII, and object keys may hold emails or names.
-  const group = createHash('sha256')
-    .update(`${workspace.name}/${objectKey(notification)}`)
-    .digest('hex');
-  await deps.queue.sendOrdered(messageBody, group, dedupe);
-  // Marked received only once queued, by a conditional write: of two deliveries racing past isKnown,
-  // one is "queued", the other a duplicate (its message was dropped by the FIFO deduplication id).
-  const first = await deps.store.markReceived(workspace.name, notification.id, notification.topic, now(), {
-    body: messageBody,
-    group,
-    dedupe,
-  });
-  return { kind: first ? 'queued' : 'duplicate', ...base };
+  const outcome = await submitNotification(deps, workspace.name, notification);
+  return { kind: outcome, ...base };
 }

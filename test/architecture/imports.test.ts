@@ -126,6 +126,19 @@ describe('the import structure', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('lets a trigger reach automations only through the inbox and the notification type', () => {
+    const triggers = ['lib/webhooks/'];
+    const port = ['lib/automations/inbox.ts', 'lib/automations/types.ts'];
+    const wrong = [...importGraph()]
+      .filter(([file]) => triggers.some((t) => file.startsWith(t)))
+      .flatMap(([file, targets]) =>
+        targets
+          .filter((t) => t.startsWith('lib/automations/') && !port.includes(t))
+          .map((t) => `${file} -> ${t}`),
+      );
+    expect(wrong).toEqual([]);
+  });
+
   it('has no import circles', () => {
     expect(circles(importGraph())).toEqual([]);
   });

@@ -11,7 +11,7 @@ import {
   sampleNotification,
   TOPICS,
 } from '../../lib/automations/index.ts';
-import type { AutomationWorkerDeps } from '../../lib/webhooks/worker.ts';
+import type { AutomationWorkerDeps } from '../../lib/automations/worker.ts';
 
 const BOT = '814860';
 

@@ -7,10 +7,10 @@ import { App } from 'aws-cdk-lib';
 import { automationsDeploymentSettings } from '../../infra/automations-config.ts';
 import { copyIntoBundle } from '../../infra/bundling.ts';
 import { RuleValidationError } from '../../lib/automations/index.ts';
-import { rateSettings } from '../../lib/bulk/settings.ts';
+import { automationSettings } from '../../lib/automations/settings.ts';
+import { AUTOMATIONS_TABLE } from '../../lib/automations/table.ts';
+import { rateSettings } from '../../lib/governor/settings.ts';
 import { routes } from '../../lib/http/routes.ts';
-import { automationSettings } from '../../lib/webhooks/settings.ts';
-import { AUTOMATIONS_TABLE } from '../../lib/webhooks/table.ts';
 import {
   alarmOn,
   consumeGrants,

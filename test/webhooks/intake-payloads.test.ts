@@ -6,10 +6,10 @@
 import { createHmac } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { MAX_MESSAGE_BYTES, type QueuedNotification } from '../../lib/automations/inbox.ts';
 import type { AppConfig, WorkspaceConfig } from '../../lib/config/types.ts';
 import { createWebhookHandler } from '../../lib/http/webhook-handler.ts';
 import { metrics } from '../../lib/observability/metrics.ts';
-import { MAX_MESSAGE_BYTES, type QueuedNotification } from '../../lib/webhooks/intake.ts';
 import { httpEvent, testContext } from '../helpers/events.ts';
 
 const workspace = (name: string, secret: string, appId?: string): WorkspaceConfig => ({

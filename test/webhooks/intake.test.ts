@@ -187,8 +187,8 @@ describe('webhook intake', () => {
 describe('the intake dedupe record', () => {
   async function store() {
     const { documentClient } = await import('../../lib/aws/clients.ts');
-    const { automationSettings } = await import('../../lib/webhooks/settings.ts');
-    const { NotificationStore } = await import('../../lib/webhooks/store.ts');
+    const { automationSettings } = await import('../../lib/automations/settings.ts');
+    const { NotificationStore } = await import('../../lib/automations/notification-store.ts');
     const settings = automationSettings();
     return new NotificationStore(documentClient(), settings.table, settings.retentionDays);
   }

@@ -5,7 +5,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, TableStore } from '../tables/table-store.ts';
-import { type ActionResult, keyOf, type NotificationRun, notificationKey } from './records.ts';
+import { type ActionResult, keyOf, type NotificationRun, notificationKey } from './run-records.ts';
 
 export type NotificationClaim =
   | { kind: 'claimed'; done: Record<string, ActionResult> }

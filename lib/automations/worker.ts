@@ -5,8 +5,6 @@
  * notification (429, 5xx, a crash) resumes after the last finished action instead of repeating it.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { RuleEngine } from '../automations/engine.ts';
-import type { Action } from '../automations/types.ts';
 import { findOperation } from '../catalog/index.ts';
 import { WorkspaceNotConfiguredError } from '../config/types.ts';
 import { backoffMs, itemError, judge } from '../delivery/outcomes.ts';
@@ -18,9 +16,11 @@ import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
-import { objectKey, type QueuedNotification } from './intake.ts';
-import type { ActionResult, RuleRun } from './records.ts';
-import type { NotificationStore } from './store.ts';
+import type { RuleEngine } from './engine.ts';
+import { objectKey, type QueuedNotification } from './inbox.ts';
+import type { NotificationStore } from './notification-store.ts';
+import type { ActionResult, RuleRun } from './run-records.ts';
+import type { Action } from './types.ts';
 
 export interface AutomationWorkerDeps {
   rules: RuleEngine;

@@ -14,15 +14,15 @@ const crashed = new Set<string>();
 async function buildWorker(): Promise<SqsHandler> {
   const { createRuleEngine, loadRulesFile } = await import('../../lib/automations/index.ts');
   const { documentClient, sqsClient } = await import('../../lib/aws/clients.ts');
-  const { rateGovernor, rateSettings } = await import('../../lib/bulk/index.ts');
+  const { rateGovernor, rateSettings } = await import('../../lib/governor/settings.ts');
   const { WorkQueue } = await import('../../lib/queue/work-queue.ts');
   const { workerClientFactory } = await import('../../lib/workspaces/worker-clients.ts');
   const { workspaceClients } = await import('../../lib/workspaces/clients.ts');
   const { loadConfig } = await import('../../lib/config/index.ts');
   const validators = await import('../../lib/validation/generated/index.ts');
-  const { automationSettings } = await import('../../lib/webhooks/settings.ts');
-  const { NotificationStore } = await import('../../lib/webhooks/store.ts');
-  const { createAutomationWorker } = await import('../../lib/webhooks/worker.ts');
+  const { automationSettings } = await import('../../lib/automations/settings.ts');
+  const { NotificationStore } = await import('../../lib/automations/notification-store.ts');
+  const { createAutomationWorker } = await import('../../lib/automations/worker.ts');
   const settings = automationSettings();
   return createAutomationWorker({
     rules: createRuleEngine(loadRulesFile(settings.rulesFile), { botAdminIds: settings.botAdminIds }),
