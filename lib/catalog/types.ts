@@ -94,7 +94,7 @@ export interface OperationSpec {
   successStatus: 200 | 202;
   versionedPath?: VersionedPath;
   lookup?: IdLookup;
-  /** Caveats users should know (documented in the README and OpenAPI). */
+  /** Caveats users should know (documented in docs/operations.md and OpenAPI). */
   notes?: string;
 }
 
