@@ -1,13 +1,14 @@
 /**
- * The bulk CLI against a fake of the bulk API, for what the real stack cannot be made to do on demand:
- * 503s, dropped connections and lost answers mid-upload, a 413 naming a smaller limit, a file broken
- * off mid-read, slow progress for the live bar and Ctrl-C. The same commands run against the real
- * local stack in test/cli/bulk-stack.test.ts.
+ * The bulk CLI against a fake of the bulk API (test/fixtures/bulk/fake-bulk-api.ts), only for what the
+ * real stack cannot be made to do on demand: 503s, dropped connections and lost answers mid-upload, a
+ * 413 naming a smaller limit, a file broken off mid-read, slow progress for the live bar, Ctrl-C, and
+ * the exact requests of a chunked upload (which chunk carries the Idempotency-Key). Everything else
+ * (failures files, rejections, bad lines, paging, retry, status, CSV, dry runs, 401) runs against the
+ * real local stack in test/cli/bulk-stack.test.ts; usage errors and help need no server.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import type { BulkIo } from '../../lib/cli/bulk.ts';
 import { runCli } from '../../lib/cli/main.ts';
@@ -25,7 +26,6 @@ import { FakeBulkApi, type FakeBulkApiOptions } from '../fixtures/bulk/fake-bulk
 const KEY = 'ia_test_key';
 const JOB = 'job_fake00000001';
 const dir = mkdtempSync(join(tmpdir(), 'bulk-cli-'));
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/bulk/${name}`, import.meta.url));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let api: FakeBulkApi | undefined;
@@ -196,116 +196,6 @@ describe('intercom-actions bulk', () => {
     expect(server.jobs.size).toBe(1);
   });
 
-  it('uses the given --idempotency-key, so a second run with the same key finds the same job', async () => {
-    const server = await fakeApi();
-    const file = jsonlFile(tags(3));
-    const args = ['bulk', 'create_tag', '--file', file, '--idempotency-key', 'run-1', '--interval-ms', '10'];
-    expect((await cli(args)).json().jobId).toBe(JOB);
-    expect((await cli(args)).json().jobId).toBe(JOB);
-    expect(server.posts()[0]!.headers['idempotency-key']).toBe('run-1');
-    expect(server.jobs.size).toBe(1);
-  });
-
-  it('writes failures, server rejections and bad lines to the failures file and exits 1', async () => {
-    const server = await fakeApi({
-      invalid: (item) => (item.body?.name === 'tag-3' ? 'must have required property name' : undefined),
-      fails: (item) => item.body?.name === 'tag-1' || item.body?.name === 'tag-6',
-    });
-    const file = jsonlFile(tags(7), ['{oops', JSON.stringify({ body: { name: 'tag-8' } })]);
-    const run = await cli(['bulk', 'create_tag', '--file', file, '--chunk', '4', '--interval-ms', '10']);
-    expect(run.code).toBe(1);
-    expect(run.json()).toMatchObject({
-      status: 'completed_with_errors',
-      total: 9,
-      succeeded: 5,
-      failed: 2,
-      rejected: 2,
-      failuresFile: `${file}.failures.jsonl`,
-    });
-    const lines = readFileSync(`${file}.failures.jsonl`, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(lines.sort((a, b) => a.index - b.index)).toEqual([
-      {
-        index: 1,
-        attempt: 1,
-        error: { status: 404, code: 'not_found', message: 'User Not Found', intercomRequestId: 'req-1' },
-        input: { body: { name: 'tag-1' } },
-      },
-      {
-        index: 3,
-        error: {
-          code: 'validation_failed',
-          message: 'Invalid parameters',
-          details: [{ path: '/body', message: 'must have required property name' }],
-        },
-        input: { body: { name: 'tag-3' } },
-      },
-      expect.objectContaining({ index: 6, input: { body: { name: 'tag-6' } } }),
-      {
-        index: 7,
-        line: 8,
-        error: { code: 'invalid_line', message: expect.stringMatching(/^line 8: not valid JSON/) },
-        raw: '{oops',
-      },
-    ]);
-    // The bad line keeps its place as null (offsets must stay contiguous); the server's rejection of it
-    // is not reported twice.
-    expect(server.posts().map((p) => [p.body.offset, p.body.items.length, p.body.final])).toEqual([
-      [0, 4, false],
-      [4, 4, false],
-      [8, 1, true],
-    ]);
-    expect(server.posts()[1]!.body.items[3]).toBeNull();
-  });
-
-  it('dry-runs the whole file: sums the answers and the estimate, queues nothing', async () => {
-    const server = await fakeApi({
-      invalid: (item) => (item.body?.name === 'tag-5' ? 'bad name' : undefined),
-    });
-    const file = jsonlFile(tags(6));
-    const run = await cli(['bulk', 'create_tag', '--file', file, '--chunk', '4', '--dry-run']);
-    expect(run.code).toBe(1);
-    expect(run.json()).toEqual({
-      dryRun: true,
-      operation: 'create_tag',
-      total: 6,
-      accepted: 5,
-      rejected: 1,
-      estimate: { requests: 5, seconds: 0.5, minutes: 0, ratePerWindow: 100, windowSeconds: 10 },
-      seconds: expect.any(Number),
-      failuresFile: `${file}.failures.jsonl`,
-    });
-    expect(JSON.parse(readFileSync(`${file}.failures.jsonl`, 'utf8'))).toMatchObject({
-      index: 5,
-      input: { body: { name: 'tag-5' } },
-    });
-    expect(server.jobs.size).toBe(0);
-    expect(server.posts().every((p) => p.body.dryRun === true && p.body.offset === undefined)).toBe(true);
-    const clean = await cli(['bulk', 'create_tag', '--file', jsonlFile(tags(2)), '--dry-run']);
-    expect(clean.code).toBe(0);
-  });
-
-  it('submits a CSV file typed by the schema', async () => {
-    const server = await fakeApi();
-    const run = await cli([
-      'bulk',
-      'set_admin_away',
-      '--file',
-      fixture('admins.csv'),
-      '--failures',
-      join(dir, 'admins.failures.jsonl'),
-      '--interval-ms',
-      '10',
-    ]);
-    expect(run.code).toBe(0);
-    expect(server.posts()[0]!.body.items).toEqual([
-      { id: '1', away_mode_enabled: true, away_mode_reassign: false },
-      { id: '2', away_mode_enabled: false },
-    ]);
-  });
-
   it('lowers the chunk size to the maximum the server names in its 413', async () => {
     const server = await fakeApi({ maxItems: 3 });
     const run = await cli([
@@ -342,30 +232,6 @@ describe('intercom-actions bulk', () => {
     const sent = posts.reduce((sum, p) => sum + p.body.items.length, 0);
     expect(sent).toBeGreaterThan(0);
     expect(run.json()).toMatchObject({ jobId: JOB, status: 'completed', total: sent, succeeded: sent });
-  });
-
-  it('reports a file of only bad lines as all rejected, and an empty file as a usage error', async () => {
-    const server = await fakeApi();
-    const empty = await cli(['bulk', 'create_tag', '--file', jsonlFile([], ['', ' '])]);
-    expect(empty.code).toBe(2);
-    expect(empty.err).toContain('no items');
-    expect(server.requests).toEqual([]);
-    const bad = jsonlFile([], ['{', 'null']);
-    const run = await cli(['bulk', 'create_tag', '--file', bad, '--interval-ms', '10']);
-    expect(run.code).toBe(1);
-    expect(run.json()).toMatchObject({ status: 'completed', total: 2, succeeded: 0, rejected: 2 });
-    expect(readFileSync(`${bad}.failures.jsonl`, 'utf8').trim().split('\n')).toHaveLength(2);
-  });
-
-  it('keeps offsets contiguous when the first line is bad, and sends the whole file in order', async () => {
-    const server = await fakeApi();
-    const file = jsonlFile([], ['{bad', ...tags(3).map((t) => JSON.stringify(t))]);
-    const run = await cli(['bulk', 'create_tag', '--file', file, '--chunk', '2', '--interval-ms', '10']);
-    expect(run.json()).toMatchObject({ total: 4, succeeded: 3, rejected: 1 });
-    expect(server.posts().map((p) => [p.body.offset, p.body.items])).toEqual([
-      [0, [null, tags(1)[0]]],
-      [2, tags(3).slice(1)],
-    ]);
   });
 
   it('draws a live bar on a terminal and ends its line', async () => {
@@ -408,80 +274,6 @@ describe('intercom-actions bulk', () => {
     expect(run.err).toContain(`Job ${JOB} keeps running`);
     expect(run.err).toContain(`intercom-actions bulk status ${JOB} --watch`);
     expect(run.json()).toEqual({ jobId: JOB, watching: false });
-  });
-
-  it('--no-wait prints the job and leaves it running', async () => {
-    const server = await fakeApi();
-    const run = await cli(['bulk', 'create_tag', '--file', jsonlFile(tags(3)), '--no-wait']);
-    expect(run.code).toBe(0);
-    expect(run.json()).toMatchObject({
-      jobId: JOB,
-      status: 'submitted',
-      total: 3,
-      accepted: 3,
-      rejected: 0,
-    });
-    expect(server.requests.some((r) => r.method === 'GET')).toBe(false);
-  });
-
-  it('status, failures and retry work on an existing job', async () => {
-    // tag-2 fails on its first attempt only, so retry-failed fixes it.
-    const server = await fakeApi({ fails: (item, attempt) => item.body.name === 'tag-2' && attempt === 1 });
-    const file = jsonlFile(tags(250));
-    expect((await cli(['bulk', 'create_tag', '--file', file, '--interval-ms', '10'])).code).toBe(1);
-
-    const status = await cli(['bulk', 'status', JOB]);
-    expect(status.code).toBe(0);
-    expect(status.json()).toMatchObject({ jobId: JOB, status: 'completed_with_errors', failed: 1 });
-
-    const listed = await cli(['bulk', 'failures', JOB]);
-    expect(
-      listed.out
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l).index),
-    ).toEqual([2]);
-    const out = join(dir, `${JOB}.failures.jsonl`);
-    const written = await cli(['bulk', 'failures', JOB, '--out', out]);
-    expect(written.err).toContain(`1 failure(s) written to ${out}`);
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({
-      index: 2,
-      input: { body: { name: 'tag-2' } },
-    });
-
-    const retried = await cli(['bulk', 'retry', JOB, '--interval-ms', '10']);
-    expect(retried.code).toBe(0);
-    expect(retried.err).toContain('Requeued 1 item(s) as attempt 2');
-    expect(retried.json()).toMatchObject({ jobId: JOB, status: 'completed', succeeded: 250, failed: 0 });
-
-    const nothing = await cli(['bulk', 'retry', JOB]);
-    expect(nothing.json()).toEqual({ jobId: JOB, attempt: 3, requeued: 0 });
-    const watched = await cli(['bulk', 'status', JOB, '--watch', '--interval-ms', '10']);
-    expect(watched.json()).toMatchObject({ status: 'completed', total: 250, succeeded: 250 });
-    expect(server.requests.filter((r) => r.path.includes('/failures')).length).toBeGreaterThanOrEqual(3);
-  });
-
-  it('pages through every failure', async () => {
-    await fakeApi({ fails: (item) => Number(item.body.name.slice(4)) % 2 === 0 });
-    const file = jsonlFile(tags(450));
-    const run = await cli(['bulk', 'create_tag', '--file', file, '--interval-ms', '10']);
-    expect(run.json()).toMatchObject({ failed: 225, succeeded: 225 });
-    const indices = readFileSync(`${file}.failures.jsonl`, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l).index);
-    expect(indices).toEqual(Array.from({ length: 225 }, (_, i) => i * 2));
-  });
-
-  it('surfaces the API error JSON (401) with exit 1', async () => {
-    await fakeApi();
-    const run = await cli(['bulk', 'create_tag', '--file', jsonlFile(tags(1))], {
-      env: { INTERCOM_ACTIONS_KEY: 'wrong' },
-    });
-    expect(run.code).toBe(1);
-    expect(JSON.parse(run.err).error).toMatchObject({ status: 401, code: 'unauthorized' });
-    const missing = await cli(['bulk', 'status', 'job-404']);
-    expect(JSON.parse(missing.err).error).toMatchObject({ status: 404, code: 'not_found' });
   });
 
   it('reports an unreachable API as JSON with exit 1', async () => {
