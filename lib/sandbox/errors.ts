@@ -10,6 +10,11 @@
  *   `company_not_found`, `admin_not_found`, `team_not_found`.
  * - 405 `unsupported` (known path, wrong method), 403 `action_forbidden`, 409 `conflict`,
  *   429 `rate_limit_exceeded`, 500 `server_error`, 503 `service_unavailable`.
+ *
+ * `conflict` (several users share the email a call names a user by) is 409 as Intercom answered it in
+ * the 1.x era: `GET /users?email=` "resulted in a 409 Conflict response" (intercom-php #273, 2019-02)
+ * and so did `POST /users` by email (intercom-php #290, 2019-10); Intercom's 1.x error pages list 409
+ * for it. The 400 of intercom-node #96 (2016) and intercom-ruby #119 (2014) predates API versions.
  */
 import { randomBytes } from 'node:crypto';
 

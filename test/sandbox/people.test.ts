@@ -129,6 +129,49 @@ describe('users', () => {
   });
 });
 
+describe('users sharing an email', () => {
+  const email = 'twin@example.com';
+  const conflict = `Multiple existing users match this email address ${email} - must be more specific using user_id`;
+  const expectConflict = (res: { status: number; body: any }) => {
+    // 409 as Intercom answered in the 1.x era (intercom-php #273, #290); see lib/sandbox/errors.ts.
+    expect(res.status).toBe(409);
+    expect(res.body.errors).toEqual([{ code: 'conflict', message: conflict }]);
+  };
+  beforeEach(async () => {
+    await post('/users', { user_id: 'twin-a', email });
+    await post('/users', { user_id: 'twin-b', email });
+  });
+
+  it('is a conflict wherever a user is named by that email alone, and nothing changes', async () => {
+    const before = sandbox.stats().objects;
+    expectConflict(await call(sandbox, '/users?email=twin%40example.com', { version: '1.0' }));
+    expectConflict(await call(sandbox, '/users?email=twin%40example.com', { method: 'DELETE' }));
+    expectConflict(await post('/users', { email, name: 'Which one?' }));
+    expectConflict(await post('/tags', { name: 'Twins', users: [{ email }] }));
+    expectConflict(await post('/notes', { body: 'Hello', user: { email } }));
+    expectConflict(await post('/events', { event_name: 'seen', created_at: 1_700_000_000, email }));
+    expectConflict(await call(sandbox, '/conversations?type=user&email=twin%40example.com'));
+    expect(sandbox.stats().objects).toEqual(before);
+    const names = (await call(sandbox, '/users?email=twin%40example.com')).body.users.map((u: any) => u.name);
+    expect(names).toEqual([null, null]);
+  });
+
+  it('is no conflict when a user_id or id says which user, nor for the 1.1+ list by email', async () => {
+    const list = await call(sandbox, '/users?email=twin%40example.com', { version: '1.1' });
+    expect(list.body.users.map((u: any) => u.user_id).sort()).toEqual(['twin-a', 'twin-b']);
+    const updated = await post('/users', { user_id: 'twin-a', email, name: 'A' });
+    expect(updated.body).toMatchObject({ user_id: 'twin-a', name: 'A' });
+    const tagged = await post('/tags', { name: 'Twin A', users: [{ id: updated.body.id }] });
+    expect(tagged.status).toBe(200);
+    const archived = await call(sandbox, '/users?user_id=twin-b', { method: 'DELETE' });
+    expect(archived.body.user_id).toBe('twin-b');
+    // Once one user has the email, the email alone names it again.
+    expect((await call(sandbox, '/users?email=twin%40example.com', { version: '1.0' })).body.user_id).toBe(
+      'twin-a',
+    );
+  });
+});
+
 describe('companies', () => {
   it('upserts on company_id, which is required', async () => {
     const created = await post('/companies', {
