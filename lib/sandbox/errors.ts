@@ -5,7 +5,7 @@
  * - 400 `intercom_version_invalid`: an Intercom-Version header other than 1.0-1.4.
  * - 400 `invalid_document`: a body that is not JSON, or not a JSON object where one is required.
  * - 400 `parameter_not_found` (required parameter missing), `parameter_invalid` (bad value),
- *   `type_mismatch` (wrong JSON type), `client_error` (the 10,000-record page cap), `scroll_exists`.
+ *   `type_mismatch` (wrong JSON type), `bad_request` (the 10,000-record page cap), `scroll_exists`.
  * - 404 `not_found` (also for unknown routes and expired or finished scroll_params),
  *   `company_not_found`, `admin_not_found`, `team_not_found`.
  * - 405 `unsupported` (known path, wrong method), 403 `action_forbidden`, 409 `conflict`,

@@ -31,8 +31,11 @@ export function paginate<T>(ctx: ApiContext, items: T[], limits: PageLimits = PE
   const perPage = Math.min(requested, limits.maxPerPage);
   // The cap is on records, not pages: with 60 per page, page 167 holds records 9,961-10,000.
   const start = (page - 1) * perPage;
+  // Intercom's own words for it: {"code":"bad_request","message":"page limit reached, please use scroll
+  // API"} (intercom-node #115); python-intercom raised BadRequestError for it (#186), intercom-java a
+  // ClientException, its class for 4xx answers (#117).
   if (start >= PAGE_CAP)
-    throw new SandboxHttpError(400, 'client_error', 'page limit reached, please use scroll API');
+    throw new SandboxHttpError(400, 'bad_request', 'page limit reached, please use scroll API');
   const totalPages = Math.max(1, Math.ceil(items.length / perPage));
   const end = Math.min(page * perPage, PAGE_CAP);
   const slice = items.slice(start, end);
