@@ -63,7 +63,9 @@ describe('users', () => {
   it('requires an identifier and checks field types', async () => {
     const none = await post('/users', { name: 'Nobody' });
     expect(none.status).toBe(400);
-    expect(errorCode(none)).toBe('parameter_not_found');
+    expect(none.body.errors).toEqual([
+      { code: 'parameter_not_found', message: 'User email, user_id or anonymous_id must be supplied' },
+    ]);
     const wrongType = await post('/users', { user_id: 'u4', signed_up_at: 'yesterday' });
     expect(errorCode(wrongType)).toBe('type_mismatch');
     expect(sandbox.stats().objects.users).toBe(0);
