@@ -112,6 +112,26 @@ describe('users', () => {
     expect(errorCode(await call(sandbox, '/users', { method: 'DELETE' }))).toBe('parameter_not_found');
   });
 
+  it('archives by identifiers in a JSON body, as the intercom.io client sends them', async () => {
+    const del = (body: unknown) => call(sandbox, '/users', { method: 'DELETE', body });
+    const a = await post('/users', { user_id: 'a', email: 'a@example.com' });
+    await post('/users', { user_id: 'b', email: 'b@example.com' });
+    await post('/users', { user_id: 'c', email: 'c@example.com' });
+    expect((await del({ email: 'a@example.com' })).body).toMatchObject({ type: 'user', id: a.body.id });
+    expect((await del({ user_id: 'b' })).body.user_id).toBe('b');
+    // The whole user object, as that client's deleteUser(user) sends it: its id names it.
+    const c = (await call(sandbox, '/users?user_id=c')).body;
+    expect((await del(c)).body.user_id).toBe('c');
+    expect(sandbox.stats().objects.users).toBe(0);
+    expect(errorCode(await del({ email: 'a@example.com' }))).toBe('not_found');
+    expect(errorCode(await del({ name: 'no identifier' }))).toBe('parameter_not_found');
+    // The query, where the SDKs put it, wins over a body.
+    await post('/users', { user_id: 'd' });
+    await post('/users', { user_id: 'e' });
+    const both = await call(sandbox, '/users?user_id=d', { method: 'DELETE', body: { user_id: 'e' } });
+    expect(both.body.user_id).toBe('d');
+  });
+
   it('lists with order, sort, created_since, tag_id and segment_id', async () => {
     for (const [userId, signedUp] of [
       ['x', 300],
@@ -246,6 +266,20 @@ describe('leads', () => {
     const deleted = await call(sandbox, `/contacts?user_id=${a.body.user_id}`, { method: 'DELETE' });
     expect(deleted.body.id).toBe(a.body.id);
     expect((await call(sandbox, `/contacts/${a.body.id}`)).status).toBe(404);
+  });
+
+  it('deletes by id or user_id in a JSON body; a lead no longer there is 404 Lead Not Found', async () => {
+    const del = (body: unknown) => call(sandbox, '/contacts', { method: 'DELETE', body });
+    const a = await post('/contacts', { email: 'a@lead.example' });
+    const b = await post('/contacts', { email: 'b@lead.example' });
+    expect((await del({ id: a.body.id })).body).toMatchObject({ type: 'contact', id: a.body.id });
+    expect((await del({ user_id: b.body.user_id })).body.id).toBe(b.body.id);
+    // The lead object itself, as the intercom.io client's deleteContact(contact) sends it.
+    const gone = await del(a.body);
+    expect(gone.status).toBe(404);
+    expect(gone.body.errors).toEqual([{ code: 'not_found', message: 'Lead Not Found' }]);
+    expect(errorCode(await del({ email: 'a@lead.example' }))).toBe('parameter_not_found');
+    expect(errorCode(await call(sandbox, '/contacts', { method: 'DELETE' }))).toBe('parameter_not_found');
   });
 
   it('converts a lead into a new user, keeping its id', async () => {

@@ -88,14 +88,28 @@ function archive(ws: Workspace, user: Customer) {
   return ok(rendered);
 }
 
-function archiveByQuery(ctx: ApiContext) {
+/**
+ * The user `DELETE /users` names: by `user_id` or `email` in the query, as the SDKs send them; without
+ * either, by `id | user_id | email` in a JSON body, as the `intercom.io` npm client sends every
+ * non-GET call's parameters (tarunc/intercom.io lib/intercom.io.js `deleteUser`). Intercom archived the
+ * user a body named: `DELETE /users` with `{"email": ...}` answered 200 and the user (its recorded
+ * replay, test/fixtures/intercom-v1). `id` in a body follows the create/update precedence.
+ */
+function userToArchive(ctx: ApiContext): Customer | undefined {
   const { ws, query } = ctx;
-  let user: Customer | undefined;
-  if (query.user_id) user = ws.byUserId('user', query.user_id);
-  else if (query.email) user = ws.uniqueUserByEmail(query.email);
-  else throw missing('user_id', 'A user_id or email is required');
+  if (query.user_id) return ws.byUserId('user', query.user_id);
+  if (query.email) return ws.uniqueUserByEmail(query.email);
+  const ref = identifiers(objectBody(ctx.body));
+  if (ref.id) return ws.customer('user', ref.id);
+  if (ref.user_id) return ws.byUserId('user', ref.user_id);
+  if (ref.email) return ws.uniqueUserByEmail(ref.email);
+  throw missing('user_id', 'A user_id or email is required');
+}
+
+function archiveByQuery(ctx: ApiContext) {
+  const user = userToArchive(ctx);
   if (!user) throw notFound('User Not Found');
-  return archive(ws, user);
+  return archive(ctx.ws, user);
 }
 
 export const userRoutes: Route[] = [
