@@ -66,6 +66,15 @@ export function pagedList<T>(
   return { type, pages, [key]: slice.map(render), total_count };
 }
 
+/**
+ * The people lists' `limited` flag after `total_count`: Intercom's `GET /users` and `GET /contacts`
+ * pages carried `"limited": false` (the recorded replays in test/fixtures/intercom-v1); the 1.1+
+ * `user.list` of `GET /users?email=` is the same list. No source says when it is true, so it never is.
+ */
+export function limitedList<T extends object>(list: T): T & { limited: boolean } {
+  return { ...list, limited: false };
+}
+
 /** Sorts by a numeric field (nulls last in either order), ties broken by insertion order. */
 export function sortBy<T extends { seq: number }>(
   items: T[],

@@ -151,6 +151,55 @@ describe('users', () => {
   });
 });
 
+describe('fields of users, leads and visitors', () => {
+  const NOWHERE = {
+    type: 'location_data',
+    city_name: null,
+    continent_code: null,
+    country_code: null,
+    country_name: null,
+    latitude: null,
+    longitude: null,
+    postal_code: null,
+    region_name: null,
+    timezone: null,
+  };
+
+  it('renders every location_data field, null until the Messenger placed the customer', async () => {
+    const user = await post('/users', { user_id: 'loc', last_seen_ip: '1.2.3.4' });
+    expect(user.body.location_data).toEqual(NOWHERE);
+    sandbox.reset({ seed: true });
+    const seeded = (await call(sandbox, '/users?user_id=u-0001')).body.location_data;
+    expect(Object.keys(seeded).sort()).toEqual(Object.keys(NOWHERE).sort());
+    expect(typeof seeded.latitude).toBe('number');
+    expect(typeof seeded.country_code).toBe('string');
+  });
+
+  it('gives leads and visitors a referrer and utm fields, users neither', async () => {
+    const user = (await post('/users', { user_id: 'u', utm_source: 'ignored' })).body;
+    expect(Object.keys(user).filter((k) => k === 'referrer' || k.startsWith('utm_'))).toEqual([]);
+    const lead = (await post('/contacts', { utm_source: 'ads' })).body;
+    expect(lead).toMatchObject({ referrer: null, utm_source: 'ads', utm_campaign: null });
+    sandbox.reset({ seed: true });
+    const [userId] = SEED_VISITOR_USER_IDS;
+    const visitor = await call(sandbox, '/visitors', {
+      method: 'PUT',
+      body: { user_id: userId, utm_term: 't' },
+    });
+    expect(visitor.body).toMatchObject({ type: 'visitor', referrer: null, utm_term: 't', utm_medium: null });
+  });
+
+  it('marks user and lead lists limited: false, after total_count', async () => {
+    await post('/users', { user_id: 'l', email: 'l@example.com' });
+    await post('/contacts', { email: 'l@lead.example' });
+    for (const path of ['/users', '/users?email=l%40example.com', '/contacts']) {
+      const keys = Object.keys((await call(sandbox, path)).body);
+      expect(keys.slice(-2)).toEqual(['total_count', 'limited']);
+      expect((await call(sandbox, path)).body.limited).toBe(false);
+    }
+  });
+});
+
 describe('users sharing an email', () => {
   const email = 'twin@example.com';
   const conflict = `Multiple existing users match this email address ${email} - must be more specific using user_id`;

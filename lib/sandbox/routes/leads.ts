@@ -10,7 +10,7 @@ import {
 import { missing, notFound } from '../errors.ts';
 import { identifiers, type Json, objectBody, optObject, queryEnum } from '../input.ts';
 import type { Customer, CustomerKind } from '../model.ts';
-import { pagedList, sortBy } from '../pagination.ts';
+import { limitedList, pagedList, sortBy } from '../pagination.ts';
 import { scrollPage } from '../scroll.ts';
 import type { Workspace } from '../store.ts';
 import { renderCustomer } from '../views.ts';
@@ -73,7 +73,7 @@ function listLeads(ctx: ApiContext) {
   if (query.email) leads = leads.filter((l) => l.email?.toLowerCase() === query.email!.toLowerCase());
   if (query.phone) leads = leads.filter((l) => l.phone === query.phone);
   leads = sortBy(leads, (l) => l.created_at, queryEnum(query, 'order', ['asc', 'desc'], 'desc'));
-  return ok(pagedList(ctx, 'contact.list', 'contacts', leads, render));
+  return ok(limitedList(pagedList(ctx, 'contact.list', 'contacts', leads, render)));
 }
 
 function remove(ws: Workspace, lead: Customer) {

@@ -4,7 +4,7 @@ import { createCustomer, findUserForUpsert, updateCustomer } from '../customer-u
 import { missing, notFound, SandboxHttpError } from '../errors.ts';
 import { identifiers, objectBody, queryEnum, queryInteger } from '../input.ts';
 import type { Customer } from '../model.ts';
-import { pagedList, sortBy } from '../pagination.ts';
+import { limitedList, pagedList, sortBy } from '../pagination.ts';
 import { scrollPage } from '../scroll.ts';
 import { inSegment } from '../segments.ts';
 import type { Workspace } from '../store.ts';
@@ -75,9 +75,9 @@ function listUsers(ctx: ApiContext) {
       if (!user) throw notFound('User Not Found');
       return ok(render(user));
     }
-    return ok(pagedList(ctx, 'user.list', 'users', ws.byEmail('user', query.email), render));
+    return ok(limitedList(pagedList(ctx, 'user.list', 'users', ws.byEmail('user', query.email), render)));
   }
-  return ok(pagedList(ctx, 'user.list', 'users', filteredUsers(ctx), render));
+  return ok(limitedList(pagedList(ctx, 'user.list', 'users', filteredUsers(ctx), render)));
 }
 
 /** Archiving notifies `user.deleted` (Intercom: not for bulk archiving, which the sandbox lacks). */
