@@ -153,9 +153,13 @@ export function applyAttributes(ws: Workspace, c: Customer, body: Json): void {
     last_seen_ip: optString(body, 'last_seen_ip'),
     user_agent: optString(body, 'last_seen_user_agent'),
   };
+  // A user's `created_at` (the old name) sets both: Intercom answered `POST /users` with
+  // `created_at: 1477195013` by `remote_created_at` and `signed_up_at` 1477195013, its own `created_at`
+  // unchanged (recorded: test/fixtures/intercom-v1/intercom.io/post-users.json).
+  const legacyCreatedAt = c.kind === 'user' ? optInteger(body, 'created_at') : undefined;
   const times = {
-    signed_up_at: optInteger(body, 'signed_up_at'),
-    remote_created_at: optInteger(body, 'remote_created_at'),
+    signed_up_at: optInteger(body, 'signed_up_at') ?? legacyCreatedAt,
+    remote_created_at: optInteger(body, 'remote_created_at') ?? legacyCreatedAt,
     last_request_at: optInteger(body, 'last_request_at'),
   };
   const unsubscribed = optBoolean(body, 'unsubscribed_from_emails');
@@ -208,14 +212,19 @@ export function mergeCustomer(ws: Workspace, from: Customer, into: Customer): vo
   ws.removeCustomer(from.id);
 }
 
-/** Turns a lead or visitor into a user or lead in place: the Intercom id stays. */
+/**
+ * Turns a lead or visitor into a user or lead in place: the Intercom id stays. A new user keeps its
+ * pseudonym and signs up now, `remote_created_at` too: Intercom's answer to a recorded conversion
+ * (test/fixtures/intercom-v1/intercom.io/post-contacts-convert.json) kept "Blue Bowtie" and set both
+ * to the time of the call, `created_at` unchanged.
+ */
 export function changeKind(ws: Workspace, c: Customer, kind: CustomerKind): void {
   c.kind = kind;
   if (kind !== 'user' && Object.keys(c.utm).length === 0) c.utm = noUtm();
   if (kind === 'user') {
     c.utm = {};
-    c.pseudonym = null;
     c.signed_up_at ??= ws.nowSeconds();
+    c.remote_created_at ??= ws.nowSeconds();
   }
   c.updated_at = ws.nowSeconds();
 }

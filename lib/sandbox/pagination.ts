@@ -67,9 +67,11 @@ export function pagedList<T>(
 }
 
 /**
- * The people lists' `limited` flag after `total_count`: Intercom's `GET /users` and `GET /contacts`
- * pages carried `"limited": false` (the recorded replays in test/fixtures/intercom-v1); the 1.1+
- * `user.list` of `GET /users?email=` is the same list. No source says when it is true, so it never is.
+ * The people lists' `limited` flag after `total_count`: Intercom's `GET /contacts` and `GET /users`
+ * pages carried `"limited": false` (test/fixtures/intercom-v1/intercom.io/get-contacts-page-2.json;
+ * tarunc/intercom.io test/fixtures/replay/api.intercom.io-443/147719501723924337, a users page not
+ * copied here for the real people in it); the 1.1+ `user.list` of `GET /users?email=` is the same
+ * list. No source says when it is true, so it never is.
  */
 export function limitedList<T extends object>(list: T): T & { limited: boolean } {
   return { ...list, limited: false };

@@ -71,6 +71,14 @@ describe('users', () => {
     expect(sandbox.stats().objects.users).toBe(0);
   });
 
+  it("takes a body's created_at, the old name, as signed_up_at and remote_created_at", async () => {
+    const user = await post('/users', { user_id: 'old', created_at: 1_477_195_013 });
+    expect(user.body).toMatchObject({ signed_up_at: 1_477_195_013, remote_created_at: 1_477_195_013 });
+    expect(user.body.created_at).not.toBe(1_477_195_013);
+    const explicit = await post('/users', { user_id: 'old', created_at: 5, signed_up_at: 7 });
+    expect(explicit.body).toMatchObject({ signed_up_at: 7, remote_created_at: 5 });
+  });
+
   it('attaches companies (creating them) and detaches them with remove: true', async () => {
     const attached = await post('/users', {
       user_id: 'u5',
@@ -342,7 +350,12 @@ describe('leads', () => {
       id: lead.body.id,
       user_id: 'fresh',
       email: 'new@example.com',
+      // As in Intercom's recorded conversion: the pseudonym stays, it signs up now.
+      pseudonym: lead.body.pseudonym,
+      created_at: lead.body.created_at,
     });
+    expect(converted.body.signed_up_at).toEqual(expect.any(Number));
+    expect(converted.body.remote_created_at).toBe(converted.body.signed_up_at);
     expect(sandbox.stats().objects).toMatchObject({ users: 1, leads: 0 });
   });
 
