@@ -8,7 +8,10 @@ import { uuid } from './random.ts';
 import type { Workspace } from './store.ts';
 import { renderCustomer } from './views.ts';
 
+/** Leads and visitors carry them (intercom-java visitor.json); users do not. */
 const UTM = ['utm_campaign', 'utm_content', 'utm_medium', 'utm_source', 'utm_term'] as const;
+
+const noUtm = (): Record<string, string | null> => Object.fromEntries(UTM.map((k) => [k, null]));
 
 /** A customer not yet in the workspace: `createCustomer` adds it once its attributes are valid. */
 export function newCustomer(ws: Workspace, kind: CustomerKind, fields: Partial<Customer> = {}): Customer {
@@ -29,9 +32,10 @@ export function newCustomer(ws: Workspace, kind: CustomerKind, fields: Partial<C
     session_count: 0,
     last_seen_ip: null,
     user_agent: null,
+    location: null,
     unsubscribed_from_emails: false,
     custom_attributes: {},
-    utm: kind === 'contact' ? Object.fromEntries(UTM.map((k) => [k, null])) : {},
+    utm: kind === 'user' ? {} : noUtm(),
     companyIds: new Set(),
     tagIds: new Set(),
     seq: ws.nextSeq(),
@@ -149,9 +153,13 @@ export function applyAttributes(ws: Workspace, c: Customer, body: Json): void {
     last_seen_ip: optString(body, 'last_seen_ip'),
     user_agent: optString(body, 'last_seen_user_agent'),
   };
+  // A user's `created_at` (the old name) sets both: Intercom answered `POST /users` with
+  // `created_at: 1477195013` by `remote_created_at` and `signed_up_at` 1477195013, its own `created_at`
+  // unchanged (recorded: test/fixtures/intercom-v1/intercom.io/post-users.json).
+  const legacyCreatedAt = c.kind === 'user' ? optInteger(body, 'created_at') : undefined;
   const times = {
-    signed_up_at: optInteger(body, 'signed_up_at'),
-    remote_created_at: optInteger(body, 'remote_created_at'),
+    signed_up_at: optInteger(body, 'signed_up_at') ?? legacyCreatedAt,
+    remote_created_at: optInteger(body, 'remote_created_at') ?? legacyCreatedAt,
     last_request_at: optInteger(body, 'last_request_at'),
   };
   const unsubscribed = optBoolean(body, 'unsubscribed_from_emails');
@@ -169,7 +177,7 @@ export function applyAttributes(ws: Workspace, c: Customer, body: Json): void {
   if (unsubscribed !== undefined) c.unsubscribed_from_emails = unsubscribed;
   if (touch) c.last_request_at = now;
   if (newSession) c.session_count++;
-  if (c.kind === 'contact')
+  if (c.kind !== 'user')
     for (const [key, value] of Object.entries(utm)) if (value !== undefined) c.utm[key] = value;
   if (custom) {
     Object.assign(c.custom_attributes, custom);
@@ -187,6 +195,7 @@ export function mergeCustomer(ws: Workspace, from: Customer, into: Customer): vo
   into.email ??= from.email;
   into.phone ??= from.phone;
   into.name ??= from.name;
+  into.location ??= from.location;
   into.last_request_at = Math.max(into.last_request_at ?? 0, from.last_request_at ?? 0) || null;
   into.session_count += from.session_count;
   into.custom_attributes = { ...from.custom_attributes, ...into.custom_attributes };
@@ -203,15 +212,19 @@ export function mergeCustomer(ws: Workspace, from: Customer, into: Customer): vo
   ws.removeCustomer(from.id);
 }
 
-/** Turns a lead or visitor into a user or lead in place: the Intercom id stays. */
+/**
+ * Turns a lead or visitor into a user or lead in place: the Intercom id stays. A new user keeps its
+ * pseudonym and signs up now, `remote_created_at` too: Intercom's answer to a recorded conversion
+ * (test/fixtures/intercom-v1/intercom.io/post-contacts-convert.json) kept "Blue Bowtie" and set both
+ * to the time of the call, `created_at` unchanged.
+ */
 export function changeKind(ws: Workspace, c: Customer, kind: CustomerKind): void {
   c.kind = kind;
-  if (kind === 'contact' && Object.keys(c.utm).length === 0)
-    c.utm = Object.fromEntries(UTM.map((k) => [k, null]));
+  if (kind !== 'user' && Object.keys(c.utm).length === 0) c.utm = noUtm();
   if (kind === 'user') {
     c.utm = {};
-    c.pseudonym = null;
     c.signed_up_at ??= ws.nowSeconds();
+    c.remote_created_at ??= ws.nowSeconds();
   }
   c.updated_at = ws.nowSeconds();
 }

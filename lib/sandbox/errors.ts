@@ -5,11 +5,16 @@
  * - 400 `intercom_version_invalid`: an Intercom-Version header other than 1.0-1.4.
  * - 400 `invalid_document`: a body that is not JSON, or not a JSON object where one is required.
  * - 400 `parameter_not_found` (required parameter missing), `parameter_invalid` (bad value),
- *   `type_mismatch` (wrong JSON type), `client_error` (the 10,000-record page cap), `scroll_exists`.
+ *   `type_mismatch` (wrong JSON type), `bad_request` (the 10,000-record page cap), `scroll_exists`.
  * - 404 `not_found` (also for unknown routes and expired or finished scroll_params),
  *   `company_not_found`, `admin_not_found`, `team_not_found`.
  * - 405 `unsupported` (known path, wrong method), 403 `action_forbidden`, 409 `conflict`,
  *   429 `rate_limit_exceeded`, 500 `server_error`, 503 `service_unavailable`.
+ *
+ * `conflict` (several users share the email a call names a user by) is 409 as Intercom answered it in
+ * the 1.x era: `GET /users?email=` "resulted in a 409 Conflict response" (intercom-php #273, 2019-02)
+ * and so did `POST /users` by email (intercom-php #290, 2019-10); Intercom's 1.x error pages list 409
+ * for it. The 400 of intercom-node #96 (2016) and intercom-ruby #119 (2014) predates API versions.
  */
 import { randomBytes } from 'node:crypto';
 

@@ -3,6 +3,19 @@
 /** Users, leads (`contact`) and visitors share one record: conversions keep the Intercom id. */
 export type CustomerKind = 'user' | 'contact' | 'visitor';
 
+/** Where Intercom placed a customer from the IP of its sessions; fields as intercom-java's user.json. */
+export interface Location {
+  city_name: string | null;
+  continent_code: string | null;
+  country_code: string | null;
+  country_name: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  postal_code: string | null;
+  region_name: string | null;
+  timezone: string | null;
+}
+
 export interface Customer {
   kind: CustomerKind;
   id: string;
@@ -19,8 +32,11 @@ export interface Customer {
   session_count: number;
   last_seen_ip: string | null;
   user_agent: string | null;
+  /** Null until seen through the Messenger: the sandbox does not geolocate `last_seen_ip`. */
+  location: Location | null;
   unsubscribed_from_emails: boolean;
   custom_attributes: Record<string, unknown>;
+  /** Leads' and visitors' `utm_*` fields; empty for users. */
   utm: Record<string, string | null>;
   /** Intercom ids of the companies the customer belongs to. */
   companyIds: Set<string>;

@@ -31,8 +31,11 @@ export function paginate<T>(ctx: ApiContext, items: T[], limits: PageLimits = PE
   const perPage = Math.min(requested, limits.maxPerPage);
   // The cap is on records, not pages: with 60 per page, page 167 holds records 9,961-10,000.
   const start = (page - 1) * perPage;
+  // Intercom's own words for it: {"code":"bad_request","message":"page limit reached, please use scroll
+  // API"} (intercom-node #115); python-intercom raised BadRequestError for it (#186), intercom-java a
+  // ClientException, its class for 4xx answers (#117).
   if (start >= PAGE_CAP)
-    throw new SandboxHttpError(400, 'client_error', 'page limit reached, please use scroll API');
+    throw new SandboxHttpError(400, 'bad_request', 'page limit reached, please use scroll API');
   const totalPages = Math.max(1, Math.ceil(items.length / perPage));
   const end = Math.min(page * perPage, PAGE_CAP);
   const slice = items.slice(start, end);
@@ -61,6 +64,17 @@ export function pagedList<T>(
 ) {
   const { items: slice, pages, total_count } = paginate(ctx, items, limits);
   return { type, pages, [key]: slice.map(render), total_count };
+}
+
+/**
+ * The people lists' `limited` flag after `total_count`: Intercom's `GET /contacts` and `GET /users`
+ * pages carried `"limited": false` (test/fixtures/intercom-v1/intercom.io/get-contacts-page-2.json;
+ * tarunc/intercom.io test/fixtures/replay/api.intercom.io-443/147719501723924337, a users page not
+ * copied here for the real people in it); the 1.1+ `user.list` of `GET /users?email=` is the same
+ * list. No source says when it is true, so it never is.
+ */
+export function limitedList<T extends object>(list: T): T & { limited: boolean } {
+  return { ...list, limited: false };
 }
 
 /** Sorts by a numeric field (nulls last in either order), ties broken by insertion order. */

@@ -7,7 +7,7 @@ import { registerCustomAttributes } from './attributes.ts';
 import { upsertCompany } from './company-updates.ts';
 import { reply, startConversation } from './conversation-updates.ts';
 import { newCustomer } from './customer-updates.ts';
-import type { Admin, Customer, DataAttribute, Segment, SegmentRule } from './model.ts';
+import type { Admin, Customer, DataAttribute, Location, Segment, SegmentRule } from './model.ts';
 import { pick } from './random.ts';
 import { recordActivity } from './routes/admins.ts';
 import { eventKey } from './routes/events.ts';
@@ -43,6 +43,38 @@ const LAST = ['Walsh', 'Okafor', 'Lindqvist', 'Moreau', 'Tanaka', 'Byrne', 'Ross
 const INDUSTRIES = ['Software', 'Retail', 'Healthcare', 'Education', 'Logistics', 'Finance'];
 const PLANS = ['free', 'team', 'pro'];
 const EVENTS = ['signed-in', 'invited-teammate', 'exported-report', 'upgraded-plan', 'opened-dashboard'];
+
+const place = (
+  city_name: string,
+  region_name: string,
+  country_name: string,
+  country_code: string,
+  continent_code: string,
+  latitude: number,
+  longitude: number,
+  postal_code: string | null,
+  timezone: string,
+): Location => ({
+  city_name,
+  continent_code,
+  country_code,
+  country_name,
+  latitude,
+  longitude,
+  postal_code,
+  region_name,
+  timezone,
+});
+/** Where seen people were placed, taken in turn (not drawn, so the seeded PRNG's sequence stays). */
+const PLACES: Location[] = [
+  place('Dublin', 'Dublin', 'Ireland', 'IRL', 'EU', 53.3498, -6.2603, 'D02', 'Europe/Dublin'),
+  place('London', 'England', 'United Kingdom', 'GBR', 'EU', 51.5072, -0.1276, 'EC4N', 'Europe/London'),
+  place('Berlin', 'Berlin', 'Germany', 'DEU', 'EU', 52.52, 13.405, '10115', 'Europe/Berlin'),
+  place('Austin', 'Texas', 'United States', 'USA', 'NA', 30.2672, -97.7431, '78701', 'America/Chicago'),
+  place('São Paulo', 'São Paulo', 'Brazil', 'BRA', 'SA', -23.5505, -46.6333, null, 'America/Sao_Paulo'),
+  place('Singapore', 'Singapore', 'Singapore', 'SGP', 'AS', 1.3521, 103.8198, '018989', 'Asia/Singapore'),
+];
+const placeFor = (i: number): Location => ({ ...PLACES[i % PLACES.length]! });
 
 function standardAttributes(ws: Workspace): void {
   const now = ws.app.created_at;
@@ -153,6 +185,7 @@ function seedPeople(ws: Workspace, now: number): Customer[] {
       last_request_at: lastSeen,
       session_count: Math.floor(r() * 60),
       custom_attributes: { plan: pick(r, PLANS) },
+      location: lastSeen === null ? null : placeFor(i),
     });
     if (r() < 0.6) user.companyIds.add(pick(r, companyIds));
     if (r() < 0.15) user.companyIds.add(pick(r, companyIds));
@@ -170,11 +203,12 @@ function seedPeople(ws: Workspace, now: number): Customer[] {
       updated_at: created,
       last_request_at: created + Math.floor(r() * DAY),
       session_count: 1 + Math.floor(r() * 5),
+      location: placeFor(i),
     });
     if (r() < 0.2) lead.tagIds.add(pick(r, tagIds));
     ws.customers.set(lead.id, lead);
   }
-  for (const userId of SEED_VISITOR_USER_IDS) {
+  for (const [i, userId] of SEED_VISITOR_USER_IDS.entries()) {
     const created = now - Math.floor(r() * 10 * DAY);
     const visitor = newCustomer(ws, 'visitor', {
       user_id: userId,
@@ -182,6 +216,7 @@ function seedPeople(ws: Workspace, now: number): Customer[] {
       updated_at: created,
       last_request_at: created,
       session_count: 1,
+      location: placeFor(i),
     });
     ws.customers.set(visitor.id, visitor);
   }

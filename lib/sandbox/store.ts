@@ -90,12 +90,16 @@ export class Workspace {
     return [...this.customers.values()].filter((c) => c.kind === kind && c.email?.toLowerCase() === wanted);
   }
 
-  /** The one user with this email; several is Intercom's `conflict`. */
+  /**
+   * The one user with this email. Several are Intercom's `conflict`, wherever a call names a user by
+   * email alone (find on 1.0, archive, create/update, tags, notes, events, conversations); the
+   * message names the email, as in intercom-node #96 and intercom-php #289.
+   */
   uniqueUserByEmail(email: string): Customer | undefined {
     const found = this.byEmail('user', email);
     if (found.length > 1)
       throw conflict(
-        'Multiple existing users match this email address - must be more specific using user_id',
+        `Multiple existing users match this email address ${email} - must be more specific using user_id`,
       );
     return found[0];
   }

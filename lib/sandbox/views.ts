@@ -7,6 +7,7 @@ import type {
   ConversationPart,
   Customer,
   EventRecord,
+  Location,
   Note,
   Segment,
   Tag,
@@ -22,6 +23,33 @@ export function renderTag(tag: Tag) {
 function tagList(ws: Workspace, ids: Set<string>) {
   return { type: 'tag.list', tags: ws.tagsOf(ids).map(renderTag) };
 }
+
+const NOWHERE: Location = {
+  city_name: null,
+  continent_code: null,
+  country_code: null,
+  country_name: null,
+  latitude: null,
+  longitude: null,
+  postal_code: null,
+  region_name: null,
+  timezone: null,
+};
+
+/**
+ * Every field always, null where unknown, as Intercom rendered leads it had not placed (the recorded
+ * contact.list in test/fixtures/intercom-v1); latitude and longitude are numbers (intercom-java
+ * user.json, visitor.json).
+ */
+function renderLocation(location: Location | null) {
+  return { type: 'location_data', ...(location ?? NOWHERE) };
+}
+
+/**
+ * Leads and visitors have a `referrer`, the page the Messenger first saw them on (intercom-java
+ * visitor.json): the sandbox has no Messenger, so it is null.
+ */
+const referrer = (c: Customer) => (c.kind === 'user' ? {} : { referrer: null });
 
 /** `user`, `contact` (a lead) or `visitor`. */
 export function renderCustomer(ws: Workspace, c: Customer) {
@@ -41,7 +69,7 @@ export function renderCustomer(ws: Workspace, c: Customer) {
     avatar: { type: 'avatar', image_url: null },
     app_id: ws.app.id_code,
     companies: { type: 'company.list', companies },
-    location_data: { type: 'location_data', city_name: null, country_name: null, timezone: null },
+    location_data: renderLocation(c.location),
     last_request_at: c.last_request_at,
     created_at: c.created_at,
     remote_created_at: c.remote_created_at,
@@ -54,6 +82,7 @@ export function renderCustomer(ws: Workspace, c: Customer) {
     has_hard_bounced: false,
     last_seen_ip: c.last_seen_ip,
     user_agent_data: c.user_agent,
+    ...referrer(c),
     ...c.utm,
     tags: tagList(ws, c.tagIds),
     segments: {

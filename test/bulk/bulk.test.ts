@@ -176,6 +176,31 @@ describe('bulk jobs', () => {
     expect(wireCount('GET', '/users/missing-3', () => true, 404)).toBe(2);
   });
 
+  it("fails an item naming a user by an email several users share at once: Intercom's 409 conflict, sent once", async () => {
+    // The seeded sandbox has two users with shared@example.com; retrying cannot make the email unique.
+    const items = [
+      { body: { email: 'shared@example.com', name: 'Which one?' } },
+      { body: { user_id: 'conflict-ok', email: 'conflict-ok@example.com' } },
+    ];
+    const submitted = await t.request('POST', '/bulk/create_update_user', { items });
+    const job = await t.waitForJob(submitted.json.jobId);
+    expect(job).toMatchObject({ status: 'completed_with_errors', total: 2, succeeded: 1, failed: 1 });
+    const failures = await t.request('GET', `/bulk/jobs/${job.jobId}/failures`);
+    expect(failures.json.failures).toEqual([
+      expect.objectContaining({
+        index: 0,
+        attempt: 1,
+        error: expect.objectContaining({
+          status: 409,
+          code: 'conflict',
+          message:
+            'Multiple existing users match this email address shared@example.com - must be more specific using user_id',
+        }),
+      }),
+    ]);
+    expect(wireCount('POST', '/users', (body) => body?.name === 'Which one?')).toBe(1);
+  });
+
   it('starts one new attempt when retry-failed is called twice at once', async () => {
     const items = Array.from({ length: 5 }, (_, i) => ({ id: `missing2-${i}` }));
     const submitted = await t.request('POST', '/bulk/get_user', { items });

@@ -91,12 +91,15 @@ describe('Intercom-Version', () => {
     expect(v11.body.users.map((u: any) => u.user_id)).toEqual(['u-0001']);
   });
 
-  it('lists every user sharing an email from 1.1; 1.0 answers 409 conflict', async () => {
+  it('lists every user sharing an email from 1.1; 1.0 answers 409 conflict naming the email', async () => {
     const v14 = await call(sandbox, '/users?email=shared%40example.com');
     expect(v14.body.users).toHaveLength(2);
     const v10 = await call(sandbox, '/users?email=shared%40example.com', { version: '1.0' });
     expect(v10.status).toBe(409);
     expect(errorCode(v10)).toBe('conflict');
+    expect(v10.body.errors[0].message).toBe(
+      'Multiple existing users match this email address shared@example.com - must be more specific using user_id',
+    );
   });
 
   it('uses the app default version when no header is sent', async () => {

@@ -60,7 +60,7 @@ describe('pages', () => {
     const capped = await call(sandbox, '/users?page=201&per_page=50');
     expect(capped.status).toBe(400);
     expect(capped.body.errors[0]).toEqual({
-      code: 'client_error',
+      code: 'bad_request',
       message: 'page limit reached, please use scroll API',
     });
     expect((await call(sandbox, '/users?page=200&per_page=50')).status).toBe(200);

@@ -63,10 +63,20 @@ describe('users', () => {
   it('requires an identifier and checks field types', async () => {
     const none = await post('/users', { name: 'Nobody' });
     expect(none.status).toBe(400);
-    expect(errorCode(none)).toBe('parameter_not_found');
+    expect(none.body.errors).toEqual([
+      { code: 'parameter_not_found', message: 'User email, user_id or anonymous_id must be supplied' },
+    ]);
     const wrongType = await post('/users', { user_id: 'u4', signed_up_at: 'yesterday' });
     expect(errorCode(wrongType)).toBe('type_mismatch');
     expect(sandbox.stats().objects.users).toBe(0);
+  });
+
+  it("takes a body's created_at, the old name, as signed_up_at and remote_created_at", async () => {
+    const user = await post('/users', { user_id: 'old', created_at: 1_477_195_013 });
+    expect(user.body).toMatchObject({ signed_up_at: 1_477_195_013, remote_created_at: 1_477_195_013 });
+    expect(user.body.created_at).not.toBe(1_477_195_013);
+    const explicit = await post('/users', { user_id: 'old', created_at: 5, signed_up_at: 7 });
+    expect(explicit.body).toMatchObject({ signed_up_at: 7, remote_created_at: 5 });
   });
 
   it('attaches companies (creating them) and detaches them with remove: true', async () => {
@@ -110,6 +120,26 @@ describe('users', () => {
     expect(errorCode(await call(sandbox, '/users', { method: 'DELETE' }))).toBe('parameter_not_found');
   });
 
+  it('archives by identifiers in a JSON body, as the intercom.io client sends them', async () => {
+    const del = (body: unknown) => call(sandbox, '/users', { method: 'DELETE', body });
+    const a = await post('/users', { user_id: 'a', email: 'a@example.com' });
+    await post('/users', { user_id: 'b', email: 'b@example.com' });
+    await post('/users', { user_id: 'c', email: 'c@example.com' });
+    expect((await del({ email: 'a@example.com' })).body).toMatchObject({ type: 'user', id: a.body.id });
+    expect((await del({ user_id: 'b' })).body.user_id).toBe('b');
+    // The whole user object, as that client's deleteUser(user) sends it: its id names it.
+    const c = (await call(sandbox, '/users?user_id=c')).body;
+    expect((await del(c)).body.user_id).toBe('c');
+    expect(sandbox.stats().objects.users).toBe(0);
+    expect(errorCode(await del({ email: 'a@example.com' }))).toBe('not_found');
+    expect(errorCode(await del({ name: 'no identifier' }))).toBe('parameter_not_found');
+    // The query, where the SDKs put it, wins over a body.
+    await post('/users', { user_id: 'd' });
+    await post('/users', { user_id: 'e' });
+    const both = await call(sandbox, '/users?user_id=d', { method: 'DELETE', body: { user_id: 'e' } });
+    expect(both.body.user_id).toBe('d');
+  });
+
   it('lists with order, sort, created_since, tag_id and segment_id', async () => {
     for (const [userId, signedUp] of [
       ['x', 300],
@@ -126,6 +156,98 @@ describe('users', () => {
 
     const tag = await post('/tags', { name: 'VIP', users: [{ user_id: 'y' }] });
     expect(await ids(`tag_id=${tag.body.id}`)).toEqual(['y']);
+  });
+});
+
+describe('fields of users, leads and visitors', () => {
+  const NOWHERE = {
+    type: 'location_data',
+    city_name: null,
+    continent_code: null,
+    country_code: null,
+    country_name: null,
+    latitude: null,
+    longitude: null,
+    postal_code: null,
+    region_name: null,
+    timezone: null,
+  };
+
+  it('renders every location_data field, null until the Messenger placed the customer', async () => {
+    const user = await post('/users', { user_id: 'loc', last_seen_ip: '1.2.3.4' });
+    expect(user.body.location_data).toEqual(NOWHERE);
+    sandbox.reset({ seed: true });
+    const seeded = (await call(sandbox, '/users?user_id=u-0001')).body.location_data;
+    expect(Object.keys(seeded).sort()).toEqual(Object.keys(NOWHERE).sort());
+    expect(typeof seeded.latitude).toBe('number');
+    expect(typeof seeded.country_code).toBe('string');
+  });
+
+  it('gives leads and visitors a referrer and utm fields, users neither', async () => {
+    const user = (await post('/users', { user_id: 'u', utm_source: 'ignored' })).body;
+    expect(Object.keys(user).filter((k) => k === 'referrer' || k.startsWith('utm_'))).toEqual([]);
+    const lead = (await post('/contacts', { utm_source: 'ads' })).body;
+    expect(lead).toMatchObject({ referrer: null, utm_source: 'ads', utm_campaign: null });
+    sandbox.reset({ seed: true });
+    const [userId] = SEED_VISITOR_USER_IDS;
+    const visitor = await call(sandbox, '/visitors', {
+      method: 'PUT',
+      body: { user_id: userId, utm_term: 't' },
+    });
+    expect(visitor.body).toMatchObject({ type: 'visitor', referrer: null, utm_term: 't', utm_medium: null });
+  });
+
+  it('marks user and lead lists limited: false, after total_count', async () => {
+    await post('/users', { user_id: 'l', email: 'l@example.com' });
+    await post('/contacts', { email: 'l@lead.example' });
+    for (const path of ['/users', '/users?email=l%40example.com', '/contacts']) {
+      const keys = Object.keys((await call(sandbox, path)).body);
+      expect(keys.slice(-2)).toEqual(['total_count', 'limited']);
+      expect((await call(sandbox, path)).body.limited).toBe(false);
+    }
+  });
+});
+
+describe('users sharing an email', () => {
+  const email = 'twin@example.com';
+  const conflict = `Multiple existing users match this email address ${email} - must be more specific using user_id`;
+  const expectConflict = (res: { status: number; body: any }) => {
+    // 409 as Intercom answered in the 1.x era (intercom-php #273, #290); see lib/sandbox/errors.ts.
+    expect(res.status).toBe(409);
+    expect(res.body.errors).toEqual([{ code: 'conflict', message: conflict }]);
+  };
+  beforeEach(async () => {
+    await post('/users', { user_id: 'twin-a', email });
+    await post('/users', { user_id: 'twin-b', email });
+  });
+
+  it('is a conflict wherever a user is named by that email alone, and nothing changes', async () => {
+    const before = sandbox.stats().objects;
+    expectConflict(await call(sandbox, '/users?email=twin%40example.com', { version: '1.0' }));
+    expectConflict(await call(sandbox, '/users?email=twin%40example.com', { method: 'DELETE' }));
+    expectConflict(await post('/users', { email, name: 'Which one?' }));
+    expectConflict(await post('/tags', { name: 'Twins', users: [{ email }] }));
+    expectConflict(await post('/notes', { body: 'Hello', user: { email } }));
+    expectConflict(await post('/events', { event_name: 'seen', created_at: 1_700_000_000, email }));
+    expectConflict(await call(sandbox, '/conversations?type=user&email=twin%40example.com'));
+    expect(sandbox.stats().objects).toEqual(before);
+    const names = (await call(sandbox, '/users?email=twin%40example.com')).body.users.map((u: any) => u.name);
+    expect(names).toEqual([null, null]);
+  });
+
+  it('is no conflict when a user_id or id says which user, nor for the 1.1+ list by email', async () => {
+    const list = await call(sandbox, '/users?email=twin%40example.com', { version: '1.1' });
+    expect(list.body.users.map((u: any) => u.user_id).sort()).toEqual(['twin-a', 'twin-b']);
+    const updated = await post('/users', { user_id: 'twin-a', email, name: 'A' });
+    expect(updated.body).toMatchObject({ user_id: 'twin-a', name: 'A' });
+    const tagged = await post('/tags', { name: 'Twin A', users: [{ id: updated.body.id }] });
+    expect(tagged.status).toBe(200);
+    const archived = await call(sandbox, '/users?user_id=twin-b', { method: 'DELETE' });
+    expect(archived.body.user_id).toBe('twin-b');
+    // Once one user has the email, the email alone names it again.
+    expect((await call(sandbox, '/users?email=twin%40example.com', { version: '1.0' })).body.user_id).toBe(
+      'twin-a',
+    );
   });
 });
 
@@ -203,6 +325,20 @@ describe('leads', () => {
     expect((await call(sandbox, `/contacts/${a.body.id}`)).status).toBe(404);
   });
 
+  it('deletes by id or user_id in a JSON body; a lead no longer there is 404 Lead Not Found', async () => {
+    const del = (body: unknown) => call(sandbox, '/contacts', { method: 'DELETE', body });
+    const a = await post('/contacts', { email: 'a@lead.example' });
+    const b = await post('/contacts', { email: 'b@lead.example' });
+    expect((await del({ id: a.body.id })).body).toMatchObject({ type: 'contact', id: a.body.id });
+    expect((await del({ user_id: b.body.user_id })).body.id).toBe(b.body.id);
+    // The lead object itself, as the intercom.io client's deleteContact(contact) sends it.
+    const gone = await del(a.body);
+    expect(gone.status).toBe(404);
+    expect(gone.body.errors).toEqual([{ code: 'not_found', message: 'Lead Not Found' }]);
+    expect(errorCode(await del({ email: 'a@lead.example' }))).toBe('parameter_not_found');
+    expect(errorCode(await call(sandbox, '/contacts', { method: 'DELETE' }))).toBe('parameter_not_found');
+  });
+
   it('converts a lead into a new user, keeping its id', async () => {
     const lead = await post('/contacts', { email: 'new@example.com' });
     const converted = await post('/contacts/convert', {
@@ -214,7 +350,12 @@ describe('leads', () => {
       id: lead.body.id,
       user_id: 'fresh',
       email: 'new@example.com',
+      // As in Intercom's recorded conversion: the pseudonym stays, it signs up now.
+      pseudonym: lead.body.pseudonym,
+      created_at: lead.body.created_at,
     });
+    expect(converted.body.signed_up_at).toEqual(expect.any(Number));
+    expect(converted.body.remote_created_at).toBe(converted.body.signed_up_at);
     expect(sandbox.stats().objects).toMatchObject({ users: 1, leads: 0 });
   });
 

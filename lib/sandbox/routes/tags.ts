@@ -24,7 +24,11 @@ function entries(list: unknown[], field: string): Json[] {
   });
 }
 
-/** Users by `id | user_id | email` (leads by their `id`); an email names every user that has it. */
+/**
+ * Users by `id | user_id | email` (leads by their `id`). An email several users share is a `conflict`,
+ * as for every by-email lookup: tagging by such an email failed with "Multiple existing users match
+ * this email address" (intercom-java #197, `Tag.tag` -> `POST /tags`).
+ */
 function userTargets(ws: Workspace, list: unknown[]): Array<Tagging<Customer>> {
   return entries(list, 'users').flatMap((entry, i) => {
     const ref = identifiers(entry);
@@ -35,7 +39,8 @@ function userTargets(ws: Workspace, list: unknown[]): Array<Tagging<Customer>> {
       );
     else if (ref.user_id)
       found = [ws.byUserId('user', ref.user_id)].filter((c): c is Customer => c !== undefined);
-    else if (ref.email) found = ws.byEmail('user', ref.email);
+    else if (ref.email)
+      found = [ws.uniqueUserByEmail(ref.email)].filter((c): c is Customer => c !== undefined);
     else throw missing(`users[${i}].id`, 'each user needs an id, user_id or email');
     if (found.length === 0) throw notFound(`User Not Found: users[${i}]`);
     return found.map((target) => ({ target, untag: entry.untag === true }));
