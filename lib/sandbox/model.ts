@@ -76,6 +76,7 @@ export interface Admin {
   id: string;
   name: string;
   email: string;
+  job_title: string | null;
   away_mode_enabled: boolean;
   away_mode_reassign: boolean;
   /** Admins without an Inbox seat cannot be set away (403 action_forbidden). */
@@ -85,6 +86,7 @@ export interface Admin {
 export interface Team {
   id: string;
   name: string;
+  /** Admin ids as the workspace keys them (strings); rendered as integers, as Intercom does. */
   admin_ids: string[];
 }
 

@@ -18,12 +18,12 @@ export const SEED_COUNTS = { users: 150, leads: 30, visitors: 5, companies: 12, 
 /** Visitors only come from the Messenger, so the seeded ones have known user_ids to find them by. */
 export const SEED_VISITOR_USER_IDS = [1, 2, 3, 4, 5].map((i) => `5e1f0c2b-7a4d-4c1e-9b3a-00000000000${i}`);
 
-const ADMINS: Array<[string, string, boolean]> = [
-  ['Ada Owner', 'ada@sandbox.example', true],
-  ['Brian Support', 'brian@sandbox.example', true],
-  ['Chloe Sales', 'chloe@sandbox.example', true],
-  ['Dev Engineer', 'dev@sandbox.example', true],
-  ['Eve Viewer', 'eve@sandbox.example', false],
+const ADMINS: Array<[string, string, string, boolean]> = [
+  ['Ada Owner', 'ada@sandbox.example', 'Founder', true],
+  ['Brian Support', 'brian@sandbox.example', 'Support lead', true],
+  ['Chloe Sales', 'chloe@sandbox.example', 'Account executive', true],
+  ['Dev Engineer', 'dev@sandbox.example', 'Engineer', true],
+  ['Eve Viewer', 'eve@sandbox.example', 'Analyst', false],
 ];
 const FIRST = [
   'Alice',
@@ -87,11 +87,12 @@ function standardAttributes(ws: Workspace): void {
 
 /** Always present: the app's admins (the first owns the token) and teams. */
 export function seedOrganisation(ws: Workspace): void {
-  for (const [name, email, inbox] of ADMINS) {
+  for (const [name, email, jobTitle, inbox] of ADMINS) {
     const admin: Admin = {
       id: ws.ids.numeric('admin'),
       name,
       email,
+      job_title: jobTitle,
       away_mode_enabled: false,
       away_mode_reassign: false,
       has_inbox_seat: inbox,
