@@ -21,7 +21,7 @@ describe('shape comparison', () => {
     ]);
   });
 
-  it('matches array elements by their type', () => {
+  it('matches array elements by their type, then by the closest shape', () => {
     const recorded = { admins: [{ type: 'team', admin_ids: [1] }] };
     const answer = {
       admins: [
@@ -32,6 +32,8 @@ describe('shape comparison', () => {
     expect(describeDifferences(compareShapes(recorded, answer))).toBe(
       'admins[type=team].admin_ids[]: fixture has number, sandbox has string',
     );
+    const attributes = { list: [{ custom: false }, { custom: true, admin_id: '1' }] };
+    expect(compareShapes({ list: [{ custom: true, admin_id: '1' }] }, attributes)).toEqual([]);
     expect(compareShapes({ admins: [{ type: 'bot' }] }, answer)).toEqual([
       { path: 'admins[type=bot]', kind: 'missing', expected: 'object', actual: 'absent' },
     ]);

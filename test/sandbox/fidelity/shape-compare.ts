@@ -5,7 +5,7 @@
  *
  * `null` matches any type: a nullable field is null in one recording and a string in another, and that
  * is a value, not a shape. Arrays are compared element by element: each fixture element against the
- * first sandbox element of the same `type` (admin lists mix `admin` and `team`), else the first one.
+ * sandbox element of the same `type` (admin lists mix `admin` and `team`) whose shape is closest.
  * Paths read like `admins[type=team].admin_ids[]`.
  */
 import { readFileSync } from 'node:fs';
@@ -45,10 +45,25 @@ const discriminator = (value: unknown): string | undefined => {
   return typeof type === 'string' ? type : undefined;
 };
 
+/**
+ * The sandbox element a fixture element is compared with: among those of the same `type` (all, when
+ * the element has none), the one whose shape differs least, so a custom data attribute is compared with
+ * a custom one rather than with whichever comes first.
+ */
 function counterpart(expected: unknown, actual: unknown[]): unknown {
   const type = discriminator(expected);
-  if (type === undefined) return actual[0];
-  return actual.find((a) => discriminator(a) === type);
+  const candidates = type === undefined ? actual : actual.filter((a) => discriminator(a) === type);
+  let best: unknown;
+  let fewest = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const differences: ShapeDifference[] = [];
+    walk(expected, candidate, '', differences);
+    if (differences.length < fewest) {
+      best = candidate;
+      fewest = differences.length;
+    }
+  }
+  return best;
 }
 
 function walk(expected: unknown, actual: unknown, path: string, out: ShapeDifference[]): void {
