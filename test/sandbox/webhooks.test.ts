@@ -54,6 +54,12 @@ async function subscribe(url: string, topics?: unknown, secret = SECRET) {
 
 const post = (path: string, body: unknown) => call(sandbox, path, { method: 'POST', body });
 
+/** A 1.x `user_message` names the message: its conversation is the one whose message has that id. */
+async function conversationOf(message: { id: string }, userId: string): Promise<string> {
+  const list = await call(sandbox, `/conversations?type=user&user_id=${userId}`);
+  return list.body.conversations.find((c: any) => c.conversation_message.id === message.id).id;
+}
+
 function signedWith(delivery: Delivery, secret: string): boolean {
   const expected = Buffer.from(`sha1=${createHmac('sha1', secret).update(delivery.raw).digest('hex')}`);
   const given = Buffer.from(String(delivery.headers['x-hub-signature']));
@@ -240,7 +246,7 @@ describe('notifications of API changes', () => {
     await post('/tags', { name: 'VIP', users: [{ user_id: 'u-1' }] });
     await post('/tags', { name: 'VIP', users: [{ user_id: 'u-1', untag: true }] });
     const message = await post('/messages', { from: { type: 'user', user_id: 'u-1' }, body: 'Help' });
-    const conversation = message.body.conversation_id;
+    const conversation = await conversationOf(message.body, 'u-1');
     const reply = (body: object) => post(`/conversations/${conversation}/reply`, body);
     await reply({ type: 'admin', admin_id: ada.id, message_type: 'comment', body: 'On it' });
     await reply({ type: 'user', user_id: 'u-1', message_type: 'comment', body: 'Thanks' });
@@ -476,8 +482,8 @@ describe('notifications of API changes', () => {
     await subscribe(replies.url, ['conversation.admin.replied']);
     await subscribe(everything.url);
     await post('/users', { user_id: 'u-1' });
-    const conversation = (await post('/messages', { from: { type: 'user', user_id: 'u-1' }, body: 'Hi' }))
-      .body.conversation_id;
+    const message = await post('/messages', { from: { type: 'user', user_id: 'u-1' }, body: 'Hi' });
+    const conversation = await conversationOf(message.body, 'u-1');
     await post(`/conversations/${conversation}/reply`, {
       type: 'admin',
       admin_id: adminId,
