@@ -212,6 +212,7 @@ function seedCompanies(ws: Workspace, now: number): void {
 function seedConversations(ws: Workspace, users: Customer[], now: number): void {
   const r = ws.random;
   const admins = [...ws.admins.values()].filter((a) => a.has_inbox_seat);
+  const tagIds = [...ws.tags.keys()];
   for (let i = 0; i < SEED_COUNTS.conversations; i++) {
     const user = users[i * 7]!;
     const createdAt = now - Math.floor((SEED_COUNTS.conversations - i) * 1.5 * DAY);
@@ -229,6 +230,9 @@ function seedConversations(ws: Workspace, users: Customer[], now: number): void 
     if (i % 3 === 0) adminReply('close');
     if (i % 5 === 1) adminReply('snoozed', { snoozed_until: now + 3 * DAY });
     if (i % 6 === 2) conversation.read = true;
+    // Admins tag conversations in the Inbox (the 1.x API cannot), so some seeded ones carry a tag
+    // (chosen without the PRNG, so the data seeded after them stays as it was).
+    if (i % 5 === 0) conversation.tagIds.add(tagIds[(i / 5) % tagIds.length]!);
     for (const part of conversation.parts) part.created_at = createdAt + 600;
     conversation.updated_at = createdAt + 600;
   }

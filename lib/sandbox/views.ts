@@ -2,6 +2,7 @@
 import type {
   Admin,
   Assignee,
+  AuthorRef,
   Company,
   Conversation,
   ConversationPart,
@@ -232,6 +233,15 @@ function attachment(url: string) {
   return { type: 'upload', name: url.split('/').pop() ?? url, url, content_type: null, filesize: null };
 }
 
+/**
+ * How the conversation started (intercom-java conversation.json: `"delivered_as": "customer_initiated"`).
+ * A message from an admin through `POST /messages` is `admin_initiated`, the value intercom-client 6.x's
+ * `ConversationSource` documents for a message an admin sends to a fixed audience.
+ */
+function deliveredAs(author: AuthorRef): 'customer_initiated' | 'admin_initiated' {
+  return author.type === 'admin' ? 'admin_initiated' : 'customer_initiated';
+}
+
 /** The full conversation; list items leave out `conversation_parts`. */
 export function renderConversation(
   ws: Workspace,
@@ -251,6 +261,7 @@ export function renderConversation(
       id: c.message.id,
       subject: c.message.subject,
       body: text(c.message.body),
+      delivered_as: deliveredAs(c.message.author),
       author: { ...c.message.author },
       attachments: [],
       url: null,
