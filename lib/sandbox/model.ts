@@ -65,8 +65,11 @@ export type SegmentRule =
 export interface Segment {
   id: string;
   name: string;
-  /** `company` segments are listed with `GET /segments?type=company`. */
-  person_type: 'user' | 'lead' | 'company';
+  /**
+   * People segments are `user` or `contact` (leads), as R1.1 view-a-segment has it; `company` segments
+   * are the ones `GET /segments?type=company` lists.
+   */
+  person_type: 'user' | 'contact' | 'company';
   created_at: number;
   updated_at: number;
   rule: SegmentRule;

@@ -121,7 +121,7 @@ function seedTagsAndSegments(ws: Workspace, now: number): void {
     ['Active', 'user', { kind: 'active_within_days', days: 30 }],
     ['Slipping away', 'user', { kind: 'inactive_for_days', days: 30 }],
     ['Pro plan', 'user', { kind: 'attribute', key: 'plan', value: 'pro' }],
-    ['All leads', 'lead', { kind: 'all' }],
+    ['All leads', 'contact', { kind: 'all' }],
     ['All companies', 'company', { kind: 'all' }],
     ['Big spenders', 'company', { kind: 'min_monthly_spend', amount: 500 }],
   ];
