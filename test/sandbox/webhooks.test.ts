@@ -236,7 +236,7 @@ describe('validation of POST /__sandbox/webhooks', () => {
 });
 
 describe('notifications of API changes', () => {
-  it('sends each change, in order, with the item as the API renders it', async () => {
+  it('sends each change, in order, with the item as the API renders it (timestamps as 1.x notifications have them)', async () => {
     const hooks = await receiver();
     await subscribe(hooks.url);
     const [ada, brian] = (await call(sandbox, '/admins')).body.admins.filter((a: any) => a.type === 'admin');
@@ -329,10 +329,17 @@ describe('notifications of API changes', () => {
       'created_at',
       'self',
     ]);
+    // The user as the API renders it, but with its own created_at/updated_at as strings, as the
+    // recorded 1.x payloads have them (intercom-ruby and python-intercom test_user_notification).
+    const asNotified = {
+      ...user.body,
+      created_at: String(user.body.created_at),
+      updated_at: String(user.body.updated_at),
+    };
     expect(created).toEqual({
       type: 'notification_event',
       app_id: 'sbx7k2qd',
-      data: { type: 'notification_event_data', item: user.body },
+      data: { type: 'notification_event_data', item: asNotified },
       links: {},
       id: expect.stringMatching(/^notif_[0-9a-f-]{36}$/),
       topic: 'user.created',
