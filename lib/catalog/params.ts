@@ -27,8 +27,8 @@ export function queryParam(description: string, schema: JsonSchema = idString, r
   return { in: 'query', description, schema, required };
 }
 
-export function bodyParam(description: string, schema: JsonSchema): ParamSpec {
-  return { in: 'body', description, schema };
+export function bodyParam(description: string, schema: JsonSchema, required = false): ParamSpec {
+  return { in: 'body', description, schema, ...(required ? { required } : {}) };
 }
 
 /** `anyOf` of single required names: "give at least one of these". */

@@ -1,23 +1,23 @@
 /**
  * One Intercom API request, in Intercom's order: authentication, version, rate limit, then (sandbox
  * only) an injected fault, all before the request has any effect; then routing, the JSON body and the
- * route's handler. Every response carries `x-request-id` and the `X-RateLimit-*` headers. The changes a
- * successful handler made are queued as webhook notifications before the response is written. With a
- * latency configured, the request is counted and has its effect on arrival, and its answer (an error,
- * a 429 or a dropped connection too) leaves after the drawn delay.
+ * route's handler. Every response carries `x-request-id`, and all but a 401 the `X-RateLimit-*` headers.
+ * The changes a successful handler made are queued as webhook notifications before the response is
+ * written. With a latency configured, the request is counted and has its effect on arrival, and its
+ * answer (an error, a 429 or a dropped connection too) leaves after the drawn delay.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, resolveVersion } from './auth.ts';
 import type { Reply } from './context.ts';
 import { errorList, newRequestId, notFound, SandboxHttpError } from './errors.ts';
 import { headerRecord, type JsonParse, parseJson, queryRecord, readBody, send } from './http-io.ts';
-import { type RateLimitStatus, rateLimitHeaders } from './rate-limit.ts';
+import { type RateLimitStatus, rateLimitHeaders, rateLimitMessage } from './rate-limit.ts';
 import type { RouteMatch } from './router.ts';
 import type { SandboxState } from './state.ts';
 import type { FaultKind, IntercomVersion } from './types.ts';
 
-const rateLimited = (limit: number) =>
-  new SandboxHttpError(429, 'rate_limit_exceeded', `Exceeded rate limit of ${limit} in this window`);
+const rateLimited = (rate: RateLimitStatus) =>
+  new SandboxHttpError(429, 'rate_limit_exceeded', rateLimitMessage(rate));
 
 function stall(state: SandboxState, ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -48,15 +48,9 @@ async function injectFault(state: SandboxState, kind: FaultKind, match: RouteMat
         'Sorry, the API service is temporarily unavailable',
       );
     case '429':
-      throw new SandboxHttpError(
-        429,
-        'rate_limit_exceeded',
-        `Exceeded rate limit of ${rate.limit} in this window`,
-        undefined,
-        {
-          'x-ratelimit-remaining': '0',
-        },
-      );
+      throw new SandboxHttpError(429, 'rate_limit_exceeded', rateLimitMessage(rate), undefined, {
+        'x-ratelimit-remaining': '0',
+      });
     case 'reset':
       return 'reset' as const;
     case 'stall':
@@ -145,7 +139,7 @@ export async function handleApi(state: SandboxState, req: IncomingMessage, res: 
     authenticate(headers.authorization, state.token);
     const version = resolveVersion(headers['intercom-version'], state.config.defaultVersion);
     rate = state.limiter.take(state.now());
-    if (!rate.allowed) throw rateLimited(rate.limit);
+    if (!rate.allowed) throw rateLimited(rate);
     const fault = state.faults.draw();
     if (fault && (await injectFault(state, fault, match, rate)) === 'reset') {
       await delay();
@@ -172,7 +166,8 @@ export async function handleApi(state: SandboxState, req: IncomingMessage, res: 
   }
   await delay();
   send(res, reply.status, reply.body, {
-    ...rateLimitHeaders(rate),
+    // A request that fails authentication names no app, so there is no app budget to report.
+    ...(reply.status === 401 ? {} : rateLimitHeaders(rate)),
     'x-request-id': requestId,
     ...extraHeaders,
   });

@@ -10,6 +10,12 @@ import {
   VERSIONS,
 } from './types.ts';
 
+/**
+ * Intercom's default budget today: 10,000 requests a minute per app, spread over 10-second windows
+ * (1,667 each). The 1.x era documented less: 1,000 a minute in 10-second windows (R1.4 rate-limiting,
+ * 167 per window) and, earlier, 500 a minute (83 per window, the limit in intercom-node 2.x's
+ * test/errors.js). `PUT /__sandbox/config` sets either.
+ */
 export const DEFAULT_RATE_LIMIT = { perWindow: 1667, windowSeconds: 10 };
 export const DEFAULT_STALL_MS = 1000;
 /** The longest latency (base plus jitter) an answer may be given. */

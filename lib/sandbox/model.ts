@@ -81,8 +81,11 @@ export type SegmentRule =
 export interface Segment {
   id: string;
   name: string;
-  /** `company` segments are listed with `GET /segments?type=company`. */
-  person_type: 'user' | 'lead' | 'company';
+  /**
+   * People segments are `user` or `contact` (leads), as R1.1 view-a-segment has it; `company` segments
+   * are the ones `GET /segments?type=company` lists.
+   */
+  person_type: 'user' | 'contact' | 'company';
   created_at: number;
   updated_at: number;
   rule: SegmentRule;
@@ -92,6 +95,7 @@ export interface Admin {
   id: string;
   name: string;
   email: string;
+  job_title: string | null;
   away_mode_enabled: boolean;
   away_mode_reassign: boolean;
   /** Admins without an Inbox seat cannot be set away (403 action_forbidden). */
@@ -101,6 +105,7 @@ export interface Admin {
 export interface Team {
   id: string;
   name: string;
+  /** Admin ids as the workspace keys them (strings); rendered as integers, as Intercom does. */
   admin_ids: string[];
 }
 

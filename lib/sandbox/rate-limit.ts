@@ -4,6 +4,7 @@ import type { RateLimitConfig } from './types.ts';
 export interface RateLimitStatus {
   allowed: boolean;
   limit: number;
+  windowSeconds: number;
   remaining: number;
   /** Unix seconds: the end of the current window. */
   reset: number;
@@ -55,10 +56,19 @@ export class FixedWindowLimiter {
     return {
       allowed,
       limit: this.#config.perWindow,
+      windowSeconds: this.#config.windowSeconds,
       remaining: Math.max(0, this.#config.perWindow - this.#used),
       reset: this.#windowStart + this.#config.windowSeconds,
     };
   }
+}
+
+/**
+ * Intercom's 429 message with the sandbox's own numbers (intercom-node 2.x test/errors.js records
+ * "Exceeded rate limit of 83 in 10_seconds").
+ */
+export function rateLimitMessage(status: RateLimitStatus): string {
+  return `Exceeded rate limit of ${status.limit} in ${status.windowSeconds}_seconds`;
 }
 
 export function rateLimitHeaders(status: RateLimitStatus): Record<string, string> {

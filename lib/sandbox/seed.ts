@@ -18,12 +18,12 @@ export const SEED_COUNTS = { users: 150, leads: 30, visitors: 5, companies: 12, 
 /** Visitors only come from the Messenger, so the seeded ones have known user_ids to find them by. */
 export const SEED_VISITOR_USER_IDS = [1, 2, 3, 4, 5].map((i) => `5e1f0c2b-7a4d-4c1e-9b3a-00000000000${i}`);
 
-const ADMINS: Array<[string, string, boolean]> = [
-  ['Ada Owner', 'ada@sandbox.example', true],
-  ['Brian Support', 'brian@sandbox.example', true],
-  ['Chloe Sales', 'chloe@sandbox.example', true],
-  ['Dev Engineer', 'dev@sandbox.example', true],
-  ['Eve Viewer', 'eve@sandbox.example', false],
+const ADMINS: Array<[string, string, string, boolean]> = [
+  ['Ada Owner', 'ada@sandbox.example', 'Founder', true],
+  ['Brian Support', 'brian@sandbox.example', 'Support lead', true],
+  ['Chloe Sales', 'chloe@sandbox.example', 'Account executive', true],
+  ['Dev Engineer', 'dev@sandbox.example', 'Engineer', true],
+  ['Eve Viewer', 'eve@sandbox.example', 'Analyst', false],
 ];
 const FIRST = [
   'Alice',
@@ -119,11 +119,12 @@ function standardAttributes(ws: Workspace): void {
 
 /** Always present: the app's admins (the first owns the token) and teams. */
 export function seedOrganisation(ws: Workspace): void {
-  for (const [name, email, inbox] of ADMINS) {
+  for (const [name, email, jobTitle, inbox] of ADMINS) {
     const admin: Admin = {
       id: ws.ids.numeric('admin'),
       name,
       email,
+      job_title: jobTitle,
       away_mode_enabled: false,
       away_mode_reassign: false,
       has_inbox_seat: inbox,
@@ -152,7 +153,7 @@ function seedTagsAndSegments(ws: Workspace, now: number): void {
     ['Active', 'user', { kind: 'active_within_days', days: 30 }],
     ['Slipping away', 'user', { kind: 'inactive_for_days', days: 30 }],
     ['Pro plan', 'user', { kind: 'attribute', key: 'plan', value: 'pro' }],
-    ['All leads', 'lead', { kind: 'all' }],
+    ['All leads', 'contact', { kind: 'all' }],
     ['All companies', 'company', { kind: 'all' }],
     ['Big spenders', 'company', { kind: 'min_monthly_spend', amount: 500 }],
   ];
@@ -246,6 +247,7 @@ function seedCompanies(ws: Workspace, now: number): void {
 function seedConversations(ws: Workspace, users: Customer[], now: number): void {
   const r = ws.random;
   const admins = [...ws.admins.values()].filter((a) => a.has_inbox_seat);
+  const tagIds = [...ws.tags.keys()];
   for (let i = 0; i < SEED_COUNTS.conversations; i++) {
     const user = users[i * 7]!;
     const createdAt = now - Math.floor((SEED_COUNTS.conversations - i) * 1.5 * DAY);
@@ -263,6 +265,9 @@ function seedConversations(ws: Workspace, users: Customer[], now: number): void 
     if (i % 3 === 0) adminReply('close');
     if (i % 5 === 1) adminReply('snoozed', { snoozed_until: now + 3 * DAY });
     if (i % 6 === 2) conversation.read = true;
+    // Admins tag conversations in the Inbox (the 1.x API cannot), so some seeded ones carry a tag
+    // (chosen without the PRNG, so the data seeded after them stays as it was).
+    if (i % 5 === 0) conversation.tagIds.add(tagIds[(i / 5) % tagIds.length]!);
     for (const part of conversation.parts) part.created_at = createdAt + 600;
     conversation.updated_at = createdAt + 600;
   }

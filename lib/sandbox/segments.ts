@@ -27,8 +27,7 @@ function matches(rule: SegmentRule, c: Member, now: number): boolean {
 }
 
 export function inSegment(ws: Workspace, segment: Segment, c: Customer): boolean {
-  const kind = segment.person_type === 'lead' ? 'contact' : segment.person_type;
-  return c.kind === kind && matches(segment.rule, c, ws.nowSeconds());
+  return c.kind === segment.person_type && matches(segment.rule, c, ws.nowSeconds());
 }
 
 export function companyInSegment(ws: Workspace, segment: Segment, c: Company): boolean {

@@ -74,7 +74,7 @@ export interface SandboxOptions {
   defaultVersion?: IntercomVersion;
   /** Demo users, leads, companies, conversations... Default true. */
   seed?: boolean;
-  /** Default 1667 per 10 s: Intercom's 10,000 per minute. */
+  /** Default 1667 per 10 s: Intercom's 10,000 per minute today (1.x documented 1,000; config.ts). */
   rateLimit?: RateLimitConfig;
   /** Epoch ms; drives rate windows, scroll expiry and timestamps. Default Date.now. */
   now?: () => number;

@@ -2,6 +2,7 @@
 import type {
   Admin,
   Assignee,
+  AuthorRef,
   Company,
   Conversation,
   ConversationPart,
@@ -126,17 +127,29 @@ export function renderCompany(ws: Workspace, c: Company) {
   };
 }
 
+/**
+ * Admin and team ids are strings as objects' `id`s but integers inside `team_ids` / `admin_ids`
+ * (R1.0 set-admin-away-mode `"team_ids":[814865]`; R1.1 view-a-team and intercom-ruby's `test_team`
+ * `"admin_ids":[646303,814860]`; intercom-java admin.json). Sandbox ids are numeric strings, so this
+ * cannot lose anything.
+ */
+const integerIds = (ids: string[]) => ids.map(Number);
+
+const AVATAR = { type: 'avatar', image_url: null } as const;
+
+/** An admin: `job_title` as on R1.0 canvas-kit's admin object and intercom-client 6.x's `Admin`. */
 export function renderAdmin(admin: Admin, teamIds: string[]) {
   return {
     type: 'admin',
     id: admin.id,
     name: admin.name,
     email: admin.email,
+    job_title: admin.job_title,
     away_mode_enabled: admin.away_mode_enabled,
     away_mode_reassign: admin.away_mode_reassign,
     has_inbox_seat: admin.has_inbox_seat,
-    team_ids: teamIds,
-    avatar: { type: 'avatar', image_url: null },
+    team_ids: integerIds(teamIds),
+    avatar: { ...AVATAR },
   };
 }
 
@@ -145,8 +158,26 @@ export function renderAdminById(ws: Workspace, admin: Admin) {
   return renderAdmin(admin, teamIds);
 }
 
+/** `GET /teams` and `/teams/{id}` (R1.1 view-a-team; intercom-ruby `test_team`). */
 export function renderTeam(team: Team) {
-  return { type: 'team', id: team.id, name: team.name, admin_ids: [...team.admin_ids] };
+  return { type: 'team', id: team.id, name: team.name, admin_ids: integerIds(team.admin_ids) };
+}
+
+/**
+ * A team as `GET /admins` lists it: the admin fields a team has (R1.2 list-admins: `email` null,
+ * `away_mode_enabled`, `away_mode_reassign`; intercom-java admins.json: `avatar`), then its admin ids.
+ */
+export function renderTeamEntry(team: Team) {
+  return {
+    type: 'team',
+    id: team.id,
+    name: team.name,
+    email: null,
+    away_mode_enabled: false,
+    away_mode_reassign: false,
+    avatar: { ...AVATAR },
+    admin_ids: integerIds(team.admin_ids),
+  };
 }
 
 export function renderSegment(ws: Workspace, s: Segment, includeCount: boolean) {
@@ -231,6 +262,15 @@ function attachment(url: string) {
   return { type: 'upload', name: url.split('/').pop() ?? url, url, content_type: null, filesize: null };
 }
 
+/**
+ * How the conversation started (intercom-java conversation.json: `"delivered_as": "customer_initiated"`).
+ * A message from an admin through `POST /messages` is `admin_initiated`, the value intercom-client 6.x's
+ * `ConversationSource` documents for a message an admin sends to a fixed audience.
+ */
+function deliveredAs(author: AuthorRef): 'customer_initiated' | 'admin_initiated' {
+  return author.type === 'admin' ? 'admin_initiated' : 'customer_initiated';
+}
+
 /** The full conversation; list items leave out `conversation_parts`. */
 export function renderConversation(
   ws: Workspace,
@@ -250,6 +290,7 @@ export function renderConversation(
       id: c.message.id,
       subject: c.message.subject,
       body: text(c.message.body),
+      delivered_as: deliveredAs(c.message.author),
       author: { ...c.message.author },
       attachments: [],
       url: null,

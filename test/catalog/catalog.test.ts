@@ -126,6 +126,11 @@ describe('operation catalog', () => {
     });
 
     it('need one identifier where Intercom does', () => {
+      // R1.1/R1.4 deleting-from-group-conversations: the acting admin is required.
+      expect(valid('delete_customer_to_conversation', { conversation_id: '1', id: '2' })).toBe(false);
+      expect(valid('delete_customer_to_conversation', { conversation_id: '1', id: '2', admin_id: '3' })).toBe(
+        true,
+      );
       expect(valid('find_user', {})).toBe(false);
       expect(valid('find_user', { email: 'a@b.co' })).toBe(true);
       expect(valid('list_notes_for_user', {})).toBe(false);

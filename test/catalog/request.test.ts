@@ -65,7 +65,6 @@ describe('buildRequest: the wire format per reference/intercom-api-1x.md', () =>
       query: {},
       body: { admin_id: '4' },
     });
-    expect(build('delete_customer_to_conversation', { conversation_id: '9', id: '1' }).body).toBeUndefined();
   });
 
   it('picks the data-attributes path by API version', () => {

@@ -403,7 +403,16 @@ describe('all 57 operations through the local stack and the sandbox', () => {
         },
       },
     );
-    state.conversation = message.json.data.conversation_id;
+    // A 1.x user_message names the message, not the conversation (R1.1 user-or-contact-initiated-
+    // conversation): the conversation is the user's one whose conversation_message has that id.
+    const started = await act('list_conversations', {
+      type: 'user',
+      intercom_user_id: state.user,
+      resultsPath: 'conversations',
+    });
+    state.conversation = started.json.data.find(
+      (c: any) => c.conversation_message.id === message.json.data.id,
+    ).id;
     await act('post_message', {
       body: {
         from: { type: 'admin', id: state.admin },

@@ -270,6 +270,28 @@ describe('IntercomClient retries', () => {
     },
   );
 
+  it('keeps the last rate-limit state through a 401 that carries no X-RateLimit headers', async () => {
+    // Intercom (and the sandbox) send no rate headers with a request that names no app.
+    mock = mockIntercom();
+    const resetSeconds = Math.floor(mock.clock.now / 1000) + 5;
+    mock.pool.intercept({ path: '/tags', method: 'GET' }).reply(
+      200,
+      { tags: [] },
+      {
+        headers: rateHeaders(150, resetSeconds),
+      },
+    );
+    mock.pool
+      .intercept({ path: '/tags', method: 'GET' })
+      .reply(401, errorList('token_not_found', 'Access Token Invalid'), { headers: JSON_HEADERS });
+    await expect(mock.client.call('list_tags')).resolves.toMatchObject({ rateLimit: { remaining: 150 } });
+    const error = await mock.client.call('list_tags').catch((e) => e);
+    expect(error).toBeInstanceOf(IntercomHttpError);
+    expect(error).toMatchObject({ status: 401 });
+    expect(mock.client.rateLimit).toMatchObject({ limit: 167, remaining: 150, resetAt: resetSeconds * 1000 });
+    expect(mock.sleeps).toHaveLength(0);
+  });
+
   it('honours Retry-After when X-RateLimit-Reset is missing', async () => {
     mock = mockIntercom();
     mock.pool

@@ -18,6 +18,17 @@ afterAll(async () => {
 const post = (path: string, body: unknown) => call(sandbox, path, { method: 'POST', body });
 const nowSeconds = () => Math.floor(time.now() / 1000);
 
+/**
+ * A 1.x `user_message` names the message, not its conversation: as R1.1 advises, find the user's
+ * latest conversation, whose `conversation_message.id` is the message's id.
+ */
+async function conversationOf(message: { id: string }, userQuery: string) {
+  const list = await call(sandbox, `/conversations?type=user&${userQuery}&sort=created_at&order=desc`);
+  const found = list.body.conversations.find((c: any) => c.conversation_message.id === message.id);
+  expect(found).toBeDefined();
+  return found.id as string;
+}
+
 describe('conversation lifecycle', () => {
   let conversationId: string;
   let alice: any;
@@ -28,12 +39,14 @@ describe('conversation lifecycle', () => {
       from: { type: 'user', user_id: 'alice' },
       body: 'Help <b>please</b>',
     });
-    expect(message.body).toMatchObject({
+    expect(message.body).toEqual({
       type: 'user_message',
+      id: expect.stringMatching(/^\d+$/),
+      created_at: nowSeconds(),
       body: 'Help <b>please</b>',
       message_type: 'inapp',
     });
-    conversationId = message.body.conversation_id;
+    conversationId = await conversationOf(message.body, 'user_id=alice');
     expect(conversationId).toMatch(/^\d+$/);
 
     const conversation = (await call(sandbox, `/conversations/${conversationId}`)).body;
@@ -219,7 +232,7 @@ describe('conversation lifecycle', () => {
       body: 'Answer',
       user_id: 'alice',
     });
-    expect(res.body.id).toBe(second.body.conversation_id);
+    expect(res.body.conversation_message.id).toBe(second.body.id);
     expect(res.body.conversation_parts.conversation_parts[0].body).toBe('Answer');
     const noUser = await post('/conversations/last/reply', {
       type: 'admin',
@@ -236,12 +249,16 @@ describe('conversation lifecycle', () => {
       from: { type: 'admin', id: admins[0].id },
       to: { type: 'user', user_id: 'bob' },
     });
-    expect(inapp.body).toMatchObject({
+    // R1.1 admin-initiated-conversation: the owner is {email, id, name, type}; there is no `to`.
+    expect(inapp.body).toEqual({
       type: 'admin_message',
+      id: expect.stringMatching(/^\d+$/),
+      created_at: nowSeconds(),
       message_type: 'inapp',
+      subject: '',
       body: 'Hi Bob',
-      owner: { type: 'admin', id: admins[0].id },
-      to: { type: 'user' },
+      template: 'plain',
+      owner: { email: admins[0].email, id: admins[0].id, name: admins[0].name, type: 'admin' },
     });
     const email = await post('/messages', {
       message_type: 'email',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '../../lib/sandbox/server.ts';
-import { call, clock, errorCode, start } from './helpers.ts';
+import { call, clock, start } from './helpers.ts';
 
 // 12:00:03 UTC: three seconds into a 10-second window.
 const time = clock(Date.UTC(2026, 0, 15, 12, 0, 3));
@@ -33,7 +33,10 @@ describe('rate limit', () => {
     for (let i = 0; i < 5; i++) await call(sandbox, '/tags');
     const limited = await call(sandbox, '/tags');
     expect(limited.status).toBe(429);
-    expect(errorCode(limited)).toBe('rate_limit_exceeded');
+    // Intercom's wording (intercom-node 2.x test/errors.js), with the sandbox's configured numbers.
+    expect(limited.body.errors).toEqual([
+      { code: 'rate_limit_exceeded', message: 'Exceeded rate limit of 5 in 10_seconds' },
+    ]);
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(limited.headers.get('x-ratelimit-reset')).toBe(String(windowEnd));
 
@@ -46,10 +49,14 @@ describe('rate limit', () => {
     expect(fresh.headers.get('x-ratelimit-reset')).toBe(String(windowEnd + 10));
   });
 
-  it('does not spend budget on 401s, but still sends the headers', async () => {
-    const denied = await call(sandbox, '/tags', { auth: null });
-    expect(denied.status).toBe(401);
-    expect(denied.headers.get('x-ratelimit-remaining')).toBe('5');
+  it('does not spend budget on 401s, and sends no X-RateLimit headers with them', async () => {
+    for (const auth of [null, 'Bearer some-other-token']) {
+      const denied = await call(sandbox, '/tags', { auth });
+      expect(denied.status).toBe(401);
+      for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'])
+        expect(denied.headers.get(name)).toBeNull();
+      expect(denied.headers.get('x-request-id')).toMatch(/^[0-9a-v]{20}$/);
+    }
     expect((await call(sandbox, '/tags')).headers.get('x-ratelimit-remaining')).toBe('4');
   });
 

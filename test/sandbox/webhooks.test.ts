@@ -54,6 +54,12 @@ async function subscribe(url: string, topics?: unknown, secret = SECRET) {
 
 const post = (path: string, body: unknown) => call(sandbox, path, { method: 'POST', body });
 
+/** A 1.x `user_message` names the message: its conversation is the one whose message has that id. */
+async function conversationOf(message: { id: string }, userId: string): Promise<string> {
+  const list = await call(sandbox, `/conversations?type=user&user_id=${userId}`);
+  return list.body.conversations.find((c: any) => c.conversation_message.id === message.id).id;
+}
+
 function signedWith(delivery: Delivery, secret: string): boolean {
   const expected = Buffer.from(`sha1=${createHmac('sha1', secret).update(delivery.raw).digest('hex')}`);
   const given = Buffer.from(String(delivery.headers['x-hub-signature']));
@@ -230,7 +236,7 @@ describe('validation of POST /__sandbox/webhooks', () => {
 });
 
 describe('notifications of API changes', () => {
-  it('sends each change, in order, with the item as the API renders it', async () => {
+  it('sends each change, in order, with the item as the API renders it (timestamps as 1.x notifications have them)', async () => {
     const hooks = await receiver();
     await subscribe(hooks.url);
     const [ada, brian] = (await call(sandbox, '/admins')).body.admins.filter((a: any) => a.type === 'admin');
@@ -240,7 +246,7 @@ describe('notifications of API changes', () => {
     await post('/tags', { name: 'VIP', users: [{ user_id: 'u-1' }] });
     await post('/tags', { name: 'VIP', users: [{ user_id: 'u-1', untag: true }] });
     const message = await post('/messages', { from: { type: 'user', user_id: 'u-1' }, body: 'Help' });
-    const conversation = message.body.conversation_id;
+    const conversation = await conversationOf(message.body, 'u-1');
     const reply = (body: object) => post(`/conversations/${conversation}/reply`, body);
     await reply({ type: 'admin', admin_id: ada.id, message_type: 'comment', body: 'On it' });
     await reply({ type: 'user', user_id: 'u-1', message_type: 'comment', body: 'Thanks' });
@@ -323,10 +329,17 @@ describe('notifications of API changes', () => {
       'created_at',
       'self',
     ]);
+    // The user as the API renders it, but with its own created_at/updated_at as strings, as the
+    // recorded 1.x payloads have them (intercom-ruby and python-intercom test_user_notification).
+    const asNotified = {
+      ...user.body,
+      created_at: String(user.body.created_at),
+      updated_at: String(user.body.updated_at),
+    };
     expect(created).toEqual({
       type: 'notification_event',
       app_id: 'sbx7k2qd',
-      data: { type: 'notification_event_data', item: user.body },
+      data: { type: 'notification_event_data', item: asNotified },
       links: {},
       id: expect.stringMatching(/^notif_[0-9a-f-]{36}$/),
       topic: 'user.created',
@@ -476,8 +489,8 @@ describe('notifications of API changes', () => {
     await subscribe(replies.url, ['conversation.admin.replied']);
     await subscribe(everything.url);
     await post('/users', { user_id: 'u-1' });
-    const conversation = (await post('/messages', { from: { type: 'user', user_id: 'u-1' }, body: 'Hi' }))
-      .body.conversation_id;
+    const message = await post('/messages', { from: { type: 'user', user_id: 'u-1' }, body: 'Hi' });
+    const conversation = await conversationOf(message.body, 'u-1');
     await post(`/conversations/${conversation}/reply`, {
       type: 'admin',
       admin_id: adminId,

@@ -47,6 +47,19 @@ async function deliver(notification: object | string) {
   return { status: res.status, json: (await res.json()) as any };
 }
 
+/**
+ * The conversation a 1.x `user_message` started: the message names itself, not its conversation, so
+ * find the user's conversation whose conversation_message has the message's id.
+ */
+async function conversationOf(message: { id: string }, userId: string): Promise<string> {
+  const list = await t.request('POST', '/actions/list_conversations', {
+    type: 'user',
+    user_id: userId,
+    resultsPath: 'conversations',
+  });
+  return list.json.data.find((c: any) => c.conversation_message.id === message.id).id;
+}
+
 async function runs(): Promise<any[]> {
   return (await t.request('GET', '/automations/runs?limit=200')).json.runs;
 }
@@ -206,7 +219,7 @@ describe('webhook automations', () => {
     });
     expect(message.status).toBe(200);
     await settle();
-    const conversationId = String(message.json.data.conversation_id ?? message.json.data.id);
+    const conversationId = await conversationOf(message.json.data, 'e2e-1');
     const reply = await t.request('POST', '/actions/post_reply', {
       conversation_id: conversationId,
       body: { type: 'admin', message_type: 'comment', admin_id: human.id, body: '<p>Hi!</p>' },
@@ -237,7 +250,7 @@ describe('webhook automations', () => {
       body: { from: { type: 'user', user_id: 'e2e-1' }, body: 'Another question' },
     });
     await settle();
-    const conversationId = String(message.json.data.conversation_id ?? message.json.data.id);
+    const conversationId = await conversationOf(message.json.data, 'e2e-1');
     await t.request('POST', '/actions/post_reply', {
       conversation_id: conversationId,
       body: { type: 'admin', message_type: 'note', admin_id: '814860', body: '<p>first note</p>' },

@@ -95,10 +95,9 @@ export const conversationOperations: OperationSpec[] = [
     params: {
       conversation_id: pathParam('Conversation ID'),
       id: pathParam('Customer ID'),
-      admin_id: bodyParam(
-        'The admin performing the removal (Intercom requires it; sent as the JSON body)',
-        idString,
-      ),
+      // R1.1/R1.4 deleting-from-group-conversations: Intercom refuses the removal without the acting
+      // admin, so a call without it is stopped here rather than sent to fail.
+      admin_id: bodyParam('The admin performing the removal (sent as the JSON body)', idString, true),
     },
     resultsKeys: ['customers'],
     pagination: 'none',

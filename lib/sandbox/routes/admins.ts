@@ -3,9 +3,9 @@ import { type ApiContext, ok, type Route } from '../context.ts';
 import { invalid, missing, notFound, SandboxHttpError, typeMismatch } from '../errors.ts';
 import { objectBody } from '../input.ts';
 import type { ActivityLog, Admin } from '../model.ts';
-import { pagedList } from '../pagination.ts';
+import { type PageLimits, paginate } from '../pagination.ts';
 import type { Workspace } from '../store.ts';
-import { renderAdminById, renderTeam } from '../views.ts';
+import { renderAdminById, renderTeam, renderTeamEntry } from '../views.ts';
 
 export function recordActivity(
   ws: Workspace,
@@ -41,17 +41,36 @@ function timestampQuery(ctx: ApiContext, key: string): number | undefined {
   return Number(raw);
 }
 
+/** R1.2/R1.4 view-admin-activity-logs: pages of 20. The largest `per_page` is not documented. */
+const ACTIVITY_LOG_PAGES: PageLimits = { defaultPerPage: 20, maxPerPage: 60 };
+
+/**
+ * R1.2/R1.4 view-admin-activity-logs: without `created_at_after` the answer is a 404
+ * `parameter_not_found` "Please provide the following parameters: created_at_after" (no `field`), and
+ * the list has `type`, `pages` and `activity_logs`, no `total_count`.
+ */
 function activityLogs(ctx: ApiContext) {
   const { ws } = ctx;
   const after = timestampQuery(ctx, 'created_at_after');
-  if (after === undefined) throw missing('created_at_after');
+  if (after === undefined)
+    throw new SandboxHttpError(
+      404,
+      'parameter_not_found',
+      'Please provide the following parameters: created_at_after',
+    );
   const before = timestampQuery(ctx, 'created_at_before');
   const logs = ws.activityLogs
     .filter((l) => l.created_at >= after && (before === undefined || l.created_at <= before))
     .sort((a, b) => b.created_at - a.created_at || Number(b.id) - Number(a.id));
-  return ok(pagedList(ctx, 'activity_log.list', 'activity_logs', logs, (l: ActivityLog) => renderLog(ws, l)));
+  const { items, pages } = paginate(ctx, logs, ACTIVITY_LOG_PAGES);
+  return ok({ type: 'activity_log.list', pages, activity_logs: items.map((l) => renderLog(ws, l)) });
 }
 
+/**
+ * `PUT /admins/{id}/away`. Intercom needs both flags (intercom-client 6.x `ConfigureAwayAdminRequest`
+ * declares `away_mode_enabled` and `away_mode_reassign` required; every R1.x example sends both), so
+ * either missing is a 400 `parameter_not_found` here, though the connector marks them optional.
+ */
 function setAway(ctx: ApiContext) {
   const { ws } = ctx;
   const admin = ws.requireAdmin(ctx.params.id);
@@ -76,10 +95,11 @@ function setAway(ctx: ApiContext) {
   return ok(renderAdminById(ws, admin));
 }
 
+/** The token's admin with its app; `email_verified` as intercom-client 6.x's `AdminWithApp` has it. */
 function me(ctx: ApiContext) {
   const { ws } = ctx;
   const app = ws.app;
-  return ok({ ...renderAdminById(ws, ws.owner()), app: { type: 'app', ...app } });
+  return ok({ ...renderAdminById(ws, ws.owner()), email_verified: true, app: { type: 'app', ...app } });
 }
 
 export const adminRoutes: Route[] = [
@@ -92,7 +112,7 @@ export const adminRoutes: Route[] = [
         type: 'admin.list',
         admins: [
           ...[...ws.admins.values()].map((a) => renderAdminById(ws, a)),
-          ...[...ws.teams.values()].map(renderTeam),
+          ...[...ws.teams.values()].map(renderTeamEntry),
         ],
       }),
   },

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Workspace } from '../store.ts';
 import type { SandboxStats, WebhookOptions, WebhookSubscription } from '../types.ts';
-import { PING_ITEM } from './items.ts';
+import { notificationItem, PING_ITEM } from './items.ts';
 import { newNotification } from './notification.ts';
 import { type DeliveryPolicy, Subscription } from './subscription.ts';
 import { ignoreChanges, type Topic } from './topics.ts';
@@ -119,7 +119,7 @@ export class WebhookHub {
   }
 
   #notification(topic: Topic, item: unknown) {
-    return newNotification(topic, item, this.#appId(), Math.floor(this.#now() / 1000));
+    return newNotification(topic, notificationItem(item), this.#appId(), Math.floor(this.#now() / 1000));
   }
 
   #settled(): void {
