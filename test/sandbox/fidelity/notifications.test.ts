@@ -11,8 +11,6 @@ import { checkShape, describeDifferences, type Exceptions, fixture } from './sha
 const JAVA_NOT_MODELLED: Exceptions = {
   test_unknown_property:
     "intercom-java's test adds it to check unknown fields are ignored; Intercom never sent it",
-  'data.item.location_data':
-    'the sandbox has no geolocation: location_data holds only null city, country and timezone',
   'data.item.last_request_at':
     "intercom-java's recording has ISO-8601 strings for every timestamp; the ruby and python recordings have integers here and unix-second strings for created_at/updated_at only, which the sandbox follows",
   'data.item.signed_up_at': 'as last_request_at',
