@@ -41,8 +41,7 @@ export const COMPANY_REFERENCES: ShapeException = {
 
 /** Admins and team entries, as `GET /admins`, `GET /admins/{id}` and `GET /me` answer them. */
 export const NO_STAFF_AVATAR: ShapeException = {
-  path: 'avatar.image_url',
-  kind: 'null',
+  ...NO_AVATAR,
   reason:
     "the sandbox keeps no avatar images, so an admin's or team's avatar has a null image_url; intercom-java's admin fixtures have URLs, and 1.x's reference examples show no avatar at all",
 };
