@@ -33,13 +33,27 @@ export const HAND_WRITTEN_COORDINATES: ShapeException[] = ['latitude', 'longitud
 }));
 
 export const COMPANY_REFERENCES: ShapeException = {
-  path: 'companies.companies[]',
+  path: 'companies.companies[type=company]',
   kind: 'missing',
   reason:
     "the sandbox lists a user's companies as references {type, company_id, id, name}; ruby's and python's hand-written fixtures embed whole company objects, and no recorded answer at hand has a non-empty list",
 };
 
-/** The same exceptions for the elements of a list (`users[]`). */
-export function inList(key: string, exceptions: ShapeException[]): ShapeException[] {
-  return exceptions.map((e) => ({ ...e, path: `${key}[].${e.path}` }));
+/** Admins and team entries, as `GET /admins`, `GET /admins/{id}` and `GET /me` answer them. */
+export const NO_STAFF_AVATAR: ShapeException = {
+  ...NO_AVATAR,
+  reason:
+    "the sandbox keeps no avatar images, so an admin's or team's avatar has a null image_url; intercom-java's admin fixtures have URLs, and 1.x's reference examples show no avatar at all",
+};
+
+export const NULL_TEAM_EMAIL: ShapeException = {
+  path: 'email',
+  kind: 'null',
+  reason:
+    "1.x's list-admins reference (R1.0, R1.1) shows a team entry's email null, which the sandbox follows; intercom-java's admins.json and admin_team.json have team-email@teams.intercom.io addresses",
+};
+
+/** The same exceptions below `prefix`: a list's elements (`users[type=user]`) or an enclosing object. */
+export function under(prefix: string, exceptions: ShapeException[]): ShapeException[] {
+  return exceptions.map((e) => ({ ...e, path: `${prefix}.${e.path}` }));
 }

@@ -1,5 +1,6 @@
 /** The recorded Intercom 1.x answers of test/fixtures/intercom-v1 and the requests that got them. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { sep } from 'node:path';
 import type { Sandbox } from '../../../lib/sandbox/server.ts';
 import { type CallOptions, type CallResult, call } from '../helpers.ts';
 
@@ -13,14 +14,29 @@ export interface RecordedRequest {
   body?: unknown;
 }
 
-interface Source {
-  repository: string;
-  path: string;
+/** An entry of sources.json: a repository's file (and commit), or a reference page. */
+export interface Source {
+  repository?: string;
+  path?: string;
+  commit?: string | null;
+  url?: string;
+  copy: string;
   request?: RecordedRequest;
   status?: number;
 }
 
-const sources: Record<string, Source> = JSON.parse(readFileSync(new URL('sources.json', DIR), 'utf8'));
+/** sources.json, the index of the fixtures: one entry per file, by its path under intercom-v1. */
+export const sources: Readonly<Record<string, Source>> = JSON.parse(
+  readFileSync(new URL('sources.json', DIR), 'utf8'),
+);
+
+/** Every fixture file's path under test/fixtures/intercom-v1. */
+export function fixtureFiles(): string[] {
+  return readdirSync(DIR, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.json') && name !== 'sources.json')
+    .map((name) => name.split(sep).join('/'))
+    .sort();
+}
 
 /** A fixture file, parsed; `name` is its path under test/fixtures/intercom-v1. */
 export function fixture(name: string): any {

@@ -1,11 +1,12 @@
 /**
  * Segments, replayed against the sandbox and compared by shape with recorded 1.x responses
- * (test/fixtures/intercom-v1/SOURCES-staff.md).
+ * (test/fixtures/intercom-v1, sources in its sources.json).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '../../../lib/sandbox/server.ts';
 import { call, start } from '../helpers.ts';
-import { checkShape, describeDifferences, fixture } from './shape-compare.ts';
+import { fixture } from './fixtures.ts';
+import { expectShapeOf } from './shape.ts';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -15,22 +16,18 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-function expectShape(recorded: unknown, answer: unknown) {
-  expect(describeDifferences(checkShape(recorded, answer).differences)).toBe('');
-}
-
 describe('segments, by shape', () => {
   it('GET /segments', async () => {
     const res = await call(sandbox, '/segments');
     expect(res.status).toBe(200);
-    expectShape(fixture('intercom-ruby/segment_list.json'), res.body);
+    expectShapeOf(res.body, fixture('intercom-ruby/segment_list.json'));
   });
 
   it('GET /segments/{id}', async () => {
     const segment = (await call(sandbox, '/segments')).body.segments[0];
     const res = await call(sandbox, `/segments/${segment.id}`);
-    expectShape(fixture('intercom-ruby/segment.json'), res.body);
-    expectShape(fixture('intercom-java/segment.json'), res.body);
+    expectShapeOf(res.body, fixture('intercom-ruby/segment.json'));
+    expectShapeOf(res.body, fixture('intercom-java/segment.json'));
   });
 
   it('people segments are user or contact segments (R1.1 view-a-segment), never lead', async () => {
