@@ -19,6 +19,7 @@ import { automationsCommand } from './automations.ts';
 import { type BulkIo, bulkCommand } from './bulk.ts';
 import type { CliIo } from './io.ts';
 import { keysCommand, workspaceCommand } from './secrets.ts';
+import { smokeCommand } from './smoke.ts';
 
 const HELP = `intercom-actions: Intercom REST API 1.x operations from the command line
 
@@ -33,6 +34,7 @@ Usage:
                                                        run a file of items as a bulk job through the HTTP API
   intercom-actions bulk status|failures|retry|recover <jobId>  a bulk job's progress, failed items, retry, requeue (see bulk --help)
   intercom-actions automations validate|log ...        check a rules file; the automation run log (see automations --help)
+  intercom-actions smoke [--url URL] [--key KEY]       read-only checks of a deployed (or local) stack (see smoke --help)
   intercom-actions --version                           this package's version
   intercom-actions --help
 
@@ -195,6 +197,8 @@ export async function runCli(argv: readonly string[], io: CliIo | BulkIo): Promi
         return await bulkCommand(rest, io);
       case 'automations':
         return await automationsCommand(rest, io);
+      case 'smoke':
+        return await smokeCommand(rest, io);
       default:
         io.err(`Unknown command "${command}"\n\n${HELP}`);
         return 2;
