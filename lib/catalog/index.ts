@@ -15,6 +15,7 @@ import { visitorOperations } from './operations/visitors.ts';
 import { scopeOf } from './scopes.ts';
 import type { Group, Operation, OperationSpec } from './types.ts';
 
+export { exampleInput } from './examples.ts';
 export { inputSchema as inputSchemaOf, LIST_CONTROLS } from './input-schema.ts';
 export type { OperationInput, WireRequest } from './request.ts';
 export type * from './types.ts';

@@ -96,6 +96,11 @@ export interface OperationSpec {
   lookup?: IdLookup;
   /** Caveats users should know (documented in docs/operations.md and OpenAPI). */
   notes?: string;
+  /**
+   * A valid input, shown in the OpenAPI document. Without one, an example is derived from the schema
+   * (examples.ts); declare one where that would not be valid (conditional schemas) or says too little.
+   */
+  example?: Readonly<Record<string, unknown>>;
 }
 
 export interface Operation extends OperationSpec {

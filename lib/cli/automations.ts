@@ -3,8 +3,7 @@ import { loadRulesFile, RuleValidationError } from '../automations/index.ts';
 import type { NotificationRun } from '../automations/run-records.ts';
 import { DEFAULT_RULES_FILE } from '../automations/settings.ts';
 import { apiTarget, BulkApiClient } from './api-client.ts';
-import { UsageError } from './arguments.ts';
-import { integerFlag, parseWords, stringFlag } from './bulk/flags.ts';
+import { type FlagSpec, integerFlag, parseOptions, stringFlag, UsageError } from './arguments.ts';
 
 export const AUTOMATIONS_HELP = `intercom-actions automations validate [--file automations.yaml]
     Checks a rules file as the stack and \`cdk synth\` do (default: $AUTOMATIONS_FILE or ${DEFAULT_RULES_FILE}).
@@ -32,15 +31,23 @@ function describeRun(run: NotificationRun): string {
   return `${new Date(run.finishedAt).toISOString()}  ${run.topic}  ${run.objectKey}  ${run.notificationId}  ${rules}`;
 }
 
+const OPTIONS: Readonly<Record<'validate' | 'log', FlagSpec>> = {
+  validate: { values: ['file'], switches: [] },
+  log: { values: ['limit', 'notification', 'url', 'key'], switches: ['json'] },
+};
+
 export async function automationsCommand(words: readonly string[], io: Io): Promise<number> {
   const [sub, ...rest] = words;
-  const parsed = parseWords(rest, {
-    values: ['file', 'limit', 'notification', 'url', 'key'],
-    switches: ['json'],
-  });
-  if (sub === undefined || sub === '--help' || sub === '-h' || parsed.flags.has('help')) {
+  if (sub === undefined || sub === '--help' || sub === '-h') {
     io.out(AUTOMATIONS_HELP);
     return sub === undefined ? 2 : 0;
+  }
+  if (sub !== 'validate' && sub !== 'log')
+    throw new UsageError(`Unknown automations command "${sub}" (validate, log)`);
+  const parsed = parseOptions(rest, OPTIONS[sub], `automations ${sub}`, { positionals: false });
+  if (parsed.flags.has('help')) {
+    io.out(AUTOMATIONS_HELP);
+    return 0;
   }
   if (sub === 'validate') {
     const file = stringFlag(parsed, 'file') ?? io.env.AUTOMATIONS_FILE ?? DEFAULT_RULES_FILE;
@@ -54,25 +61,20 @@ export async function automationsCommand(words: readonly string[], io: Io): Prom
       return 1;
     }
   }
-  if (sub === 'log') {
-    const client = new BulkApiClient(
-      apiTarget({ url: stringFlag(parsed, 'url'), key: stringFlag(parsed, 'key') }, io.env),
+  const client = new BulkApiClient(
+    apiTarget({ url: stringFlag(parsed, 'url'), key: stringFlag(parsed, 'key') }, io.env),
+  );
+  const json = parsed.flags.has('json');
+  const id = stringFlag(parsed, 'notification');
+  if (id !== undefined) {
+    const { run } = await client.getJson<{ run: NotificationRun }>(
+      `automations/runs/${encodeURIComponent(id)}`,
     );
-    const json = parsed.flags.has('json');
-    const id = stringFlag(parsed, 'notification');
-    if (id !== undefined) {
-      const { run } = await client.getJson<{ run: NotificationRun }>(
-        `automations/runs/${encodeURIComponent(id)}`,
-      );
-      io.out(json ? JSON.stringify(run, null, 2) : describeRun(run));
-      return 0;
-    }
-    const limit = integerFlag(parsed, 'limit', 50, 1, 200);
-    const { runs } = await client.getJson<{ runs: NotificationRun[] }>(`automations/runs?limit=${limit}`);
-    io.out(
-      json ? JSON.stringify(runs, null, 2) : runs.map(describeRun).join('\n') || 'no automation runs yet',
-    );
+    io.out(json ? JSON.stringify(run, null, 2) : describeRun(run));
     return 0;
   }
-  throw new UsageError(`Unknown automations command "${sub}" (validate, log)`);
+  const limit = integerFlag(parsed, 'limit', 50, 1, 200);
+  const { runs } = await client.getJson<{ runs: NotificationRun[] }>(`automations/runs?limit=${limit}`);
+  io.out(json ? JSON.stringify(runs, null, 2) : runs.map(describeRun).join('\n') || 'no automation runs yet');
+  return 0;
 }

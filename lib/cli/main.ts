@@ -3,6 +3,7 @@
  * shapes as the HTTP API, straight against Intercom (or the sandbox).
  */
 
+import { readFileSync } from 'node:fs';
 import { executeAction, ResultsPathError } from '../actions/execute.ts';
 import { findOperation, type Operation, operations } from '../catalog/index.ts';
 import { loadConfig } from '../config/index.ts';
@@ -13,11 +14,12 @@ import { awsSecretStore } from '../secrets/store.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
 import { workspaceClientOptions } from '../workspaces/clients.ts';
 import { ApiError } from './api-client.ts';
-import { parseCallArguments, UsageError } from './arguments.ts';
+import { parseCallArguments, parseOptions, UsageError } from './arguments.ts';
 import { automationsCommand } from './automations.ts';
 import { type BulkIo, bulkCommand } from './bulk.ts';
 import type { CliIo } from './io.ts';
 import { keysCommand, workspaceCommand } from './secrets.ts';
+import { smokeCommand } from './smoke.ts';
 
 const HELP = `intercom-actions: Intercom REST API 1.x operations from the command line
 
@@ -32,7 +34,11 @@ Usage:
                                                        run a file of items as a bulk job through the HTTP API
   intercom-actions bulk status|failures|retry|recover <jobId>  a bulk job's progress, failed items, retry, requeue (see bulk --help)
   intercom-actions automations validate|log ...        check a rules file; the automation run log (see automations --help)
+  intercom-actions smoke [--url URL] [--key KEY]       read-only checks of a deployed (or local) stack (see smoke --help)
+  intercom-actions --version                           this package's version
   intercom-actions --help
+
+Options take --name value or --name=value; an unknown option is a usage error; -- ends the options.
 
 Configuration (environment): INTERCOM_ACCESS_TOKEN (required), INTERCOM_REGION (us|eu|au),
 INTERCOM_BASE_URL (e.g. the sandbox, http://127.0.0.1:4010), INTERCOM_VERSION (1.0-1.4, default 1.4).
@@ -126,39 +132,64 @@ async function call(words: string[], io: CliIo): Promise<number> {
   }
 }
 
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Words before any command: `--version`, `--help`. */
+function globalOptions(argv: readonly string[], io: CliIo): number {
+  const parsed = parseOptions(argv, { values: [], switches: ['version'] }, 'intercom-actions', {
+    positionals: false,
+  });
+  if (parsed.flags.has('version')) {
+    io.out(packageVersion());
+    return 0;
+  }
+  io.out(HELP);
+  return parsed.flags.has('help') ? 0 : 2;
+}
+
 /** `io` may carry the bulk commands' terminal and interrupt (BulkIo); plain CliIo works too. */
 export type { CliIo } from './io.ts';
 
 export async function runCli(argv: readonly string[], io: CliIo | BulkIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command?.startsWith('-')) return globalOptions(argv, io);
     switch (command) {
       case undefined:
-      case '--help':
-      case '-h':
       case 'help':
         io.out(HELP);
         return command === undefined ? 2 : 0;
-      case 'operations':
-        if (rest.includes('--help')) {
+      case 'operations': {
+        const parsed = parseOptions(rest, { values: [], switches: ['json'] }, 'operations', {
+          positionals: false,
+        });
+        if (parsed.flags.has('help')) {
           io.out(
             'intercom-actions operations [--json]: the operations, their scope, Intercom request and parameters (* = required)',
           );
           return 0;
         }
-        io.out(listOperations(rest.includes('--json')));
+        io.out(listOperations(parsed.flags.has('json')));
         return 0;
+      }
       case 'call':
         return await call(rest, io);
       case 'keys':
         return await keysCommand(rest, {
           out: io.out,
+          err: io.err,
           env: io.env,
           store: io.store ?? (() => awsSecretStore()),
         });
       case 'workspace':
         return await workspaceCommand(rest, {
           out: io.out,
+          err: io.err,
           env: io.env,
           store: io.store ?? (() => awsSecretStore()),
         });
@@ -166,6 +197,8 @@ export async function runCli(argv: readonly string[], io: CliIo | BulkIo): Promi
         return await bulkCommand(rest, io);
       case 'automations':
         return await automationsCommand(rest, io);
+      case 'smoke':
+        return await smokeCommand(rest, io);
       default:
         io.err(`Unknown command "${command}"\n\n${HELP}`);
         return 2;

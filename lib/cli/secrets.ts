@@ -15,32 +15,35 @@ import {
   sha256Hex,
 } from '../config/parse.ts';
 import type { SecretStore } from '../secrets/store.ts';
-import { UsageError } from './arguments.ts';
+import { type FlagSpec, parseOptions, UsageError } from './arguments.ts';
 
 export interface SecretsCliIo {
   out: (text: string) => void;
+  /** Notices (a deprecated option). */
+  err: (text: string) => void;
   env: Readonly<Record<string, string | undefined>>;
   store: () => Promise<SecretStore>;
 }
 
-interface Flags {
-  [name: string]: string | true;
-}
+type Flags = Record<string, string | true>;
 
-export function parseFlags(words: readonly string[]): Flags {
-  const flags: Flags = {};
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    if (!word.startsWith('--')) throw new UsageError(`Unexpected "${word}"`);
-    const [name, inline] = word.slice(2).split('=', 2) as [string, string | undefined];
-    const next = words[i + 1];
-    if (inline !== undefined) flags[name] = inline;
-    else if (next !== undefined && !next.startsWith('--')) {
-      flags[name] = next;
-      i++;
-    } else flags[name] = true;
-  }
-  return flags;
+const SECRET = ['stage', 'secret-id'];
+const OPTIONS: Readonly<Record<string, FlagSpec>> = {
+  'keys create': { values: ['name', 'scopes', 'workspace', ...SECRET], switches: ['local'] },
+  'keys rotate': { values: ['name', ...SECRET], switches: [] },
+  'keys revoke': { values: ['name', ...SECRET], switches: [] },
+  'keys list': { values: SECRET, switches: [] },
+  // --version is the old spelling of --api-version (it names the Intercom API version, not ours).
+  'workspace set': {
+    values: ['name', 'region', 'api-version', 'version', 'app-id', ...SECRET],
+    switches: ['default'],
+  },
+  'workspace list': { values: SECRET, switches: [] },
+};
+
+/** The options of `keys <sub>` or `workspace <sub>`, checked against what that command takes. */
+function parseFlags(command: string, words: readonly string[]): Flags {
+  return Object.fromEntries(parseOptions(words, OPTIONS[command]!, command, { positionals: false }).flags);
 }
 
 function text(flags: Flags, name: string): string | undefined {
@@ -90,7 +93,7 @@ workspace; the old secret stops working. revoke removes a key and records its id
 takes it again. Running functions re-read the secret at most every 5 minutes: changes take effect within
 5 minutes. AWS credentials and region come from the usual AWS environment.`;
 
-export const WORKSPACE_HELP = `intercom-actions workspace set --name <name> [--region us|eu|au] [--version 1.0-1.4] [--app-id <id>] [--default] [--stage dev | --secret-id <id>]
+export const WORKSPACE_HELP = `intercom-actions workspace set --name <name> [--region us|eu|au] [--api-version 1.0-1.4] [--app-id <id>] [--default] [--stage dev | --secret-id <id>]
 intercom-actions workspace list [--stage dev | --secret-id <id>]
 
 set reads the Intercom access token from INTERCOM_ACCESS_TOKEN and webhook secrets from
@@ -103,7 +106,8 @@ export async function keysCommand(words: readonly string[], io: SecretsCliIo): P
     io.out(KEYS_HELP);
     return sub ? 0 : 2;
   }
-  const flags = parseFlags(rest);
+  if (!OPTIONS[`keys ${sub}`]) throw new UsageError(`Unknown keys command "${sub}"\n\n${KEYS_HELP}`);
+  const flags = parseFlags(`keys ${sub}`, rest);
   const id = secretId(flags, 'api-keys');
   if (sub === 'create') {
     const name = text(flags, 'name');
@@ -218,13 +222,28 @@ async function save(
   await store.write(secretId, JSON.stringify(next, null, 2));
 }
 
+/** `--api-version`, or its old spelling `--version` with a notice on stderr. */
+function apiVersion(flags: Flags, io: SecretsCliIo): string | undefined {
+  const current = text(flags, 'api-version');
+  const old = text(flags, 'version');
+  if (old === undefined) return current;
+  if (current !== undefined)
+    throw new UsageError('--version is the old spelling of --api-version: give only --api-version');
+  io.err(
+    'notice: workspace set --version is renamed --api-version (the Intercom API version); the old spelling still works for now',
+  );
+  return old;
+}
+
 export async function workspaceCommand(words: readonly string[], io: SecretsCliIo): Promise<number> {
   const [sub, ...rest] = words;
   if (!sub || sub === '--help' || rest.includes('--help')) {
     io.out(WORKSPACE_HELP);
     return sub ? 0 : 2;
   }
-  const flags = parseFlags(rest);
+  if (!OPTIONS[`workspace ${sub}`])
+    throw new UsageError(`Unknown workspace command "${sub}"\n\n${WORKSPACE_HELP}`);
+  const flags = parseFlags(`workspace ${sub}`, rest);
   const id = secretId(flags, 'workspaces');
   const store = await io.store();
   const doc = document(await store.read(id));
@@ -260,8 +279,8 @@ export async function workspaceCommand(words: readonly string[], io: SecretsCliI
     accessToken: token,
     region: parseRegion(text(flags, 'region') ?? workspaces[name]?.region, '--region'),
   };
-  const version = text(flags, 'version');
-  if (version) entry.version = parseVersion(version, '--version');
+  const version = apiVersion(flags, io);
+  if (version) entry.version = parseVersion(version, '--api-version');
   const appId = text(flags, 'app-id');
   if (appId) entry.appId = appId;
   if (io.env.INTERCOM_WEBHOOK_SECRET)

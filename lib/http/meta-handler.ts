@@ -29,8 +29,42 @@ function safeDecode(value: string): string {
   }
 }
 
+const HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
+/**
+ * The API's base URL as the caller reached it, for the OpenAPI document's server: API Gateway's
+ * domain name (the Host header locally), the protocol the client used (`X-Forwarded-Proto`; plain
+ * HTTP only on loopback otherwise) and a named stage's path. Undefined for a host that is not a host
+ * name, so a forged header never reaches the document.
+ */
+export function requestBaseUrl(event: HttpEvent): string | undefined {
+  const host = event.requestContext?.domainName || event.headers?.host;
+  if (!host || host.length > 300 || !HOST.test(host)) return undefined;
+  const forwarded = event.headers?.['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase();
+  const proto =
+    forwarded === 'https' || forwarded === 'http' ? forwarded : LOOPBACK.test(host) ? 'http' : 'https';
+  const stage = event.requestContext?.stage;
+  const stagePath = stage && stage !== '$default' && /^[\w-]+$/.test(stage) ? `/${stage}` : '';
+  return `${proto}://${host.toLowerCase()}${stagePath}`;
+}
+
+/** Documents already serialized, by base URL; a few, as one function serves one API (and a local one). */
+const MAX_CACHED_DOCUMENTS = 8;
+
 export function createMetaHandler(apiKeys: Configured<readonly ApiKeyRecord[]>) {
-  let openapi: string | undefined;
+  const documents = new Map<string, string>();
+  const openapi = (serverUrl: string | undefined): string => {
+    const key = serverUrl ?? '';
+    let document = documents.get(key);
+    if (document === undefined) {
+      document = JSON.stringify(openApiDocument(serverUrl === undefined ? {} : { serverUrl }));
+      if (documents.size >= MAX_CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!);
+      documents.set(key, document);
+    }
+    return document;
+  };
   const source = sourceOf(apiKeys);
   const auth = apiKeyAuth(source.derive(keyRing));
   return ownLogContext(
@@ -58,8 +92,11 @@ export function createMetaHandler(apiKeys: Configured<readonly ApiKeyRecord[]>) 
         const method = event.requestContext?.http?.method;
         if (method === 'GET' && event.rawPath === '/health') return jsonResponse(200, { status: 'ok' });
         if (method === 'GET' && event.rawPath === '/openapi.json') {
-          openapi ??= JSON.stringify(openApiDocument());
-          return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openapi };
+          return {
+            statusCode: 200,
+            headers: { 'content-type': 'application/json' },
+            body: openapi(requestBaseUrl(event)),
+          };
         }
         const bulkName =
           method === 'POST' ? /^\/bulk\/([^/]+)\/?$/.exec(event.rawPath ?? '')?.[1] : undefined;

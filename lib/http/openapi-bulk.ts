@@ -1,8 +1,10 @@
 /** The bulk endpoints of the OpenAPI document: one `POST /bulk/{operation}` per bulk operation, and the job endpoints. */
-import { inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
+import { exampleInput, inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
 import { isBulkOperation } from './routes.ts';
 
-export const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
+export const json = (schema: JsonSchema, example?: unknown) => ({
+  content: { 'application/json': example === undefined ? { schema } : { schema, example } },
+});
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 export const BULK_SCHEMAS: Record<string, JsonSchema> = {
@@ -125,22 +127,25 @@ export function bulkPaths(errorResponses: () => Record<string, unknown>): Record
         'x-scope': ['bulk', op.scope],
         requestBody: {
           required: true,
-          ...json({
-            type: 'object',
-            required: ['items'],
-            additionalProperties: false,
-            properties: {
-              items: { type: 'array', minItems: 1, items: item },
-              dryRun: { type: 'boolean' },
-              jobId: { type: 'string', description: 'Append this chunk to an open job' },
-              offset: {
-                type: 'integer',
-                minimum: 0,
-                description: "Index of the chunk's first item in the job",
+          ...json(
+            {
+              type: 'object',
+              required: ['items'],
+              additionalProperties: false,
+              properties: {
+                items: { type: 'array', minItems: 1, items: item },
+                dryRun: { type: 'boolean' },
+                jobId: { type: 'string', description: 'Append this chunk to an open job' },
+                offset: {
+                  type: 'integer',
+                  minimum: 0,
+                  description: "Index of the chunk's first item in the job",
+                },
+                final: { type: 'boolean', description: 'false keeps the job open for more chunks' },
               },
-              final: { type: 'boolean', description: 'false keeps the job open for more chunks' },
             },
-          }),
+            { items: [exampleInput(op)] },
+          ),
         },
         responses: {
           '202': { description: 'Queued', ...json(ref('BulkAccepted')) },

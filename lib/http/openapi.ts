@@ -1,5 +1,5 @@
 /** The OpenAPI 3.1 description of the HTTP API, generated from the catalog (served at GET /openapi.json). */
-import { inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
+import { exampleInput, inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
 import { AUTOMATION_SCHEMAS, automationPaths } from './openapi-automations.ts';
 import { BULK_SCHEMAS, bulkPaths } from './openapi-bulk.ts';
 
@@ -49,37 +49,6 @@ function withoutId(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
-/** The name of an operation's `$body` schema under components (shared by `body` and its alias). */
-const bodySchemaName = (operation: string) => `${operation}_body`;
-
-/**
- * The request schema as the API accepts it: the `$body` under `body` or, as the contract allows,
- * `$body` (one of them, never both); both point at one schema under components.
- */
-function requestSchema(schema: JsonSchema, operation: string, bodySchemas: Record<string, JsonSchema>) {
-  const rest = withoutId(schema);
-  const properties = { ...(rest.properties as Record<string, JsonSchema>) };
-  const body = properties.body;
-  if (!body) return rest;
-  bodySchemas[bodySchemaName(operation)] = body;
-  const ref = { $ref: `#/components/schemas/${bodySchemaName(operation)}` };
-  properties.body = ref;
-  properties.$body = { ...ref, description: 'The same as `body` (the connector names it `$body`)' };
-  const required = ((rest.required as string[] | undefined) ?? []).filter((name) => name !== 'body');
-  const bodyRequired = required.length !== ((rest.required as string[] | undefined) ?? []).length;
-  const notBoth = { not: { required: ['body', '$body'] } };
-  const oneRequired = { anyOf: [{ required: ['body'] }, { required: ['$body'] }] };
-  const allOf = [
-    ...((rest.allOf as JsonSchema[] | undefined) ?? []),
-    notBoth,
-    ...(bodyRequired ? [oneRequired] : []),
-  ];
-  const result: JsonSchema = { ...rest, properties, allOf };
-  if (required.length > 0) result.required = required;
-  else delete result.required;
-  return result;
-}
-
 function errorResponses(): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(ERROR_STATUSES).map(([status, description]) => [
@@ -89,9 +58,37 @@ function errorResponses(): Record<string, unknown> {
   );
 }
 
-export function openApiDocument(): Record<string, unknown> {
+/** Where the document says the API is when it does not know (`npm start`'s default address). */
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:3000';
+
+/**
+ * The document's one server: a variable whose default is the API the document was fetched from, so a
+ * client generated from it (a Postman collection, an SDK) calls that stack, and another deployment is
+ * one variable away.
+ */
+function servers(url: string): unknown[] {
+  return [
+    {
+      url: '{apiUrl}',
+      description: 'The API of an intercom-actions stack',
+      variables: {
+        apiUrl: {
+          default: url,
+          description:
+            'Base URL of the stack: the `ApiUrl` output of `cdk deploy` (without the trailing slash), or what `npm start` prints',
+        },
+      },
+    },
+  ];
+}
+
+export interface OpenApiOptions {
+  /** The API's own base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
+  serverUrl?: string;
+}
+
+export function openApiDocument(options: OpenApiOptions = {}): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
-  const bodySchemas: Record<string, JsonSchema> = {};
   for (const op of operations) {
     const list = op.resultsKeys !== undefined;
     const success: JsonSchema = {
@@ -124,7 +121,7 @@ export function openApiDocument(): Record<string, unknown> {
         'x-scope': op.scope,
         requestBody: {
           required: Array.isArray(schema.required) && schema.required.length > 0,
-          content: { 'application/json': { schema: requestSchema(schema, op.name, bodySchemas) } },
+          content: { 'application/json': { schema: withoutId(schema), example: exampleInput(op) } },
         },
         responses: {
           [String(op.successStatus)]: {
@@ -169,16 +166,16 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'intercom-actions',
       version: '0.1.0',
       description:
-        'Intercom REST API 1.x operations as authenticated HTTP actions, queued bulk jobs and webhook automations. Errors share one shape (see the `Error` schema).',
+        "Intercom REST API 1.x operations as authenticated HTTP actions, queued bulk jobs and webhook automations. An operation's Intercom body goes under `body` (the API also accepts the connector's name for it, `$body`). Every request has a valid example. Errors share one shape (see the `Error` schema).",
     },
-    servers: [{ url: '/' }],
+    servers: servers(options.serverUrl ?? DEFAULT_SERVER_URL),
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
     tags: [...new Set([...operations.map((op) => op.group), 'bulk', 'automations'])].map((name) => ({
       name,
     })),
     paths,
     components: {
-      schemas: { Error: errorSchema, ...bodySchemas, ...BULK_SCHEMAS, ...AUTOMATION_SCHEMAS },
+      schemas: { Error: errorSchema, ...BULK_SCHEMAS, ...AUTOMATION_SCHEMAS },
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },

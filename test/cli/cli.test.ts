@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { getOperation } from '../../lib/catalog/index.ts';
 import { parseCallArguments, typedValue } from '../../lib/cli/arguments.ts';
@@ -90,5 +94,63 @@ describe('intercom-actions CLI', () => {
       away_mode_enabled: true,
     });
     expect(typedValue({ type: ['string', 'number'] }, '12')).toBe('12');
+  });
+
+  it('prints the package version with --version, also from the bin', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(await cli(['--version'])).toEqual({ code: 0, out: `${version}\n`, err: '' });
+    const bin = fileURLToPath(new URL('../../bin/intercom-actions.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--version']);
+    expect(stdout).toBe(`${version}\n`);
+  });
+
+  it('takes --name=value as well as --name value, and -- ends the options', async () => {
+    expect(parseCallArguments(getOperation('create_tag'), ['--body={"name":"VIP"}'])).toEqual({
+      body: { name: 'VIP' },
+    });
+    expect(parseCallArguments(getOperation('list_users'), ['--', 'order=asc'])).toEqual({ order: 'asc' });
+    // After --, a word that looks like an option is a parameter: here an unknown one, so the
+    // operation's validation refuses it (exit 1), where as an option it would be a usage error (2).
+    const after = await cli(['call', 'list_users', '--', '--order=asc']);
+    expect(after.code).toBe(1);
+    expect(JSON.parse(after.err).error).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      details: [{ path: '/--order' }],
+    });
+    const before = await cli(['call', 'list_users', '--order=asc']);
+    expect(before.code).toBe(2);
+    const bulk = await cli(['bulk', 'create_tag', '--file=/no/such/items.jsonl']);
+    expect(bulk).toMatchObject({ code: 2, err: 'usage: /no/such/items.jsonl: no such file\n' });
+  });
+
+  it('refuses unknown options, values given to switches and options without values (exit 2)', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['call', 'list_users', '--order=asc'],
+        'usage: Unknown option --order for call list_users (it takes --body <value>; a parameter that starts with "-" goes after --)\n',
+      ],
+      [['--frobnicate'], 'usage: Unknown option --frobnicate for intercom-actions (it takes --version)\n'],
+      [['operations', '--xml'], 'usage: Unknown option --xml for operations (it takes --json)\n'],
+      [['operations', '--json=yes'], 'usage: --json takes no value\n'],
+      [['call', 'create_tag', '--body'], 'usage: --body needs a value\n'],
+      [
+        ['call', 'create_tag', '--body', '-1'],
+        'usage: --body needs a value (one that starts with "-" is written --body=-...)\n',
+      ],
+      [
+        ['automations', 'validate', '--limit', '5'],
+        'usage: Unknown option --limit for automations validate (it takes --file <value>)\n',
+      ],
+      [['automations', 'log', 'extra'], 'usage: Unexpected "extra" for automations log\n'],
+      [
+        ['keys', 'list', '--name', 'x'],
+        'usage: Unknown option --name for keys list (it takes --stage <value>, --secret-id <value>)\n',
+      ],
+    ];
+    for (const [argv, err] of cases) {
+      expect({ argv, ...(await cli(argv)) }).toEqual({ argv, code: 2, out: '', err });
+    }
   });
 });

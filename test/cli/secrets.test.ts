@@ -81,6 +81,42 @@ describe('intercom-actions keys and workspace (against the Secrets Manager proto
     expect((await cli(['workspace', 'list'])).out).toContain('main (default)\teu');
   });
 
+  it('sets the Intercom API version with --api-version; the old --version works with a notice', async () => {
+    sm.secrets.set('versions', 'Rn5%random');
+    const env = { INTERCOM_ACCESS_TOKEN: 'tok_from_env_456' };
+    const stored = () => JSON.parse(sm.secrets.get('versions')!).workspaces.main;
+    const current = await cli(
+      ['workspace', 'set', '--secret-id=versions', '--name=main', '--api-version=1.2'],
+      env,
+    );
+    expect(current).toMatchObject({ code: 0, err: '' });
+    expect(stored().version).toBe('1.2');
+    const old = await cli(
+      ['workspace', 'set', '--secret-id', 'versions', '--name', 'main', '--version', '1.3'],
+      env,
+    );
+    expect(old).toMatchObject({
+      code: 0,
+      err: 'notice: workspace set --version is renamed --api-version (the Intercom API version); the old spelling still works for now\n',
+    });
+    expect(stored().version).toBe('1.3');
+    const both = ['--secret-id', 'versions', '--name', 'main', '--version', '1.1', '--api-version', '1.1'];
+    expect(await cli(['workspace', 'set', ...both], env)).toMatchObject({
+      code: 2,
+      err: 'usage: --version is the old spelling of --api-version: give only --api-version\n',
+    });
+    const bad = await cli(
+      ['workspace', 'set', '--secret-id', 'versions', '--name', 'main', '--api-version', '2.0'],
+      env,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--api-version');
+    expect(stored().version).toBe('1.3');
+    expect((await cli(['workspace', 'set', '--name', 'main', '--default=yes'], env)).err).toBe(
+      'usage: --default takes no value\n',
+    );
+  });
+
   it('rotates a key: a new secret printed once, the same id, scopes and workspace, the old hash gone', async () => {
     const before = JSON.parse(sm.secrets.get('intercom-actions/dev/api-keys')!).keys[0];
     const res = await cli(['keys', 'rotate', '--name', 'zapier']);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { operations } from '../../lib/catalog/index.ts';
-import { openApiDocument } from '../../lib/http/openapi.ts';
+import { exampleInput, operations } from '../../lib/catalog/index.ts';
+import { DEFAULT_SERVER_URL, openApiDocument } from '../../lib/http/openapi.ts';
 import { routes } from '../../lib/http/routes.ts';
+import { actionStack } from '../helpers/action-stack.ts';
 
 describe('GET /openapi.json document', () => {
   const document = openApiDocument();
@@ -44,20 +45,56 @@ describe('GET /openapi.json document', () => {
     expect(Object.keys(paths)).toHaveLength(new Set(routes.map((r) => r.path)).size);
   });
 
-  it('accepts the $body under body or $body (one of them), as the API does', () => {
+  it('documents the body under `body` only, and a valid example for every operation and bulk request', () => {
     const paths = document.paths as Record<string, { post: any }>;
-    const request = paths['/actions/create_tag']!.post.requestBody.content['application/json'].schema;
     const ajv = new Ajv2020({ strict: false });
-    const valid = ajv.compile({ ...request, components: document.components });
-    expect(valid({ body: { name: 'VIP' } })).toBe(true);
-    expect(valid({ $body: { name: 'VIP' } })).toBe(true);
-    expect(valid({ body: { name: 'VIP' }, $body: { name: 'VIP' } })).toBe(false);
-    expect(valid({})).toBe(false);
-    expect(valid({ $body: {} })).toBe(false);
-    const read =
-      paths['/actions/mark_conversation_as_read']!.post.requestBody.content['application/json'].schema;
-    const validRead = ajv.compile({ ...read, components: document.components });
-    expect(validRead({ id: '1' })).toBe(true);
-    expect(validRead({ id: '1', $body: {} })).toBe(true);
+    for (const op of operations) {
+      const content = paths[`/actions/${op.name}`]!.post.requestBody.content['application/json'];
+      expect(content.schema.properties.$body).toBeUndefined();
+      expect(content.example).toEqual(exampleInput(op));
+      const valid = ajv.compile(content.schema);
+      expect({ op: op.name, valid: valid(content.example), errors: valid.errors }).toEqual({
+        op: op.name,
+        valid: true,
+        errors: null,
+      });
+      const bulk = paths[`/bulk/${op.name}`]?.post.requestBody.content['application/json'];
+      if (bulk) {
+        expect(bulk.example).toEqual({ items: [exampleInput(op)] });
+        expect(ajv.compile(bulk.schema)(bulk.example)).toBe(true);
+      }
+    }
+    const tag = paths['/actions/create_tag']!.post.requestBody.content['application/json'].schema;
+    const validTag = ajv.compile(tag);
+    expect(validTag({ body: { name: 'VIP' } })).toBe(true);
+    expect(validTag({ $body: { name: 'VIP' } })).toBe(false);
+  });
+
+  it('names the API it was fetched from as its server, in a variable', async () => {
+    expect(document.servers).toEqual([
+      {
+        url: '{apiUrl}',
+        description: expect.any(String),
+        variables: { apiUrl: { default: DEFAULT_SERVER_URL, description: expect.any(String) } },
+      },
+    ]);
+    const { invoke } = await actionStack();
+    const serverOf = async (headers: Record<string, string>) => {
+      const res = await invoke({ method: 'GET', path: '/openapi.json', key: null, headers });
+      expect(res.statusCode).toBe(200);
+      return res.json.servers[0].variables.apiUrl.default;
+    };
+    // API Gateway: its domain name, and the protocol the client used.
+    expect(
+      await serverOf({ host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'x-forwarded-proto': 'https' }),
+    ).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com');
+    expect(await serverOf({ host: 'API.Example.com' })).toBe('https://api.example.com');
+    expect(await serverOf({ host: '127.0.0.1:3000' })).toBe('http://127.0.0.1:3000');
+    expect(await serverOf({ host: 'localhost:8080' })).toBe('http://localhost:8080');
+    // Not a host name: the document keeps its default rather than repeating what it was sent.
+    expect(await serverOf({ host: 'evil.example/<script>' })).toBe(DEFAULT_SERVER_URL);
+    expect(await serverOf({ host: 'a.example', 'x-forwarded-proto': 'javascript' })).toBe(
+      'https://a.example',
+    );
   });
 });

@@ -94,6 +94,7 @@ export const adminOperations: OperationSpec[] = [
         },
       ),
     },
+    example: { id: '814860', away_mode_enabled: true, away_mode_reassign: false },
     pagination: 'none',
     retrySafe: true,
     successStatus: 200,

@@ -205,6 +205,15 @@ export const conversationOperations: OperationSpec[] = [
         ],
       },
     ),
+    example: {
+      body: {
+        message_type: 'inapp',
+        body: 'Hello from intercom-actions',
+        template: 'plain',
+        from: { type: 'admin', id: '814860' },
+        to: { type: 'user', email: 'ada@example.com' },
+      },
+    },
     pagination: 'none',
     retrySafe: false,
     successStatus: 200,
@@ -217,6 +226,10 @@ export const conversationOperations: OperationSpec[] = [
     path: '/conversations/{conversation_id}/reply',
     params: { conversation_id: pathParam('Conversation ID') },
     body: replyBody,
+    example: {
+      conversation_id: '123',
+      body: { type: 'admin', admin_id: '814860', message_type: 'comment', body: 'Thanks, we are on it.' },
+    },
     pagination: 'none',
     retrySafe: false,
     successStatus: 200,
@@ -237,6 +250,9 @@ export const conversationOperations: OperationSpec[] = [
       },
       { renames: replyRenames },
     ),
+    example: {
+      body: { type: 'user', email: 'ada@example.com', message_type: 'comment', body: 'One more question.' },
+    },
     pagination: 'none',
     retrySafe: false,
     successStatus: 200,

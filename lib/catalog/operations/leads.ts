@@ -43,6 +43,7 @@ export const leadOperations: OperationSpec[] = [
         properties: { email, custom_attributes: { type: 'object' } },
       },
     ),
+    example: { body: { email: 'grace@example.com', name: 'Grace Hopper' } },
     pagination: 'none',
     // Every call without an identifier creates another lead.
     retrySafe: false,

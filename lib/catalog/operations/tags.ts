@@ -43,6 +43,7 @@ export const tagOperations: OperationSpec[] = [
       required: ['name'],
       ...notBoth,
     }),
+    example: { body: { name: 'VIP', users: [{ email: 'ada@example.com' }] } },
     pagination: 'none',
     retrySafe: true,
     successStatus: 200,

@@ -19,6 +19,14 @@ function upsertUser(name: string, summary: string): OperationSpec {
     path: '/users',
     params: {},
     body: upsertUserBody,
+    example: {
+      body: {
+        user_id: '42',
+        email: 'ada@example.com',
+        name: 'Ada Lovelace',
+        custom_attributes: { plan: 'pro' },
+      },
+    },
     pagination: 'none',
     retrySafe: true,
     successStatus: 200,

@@ -20,6 +20,7 @@ export const visitorOperations: OperationSpec[] = [
         then: { required: ['user'] },
       },
     ),
+    example: { body: { visitor: { user_id: '8a1f2c3e' }, user: { email: 'ada@example.com' }, type: 'user' } },
     pagination: 'none',
     retrySafe: false,
     successStatus: 200,

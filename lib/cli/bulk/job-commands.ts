@@ -1,8 +1,7 @@
 /** `bulk status|failures|retry <jobId>`: commands about a job that already exists. */
 import { open } from 'node:fs/promises';
-import { UsageError } from '../arguments.ts';
+import { type FlagSpec, type ParsedWords, parseOptions, stringFlag, UsageError } from '../arguments.ts';
 import { FailuresFile, forEachFailurePage } from './failures-file.ts';
-import { type FlagSpec, type ParsedWords, parseWords, stringFlag } from './flags.ts';
 import {
   apiClient,
   type BulkIo,
@@ -44,7 +43,7 @@ async function watchToEnd(io: BulkIo, parsed: ParsedWords, jobId: string): Promi
 }
 
 export function statusCommand(words: readonly string[], io: BulkIo): Promise<number> {
-  const parsed = parseWords(words, JOB_COMMAND_FLAGS.status);
+  const parsed = parseOptions(words, JOB_COMMAND_FLAGS.status, 'bulk status');
   const jobId = jobIdOf(parsed, 'status');
   return withApiErrors(io, async () => {
     if (parsed.flags.has('watch')) return watchToEnd(io, parsed, jobId);
@@ -54,7 +53,7 @@ export function statusCommand(words: readonly string[], io: BulkIo): Promise<num
 }
 
 export function failuresCommand(words: readonly string[], io: BulkIo): Promise<number> {
-  const parsed = parseWords(words, JOB_COMMAND_FLAGS.failures);
+  const parsed = parseOptions(words, JOB_COMMAND_FLAGS.failures, 'bulk failures');
   const jobId = jobIdOf(parsed, 'failures');
   const out = stringFlag(parsed, 'out');
   return withApiErrors(io, async () => {
@@ -82,7 +81,7 @@ export function failuresCommand(words: readonly string[], io: BulkIo): Promise<n
 }
 
 export function retryCommand(words: readonly string[], io: BulkIo): Promise<number> {
-  const parsed = parseWords(words, JOB_COMMAND_FLAGS.retry);
+  const parsed = parseOptions(words, JOB_COMMAND_FLAGS.retry, 'bulk retry');
   const jobId = jobIdOf(parsed, 'retry');
   return withApiErrors(io, async () => {
     const answer = await apiClient(parsed, io).retryFailed(jobId);
@@ -96,7 +95,7 @@ export function retryCommand(words: readonly string[], io: BulkIo): Promise<numb
 }
 
 export function recoverCommand(words: readonly string[], io: BulkIo): Promise<number> {
-  const parsed = parseWords(words, JOB_COMMAND_FLAGS.recover);
+  const parsed = parseOptions(words, JOB_COMMAND_FLAGS.recover, 'bulk recover');
   const jobId = jobIdOf(parsed, 'recover');
   return withApiErrors(io, async () => {
     printJson(io, await apiClient(parsed, io).recover(jobId));

@@ -1,9 +1,9 @@
 /** What the bulk commands share: their I/O, the API client, watching with Ctrl-C, and the final summary. */
 
 import { ApiError, apiTarget, BulkApiClient, type RetryPolicy } from '../api-client.ts';
+import { integerFlag, type ParsedWords, stringFlag } from '../arguments.ts';
 import type { CliIo } from '../io.ts';
 import { type FailuresFile, forEachFailurePage } from './failures-file.ts';
-import { integerFlag, type ParsedWords, stringFlag } from './flags.ts';
 import type { BulkJob } from './types.ts';
 import { type Terminal, watchJob } from './watch.ts';
 

@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { findOperation } from '../../catalog/index.ts';
-import { UsageError } from '../arguments.ts';
+import {
+  type FlagSpec,
+  integerFlag,
+  type ParsedWords,
+  parseOptions,
+  stringFlag,
+  UsageError,
+} from '../arguments.ts';
 import {
   DEFAULT_CHUNK_SIZE,
   ItemsFileError,
@@ -12,7 +19,6 @@ import {
   readItemChunks,
 } from '../items-file.ts';
 import { FailuresFile } from './failures-file.ts';
-import { type FlagSpec, integerFlag, type ParsedWords, parseWords, stringFlag } from './flags.ts';
 import {
   apiClient,
   type BulkIo,
@@ -155,7 +161,7 @@ async function submitAndWatch(
 }
 
 export async function submitCommand(words: readonly string[], io: BulkIo): Promise<number> {
-  const parsed = parseWords(words, SUBMIT_FLAGS);
+  const parsed = parseOptions(words, SUBMIT_FLAGS, 'bulk <operation>');
   const plan = await planOf(parsed);
   const startedAt = Date.now();
   const failures = new FailuresFile(plan.failuresPath);
