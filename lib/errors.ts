@@ -21,6 +21,7 @@ export const DOMAIN_ERROR_CODES = [
   'offset_mismatch',
   'job_not_retryable',
   'queue_unavailable',
+  'response_too_large',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -7,6 +7,7 @@ import type { Operation } from '../catalog/types.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { type Cursor, encodeCursor } from '../intercom/cursor.ts';
 import { pages } from '../intercom/pagination.ts';
+import { ByteBudget } from '../validation/response-size.ts';
 
 export interface ActionResult {
   /** Intercom's success status (200, or 202 for events). */
@@ -19,6 +20,12 @@ export interface ActionResult {
 export interface ExecuteOptions {
   /** Stop following pages after this long and return what was collected plus `next`. Default 20 s. */
   budgetMs?: number;
+  /**
+   * Stop collecting before the items would add more than this many bytes to a Lambda response
+   * (lib/validation/response-size.ts), and return `next` from the first item left out. HTTP handlers
+   * pass `LIST_BUDGET_BYTES`; default: no limit (the CLI writes to a terminal or a file).
+   */
+  maxBytes?: number;
   /** No Intercom call may run past this instant (epoch ms), e.g. the Lambda's own end. */
   hardDeadline?: number;
   requestId?: string;
@@ -80,9 +87,11 @@ export async function executeAction(
     }
   }
 
-  // Collect items across pages until `limit`, the end, or the time budget.
+  // Collect items across pages until `limit`, the end, the size budget or the time budget.
   const collected: unknown[] = [];
   const max = limit ?? Number.POSITIVE_INFINITY;
+  const bytes = new ByteBudget(options.maxBytes);
+  let largestWholePage = 0;
   const iterator = pages(client, op, params, { ...callOptions(), cursor });
   let next: Cursor | null = null;
   for (;;) {
@@ -99,20 +108,30 @@ export async function executeAction(
       items = selected.slice(skip);
     }
     const room = max - collected.length;
-    // A list Intercom sends whole resumes after the items already returned (it is asked for again).
-    if (items.length > room && op.pagination === 'none') {
-      collected.push(...items.slice(0, room));
-      next = { kind: 'offset', skip: skip + room };
-      break;
+    // A page link (plus items to skip) or a list Intercom sends whole (asked for again, then cut)
+    // resumes in the middle: stop at `limit` or at the first item the size budget leaves out.
+    if (op.pagination === 'none' || page.self?.kind === 'link') {
+      let taken = 0;
+      while (taken < items.length && taken < room && bytes.take(items[taken])) taken++;
+      collected.push(...items.slice(0, taken));
+      if (taken < items.length) {
+        next =
+          page.self?.kind === 'link'
+            ? { kind: 'link', path: page.self.path, skip: skip + taken }
+            : { kind: 'offset', skip: skip + taken };
+        break;
+      }
+      next = page.next;
+    } else {
+      // A scroll page cannot be re-read, so scroll results come in whole pages (limit rounds up), and
+      // the next page is only asked for while one as large as the largest so far still fits.
+      const before = bytes.used;
+      for (const item of items) bytes.add(item);
+      largestWholePage = Math.max(largestWholePage, bytes.used - before);
+      collected.push(...items);
+      next = page.next;
+      if (!bytes.fits(largestWholePage)) break;
     }
-    // A scroll page cannot be re-read, so scroll results come in whole pages (limit rounds up).
-    if (items.length > room && page.self?.kind === 'link') {
-      collected.push(...items.slice(0, room));
-      next = { kind: 'link', path: page.self.path, skip: skip + room };
-      break;
-    }
-    collected.push(...items);
-    next = page.next;
     if (!next || collected.length >= max || now() - started >= budgetMs) break;
   }
   await iterator.return(undefined);

@@ -5,6 +5,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, TableStore } from '../tables/table-store.ts';
+import { ByteBudget } from '../validation/response-size.ts';
 import { type ActionResult, keyOf, type NotificationRun, notificationKey } from './run-records.ts';
 
 export type NotificationClaim =
@@ -206,14 +207,20 @@ export class NotificationStore extends TableStore {
     return Item?.run as NotificationRun | undefined;
   }
 
-  /** Newest runs first, day partition by day back over the retention period. */
+  /**
+   * Newest runs first, day partition by day back over the retention period: at most `limit`, and no
+   * more than `maxBytes` of response (lib/validation/response-size.ts), `next` then naming the last
+   * run returned.
+   */
   async listRuns(
     workspace: string,
     limit: number,
     cursor: { day: string; sk?: string } | undefined,
     now: number,
+    maxBytes?: number,
   ): Promise<{ runs: NotificationRun[]; next: { day: string; sk?: string } | undefined }> {
     const runs: NotificationRun[] = [];
+    const bytes = new ByteBudget(maxBytes);
     const oldest = now - this.retentionSeconds * 1000;
     // A cursor's day is clamped to the retained days: a forged one cannot send this back through years.
     let current = Math.min(
@@ -235,8 +242,15 @@ export class NotificationStore extends TableStore {
           Limit: limit - runs.length,
         }),
       );
-      for (const item of page.Items ?? []) {
+      const items = page.Items ?? [];
+      for (const [i, item] of items.entries()) {
         const { pk: _pk, sk: _sk, expiresAt: _e, ...run } = item;
+        if (!bytes.take(run)) {
+          // The first run left out comes first next time: the cursor names the last one returned
+          // (or, when none of this day was, where this day's reading started).
+          const last = i > 0 ? String(items[i - 1]!.sk) : after;
+          return { runs, next: last === undefined ? { day: day(current) } : { day: day(current), sk: last } };
+        }
         runs.push(run as NotificationRun);
       }
       if (page.LastEvaluatedKey)

@@ -13,6 +13,7 @@ import { DomainError } from '../errors.ts';
 import type { Headroom, RateGovernor } from '../governor/rate-governor.ts';
 import { QueueSendError, type WorkQueue } from '../queue/work-queue.ts';
 import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
+import { ByteBudget } from '../validation/response-size.ts';
 import {
   normalizeInput,
   type ValidationIssue,
@@ -61,6 +62,14 @@ export interface BulkServiceDeps {
 }
 
 const LIST_CONTROLS = ['resultsPath', 'limit', 'next'];
+
+/** One entry of `GET /bulk/jobs/{jobId}/failures`. */
+export interface FailedItem {
+  index: number;
+  attempt: number;
+  error: ItemError;
+  input: Record<string, unknown>;
+}
 export const MAX_FAILURES_PAGE = 1000;
 const FAILURES_CURSOR = 'bulk-failures';
 /** An item travels as one SQS message (256 KiB with our envelope) and is kept in DynamoDB (400 KB) when it fails. */
@@ -377,7 +386,17 @@ export class BulkService {
     };
   }
 
-  async failures(jobId: string, key: ApiKeyRecord, limit: number, next: string | undefined) {
+  /**
+   * A page of the job's failed items, in index order: at most `limit`, and no more than `maxBytes`
+   * of response (lib/validation/response-size.ts): `next` then resumes at the first item left out.
+   */
+  async failures(
+    jobId: string,
+    key: ApiKeyRecord,
+    limit: number,
+    next: string | undefined,
+    maxBytes?: number,
+  ) {
     await this.#visibleJob(jobId, key, 'read');
     let after: number | undefined;
     if (next !== undefined) {
@@ -391,15 +410,22 @@ export class BulkService {
       after = cursor.after as number;
     }
     const page = await this.#d.store.failures(jobId, limit, after);
-    return {
-      failures: page.items.map((item) => ({
+    const bytes = new ByteBudget(maxBytes);
+    const failures: FailedItem[] = [];
+    for (const item of page.items) {
+      const failure: FailedItem = {
         index: item.index,
         attempt: item.attempt,
         error: item.error as ItemError,
         input: item.input ?? {},
-      })),
-      next:
-        page.last === undefined ? null : encodeCursorToken(FAILURES_CURSOR, { job: jobId, after: page.last }),
+      };
+      if (!bytes.take(failure)) break;
+      failures.push(failure);
+    }
+    const last = failures.length < page.items.length ? failures.at(-1)!.index : page.last;
+    return {
+      failures,
+      next: last === undefined ? null : encodeCursorToken(FAILURES_CURSOR, { job: jobId, after: last }),
     };
   }
 

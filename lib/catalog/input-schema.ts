@@ -12,7 +12,13 @@ export const LIST_CONTROLS: Readonly<Record<'resultsPath' | 'limit' | 'next', Js
     pattern: '^(\\$\\.)?[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$',
     maxLength: 256,
   },
-  limit: { type: 'integer', description: 'Maximum number of items to return.', minimum: 1, maximum: 10_000 },
+  limit: {
+    type: 'integer',
+    description:
+      'Maximum number of items to return; fewer, with a `next`, when the answer would pass 5 MiB or 20 s.',
+    minimum: 1,
+    maximum: 10_000,
+  },
   next: {
     type: 'string',
     description: 'The cursor a previous call returned.',

@@ -11,6 +11,7 @@ import { protectConfigSecrets } from '../config/secrets.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { AppConfig } from '../config/types.ts';
 import { ownLogContext } from '../observability/logger.ts';
+import { LIST_BUDGET_BYTES } from '../validation/response-size.ts';
 import type { ValidatorMap } from '../validation/validate.ts';
 import { type ClientFactory, workspaceClients } from '../workspaces/clients.ts';
 import { HttpError } from './errors.ts';
@@ -66,6 +67,7 @@ export function createActionHandler(
             {
               requestId: context.requestId,
               signal,
+              maxBytes: LIST_BUDGET_BYTES,
               ...(hardDeadline ? { hardDeadline } : {}),
             },
           );

@@ -4,6 +4,7 @@ import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { ownLogContext } from '../observability/logger.ts';
 import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
+import { LIST_BUDGET_BYTES } from '../validation/response-size.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
@@ -83,7 +84,7 @@ export function createAutomationsHandler(
           throw invalid('/limit', `must be an integer from 1 to ${MAX_PAGE}`);
         const at = now();
         const cursor = decodeCursor(event.queryStringParameters?.next, key.workspace, at);
-        const page = await store.listRuns(key.workspace, limit, cursor, at);
+        const page = await store.listRuns(key.workspace, limit, cursor, at, LIST_BUDGET_BYTES);
         return jsonResponse(200, {
           runs: page.runs,
           next: page.next ? encodeCursor(key.workspace, page.next) : null,

@@ -6,6 +6,7 @@ import type { ApiKeyScope } from '../catalog/types.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { ownLogContext } from '../observability/logger.ts';
+import { LIST_BUDGET_BYTES } from '../validation/response-size.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
@@ -80,7 +81,7 @@ export function createBulkHandler(
           const next = event.queryStringParameters?.next;
           return jsonResponse(
             200,
-            withId(await service.failures(jobIdOf(event), key, pageLimit(event), next)),
+            withId(await service.failures(jobIdOf(event), key, pageLimit(event), next, LIST_BUDGET_BYTES)),
           );
         }
         if (route === 'POST /bulk/jobs/{jobId}/recover') {

@@ -87,6 +87,7 @@ export const DOMAIN_ERROR_STATUS: Record<DomainErrorCode, number> = {
   offset_mismatch: 409,
   job_not_retryable: 409,
   queue_unavailable: 503,
+  response_too_large: 502,
 };
 
 export function toHttpError(error: unknown): HttpError {

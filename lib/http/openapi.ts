@@ -13,7 +13,8 @@ const ERROR_STATUSES: Record<string, string> = {
   '415': '`unsupported_media_type`: not JSON, or a charset other than UTF-8',
   '429': "`rate_limited`: Intercom's budget is spent; see Retry-After",
   '500': '`internal_error`',
-  '502': '`upstream_error`: Intercom failed after the allowed retries',
+  '502':
+    '`upstream_error`: Intercom failed after the allowed retries; `response_too_large`: the answer is over the 6 MB a Lambda response carries',
   '503': '`upstream_unavailable`',
   '504': '`upstream_timeout`',
 };

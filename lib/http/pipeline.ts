@@ -1,7 +1,8 @@
 /**
  * The start every HTTP function shares, in order: headers normalised, metrics flushed last (its
  * `after` runs after requestContext's, which records the request's metrics), the request's id and
- * access line, and the configuration brought up to date before anything reads it. Each function
+ * access line, the configuration brought up to date before anything reads it, and an answer too
+ * large for Lambda refused (its `after` runs before the access line is written). Each function
  * adds its own authentication, body parsing and error answer, then its handler.
  */
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -11,6 +12,7 @@ import type { ConfigSource } from '../config/source.ts';
 import { metrics } from '../observability/metrics.ts';
 import { refreshConfig } from './middleware/refresh-config.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { responseSizeGuard } from './middleware/response-size.ts';
 import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
 
 export function httpPipeline(source: ConfigSource<unknown>) {
@@ -18,5 +20,6 @@ export function httpPipeline(source: ConfigSource<unknown>) {
     .use(httpHeaderNormalizer())
     .use(logMetrics(metrics()))
     .use(requestContext())
-    .use(refreshConfig(source));
+    .use(refreshConfig(source))
+    .use(responseSizeGuard());
 }

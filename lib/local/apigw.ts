@@ -1,6 +1,7 @@
 /** Builds the API Gateway HTTP API (payload 2.0) event and Lambda context AWS would pass a handler. */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { LAMBDA_RESPONSE_LIMIT_BYTES, lambdaResponseBytes } from '../validation/response-size.ts';
 
 export interface IncomingRequest {
   method: string;
@@ -120,4 +121,21 @@ export function lambdaContext(functionName: string, timeoutMs: number): Context 
     fail,
     succeed: fail,
   };
+}
+
+/**
+ * What Lambda does with a return value larger than it carries: the runtime serializes it (JSON), the
+ * Runtime API refuses it over 6,291,556 bytes and the invocation fails with this message
+ * (`Function.ResponseSizeTooLarge`, as in DataBiosphere/azul#8258). An HTTP API answers a failed
+ * Lambda integration with 500 `{"message":"Internal Server Error"}` ("Troubleshooting issues with
+ * HTTP API Lambda integrations", API Gateway developer guide), which the local server does for any
+ * handler that throws.
+ */
+export function assertLambdaResponseSize(result: unknown): void {
+  const bytes = lambdaResponseBytes(result);
+  if (bytes > LAMBDA_RESPONSE_LIMIT_BYTES) {
+    throw new Error(
+      `Response payload size exceeded maximum allowed payload size (${LAMBDA_RESPONSE_LIMIT_BYTES} bytes): ${bytes} bytes`,
+    );
+  }
 }

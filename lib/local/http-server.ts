@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DEFAULT_TARGET, type FunctionName, matchRoute, routeKey } from '../http/routes.ts';
 import { withInvocationLog } from '../observability/logger.ts';
-import { apiGatewayEvent, lambdaContext, localUrl } from './apigw.ts';
+import { apiGatewayEvent, assertLambdaResponseSize, lambdaContext, localUrl } from './apigw.ts';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -86,6 +86,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const handler = options.handlers[target];
       const context = lambdaContext(`intercom-actions-${target}`, timeoutMs);
       const result = await withInvocationLog(() => handler(event, context));
+      // Lambda's 6 MB response limit, counted on the serialized return value as AWS counts it.
+      assertLambdaResponseSize(result);
       status = result.statusCode ?? 200;
       const headers = { ...result.headers } as Record<string, string>;
       requestId = headers['x-request-id'] ?? '';
@@ -97,7 +99,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
             : result.body;
       res.writeHead(status, headers).end(payload);
     } catch (error) {
-      // A handler that throws is what API Gateway reports as 500 "Internal Server Error".
+      // A handler that throws (or returns more than Lambda carries) is what the HTTP API reports as
+      // 500 "Internal Server Error".
       status = 500;
       console.error('handler failed:', error instanceof Error ? error.message : error);
       if (!res.headersSent)
