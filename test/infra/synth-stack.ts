@@ -1,4 +1,5 @@
 /** Synthesizes the stack without bundling (synth.test.ts bundles for real) and reads its template. */
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -44,10 +45,16 @@ export function environmentAsText(environment: Record<string, unknown>): Record<
   );
 }
 
+/** The context of `cdk.json` (the settings and feature flags `npx cdk synth|deploy` runs with). */
+export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
+  readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'),
+).context;
+
 export type Synthesized = ReturnType<typeof synth>;
 
-export function synth(context: Record<string, unknown> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+/** `baseContext`: what `context` overrides; `cdk.json`'s, as the CDK CLI passes it to the app. */
+export function synth(context: Record<string, unknown> = {}, baseContext = CDK_JSON_CONTEXT) {
+  const app = new App({ context: { ...baseContext, 'aws:cdk:bundling-stacks': [], ...context } });
   const settings = deploymentSettings(app.node, { rulesFile: NO_DEFAULT_RULES });
   const stack = new IntercomActionsStack(app, 'Test', settings);
   const template = Template.fromStack(stack);

@@ -14,6 +14,8 @@ const rulesDir = mkdtempSync(join(tmpdir(), 'cdk-rules-'));
 const RULES = TAG_NEW_USERS_RULES;
 const rulesFile = join(rulesDir, 'rules.yaml');
 let template: { Resources: Record<string, { Type: string; Properties: any; Metadata?: any }> };
+/** What `cdk synth` printed (bundling, warnings). */
+let printed = '';
 
 beforeAll(async () => {
   // `npx cdk synth` exactly as a user runs it: offline, no AWS credentials, real esbuild bundling.
@@ -26,10 +28,11 @@ beforeAll(async () => {
   };
   writeFileSync(rulesFile, RULES);
   const context = ['-c', 'stage=ci', '-c', `automationsFile=${rulesFile}`];
-  await run('npx', ['cdk', 'synth', '--quiet', '--output', out, ...context], {
+  const { stdout, stderr } = await run('npx', ['cdk', 'synth', '--quiet', '--output', out, ...context], {
     env,
     cwd: new URL('../..', import.meta.url).pathname,
   });
+  printed = `${stdout}\n${stderr}`;
   template = JSON.parse(readFileSync(join(out, 'IntercomActions-ci.template.json'), 'utf8'));
 }, 120_000);
 afterAll(() => {
@@ -49,6 +52,11 @@ function assetOf(prefix: string): string {
 }
 
 describe('npx cdk synth', () => {
+  it('warns of no unconfigured feature flag (cdk.json sets the recommended ones)', () => {
+    expect(printed).toContain('Bundling asset');
+    expect(printed).not.toMatch(/feature flags? (are|is) not configured/);
+  });
+
   it('bundles each function as minified ESM with source maps and the require banner', () => {
     // The bulk functions also bundle the DynamoDB and SQS clients (the action bundles use no AWS SDK).
     // So do the webhook and automation functions; the automation worker also the rules engine.
