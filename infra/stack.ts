@@ -119,6 +119,7 @@ export class IntercomActionsStack extends Stack {
       value: `${http.stage.url}${WEBHOOK_PATH.slice(1)}`,
       description: "Intercom webhook endpoint: paste it into your Developer Hub app's Webhooks page",
     });
+    // After every grant: the table alarms watch the operations granted on each table.
     const alarms = new Alarms(this, 'Alarms', {
       stage: settings.stage,
       api: http.api,
@@ -133,6 +134,7 @@ export class IntercomActionsStack extends Stack {
       deadLetterQueue: this.bulk.queue.deadLetterQueue,
       worker: this.bulk.worker.service.fn,
       queueAgeAlarmMinutes: settings.bulk.queueAgeAlarmMinutes,
+      tables: { jobs: this.bulk.tables.jobs, rate: this.bulk.tables.rate },
     });
     new AutomationsAlarms(this, 'AutomationsAlarms', {
       alarms,
@@ -140,6 +142,7 @@ export class IntercomActionsStack extends Stack {
       deadLetterQueue: this.automations.queue.deadLetterQueue,
       worker: this.automations.worker.service.fn,
       queueAgeAlarmMinutes: settings.automations.queueAgeAlarmMinutes,
+      table: this.automations.table,
     });
     acknowledgeNagFindings(this);
   }

@@ -1,4 +1,5 @@
 import { GraphWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import {
   ALARM_PERIOD,
@@ -6,17 +7,24 @@ import {
   queueWorkerAlarms,
   type WatchedQueueWorker,
 } from './queue-worker-alarms.ts';
+import { tableThrottleAlarm } from './table-alarms.ts';
 
 /** Rejected signatures per 5 minutes that mean more than a stray probe. */
 export const WEBHOOK_REJECTIONS_THRESHOLD = 10;
 
+export interface AutomationsAlarmsProps extends WatchedQueueWorker {
+  /** The automations table, alarmed on throttling: made after every grant on it. */
+  table: Table;
+}
+
 /**
  * Automations run with nobody watching: the queue worker's alarms, as for bulk jobs (anything
- * dead-lettered, a queue that stopped moving, any worker error or throttle); and deliveries the intake
- * refuses: Intercom retries them, and may suspend a subscription that keeps failing.
+ * dead-lettered, a queue that stopped moving, any worker error or throttle); DynamoDB throttling of
+ * their table; and deliveries the intake refuses: Intercom retries them, and may suspend a
+ * subscription that keeps failing.
  */
 export class AutomationsAlarms extends Construct {
-  constructor(scope: Construct, id: string, props: WatchedQueueWorker) {
+  constructor(scope: Construct, id: string, props: AutomationsAlarmsProps) {
     super(scope, id);
     const { alarms } = props;
     // Every endpoint counts its errors by code; only the intake answers `invalid_signature`.
@@ -75,6 +83,16 @@ export class AutomationsAlarms extends Construct {
         ),
       }),
     );
+    const throttled = tableThrottleAlarm(
+      this,
+      alarms,
+      'TableThrottles',
+      props.table,
+      'Automations table: DynamoDB throttled requests (a hot partition, a burst past twice the previous peak, or the per-table account limit); the SDK retries them, but sustained throttling makes the intake answer 5xx (Intercom retries) and the worker retry notifications',
+    );
     alarms.dashboard.addWidgets(widgets.queue, widgets.deadLetterQueue, widgets.worker);
+    alarms.dashboard.addWidgets(
+      new GraphWidget({ title: 'Automations table: throttled requests', left: [throttled] }),
+    );
   }
 }

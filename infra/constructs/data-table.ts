@@ -38,6 +38,9 @@ export function dataTable(scope: Construct, definition: TableDefinition, retainD
   return table;
 }
 
+/** Every action granted on each table, on the table or its index: the operations the code calls. */
+const granted = new WeakMap<Table, Set<TableAction>>();
+
 /**
  * Grants exactly `actions` on the table and, with `indexName`, on that index: `Table.grant` would add
  * `index/*`, a wildcard resource.
@@ -50,5 +53,13 @@ export function grantTable(
 ): Grant {
   const resourceArns = [table.tableArn];
   if (indexName) resourceArns.push(`${table.tableArn}/index/${indexName}`);
+  const actionsOfTable = granted.get(table) ?? new Set();
+  for (const action of actions) actionsOfTable.add(action);
+  granted.set(table, actionsOfTable);
   return Grant.addToPrincipal({ grantee, actions: actions.map((a) => `dynamodb:${a}`), resourceArns });
+}
+
+/** The actions granted on the table so far, by any function, in a stable order. */
+export function grantedTableActions(table: Table): TableAction[] {
+  return [...(granted.get(table) ?? [])].sort();
 }

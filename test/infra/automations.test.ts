@@ -24,7 +24,7 @@ import {
 import { TAG_NEW_USERS_RULES as GOOD_RULES } from './sample-rules.ts';
 import { expectReadsOnly } from './secret-assertions.ts';
 import { environmentAsText, grants, synth } from './synth-stack.ts';
-import { expectDataTable } from './table-assertions.ts';
+import { expectDataTable, expectThrottleAlarm, operationsGrantedOn } from './table-assertions.ts';
 
 const synthesized = synth();
 const { stack, template, resources, ofType, logicalId, statementsOf, statementsOfOthers, environmentOf } =
@@ -255,5 +255,15 @@ describe('webhook automations on AWS', () => {
     const body = dashboardBody(synthesized);
     for (const text of ['WebhooksReceived', 'WebhooksUnrouted', 'AutomationActionsFailed'])
       expect(body).toContain(text);
+  });
+
+  it('alarms when DynamoDB throttles the automations table, summing the operations granted on it', () => {
+    expectThrottleAlarm(synthesized, ids.table);
+    expect(operationsGrantedOn(synthesized, ids.table)).toEqual([
+      'GetItem',
+      'PutItem',
+      'Query',
+      'UpdateItem',
+    ]);
   });
 });

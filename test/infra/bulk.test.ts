@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { WORKER_BATCH_SIZE, workerConcurrency } from '../../infra/bulk-config.ts';
+import { deploymentSettings } from '../../infra/config.ts';
+import { grantTable } from '../../infra/constructs/data-table.ts';
+import { IntercomActionsStack } from '../../infra/stack.ts';
 import { bulkSettings } from '../../lib/bulk/settings.ts';
 import { JOBS_TABLE, TABLES } from '../../lib/tables/definitions.ts';
 import {
@@ -12,8 +17,8 @@ import {
   queueWorkerIds,
 } from './queue-worker-assertions.ts';
 import { expectReadsOnly } from './secret-assertions.ts';
-import { environmentAsText, grants, synth } from './synth-stack.ts';
-import { expectDataTable } from './table-assertions.ts';
+import { CDK_JSON_CONTEXT, environmentAsText, grants, NO_DEFAULT_RULES, synth } from './synth-stack.ts';
+import { expectDataTable, expectThrottleAlarm, operationsGrantedOn } from './table-assertions.ts';
 
 const synthesized = synth();
 const { stack, template, resources, logicalId, statementsOf, statementsOfOthers } = synthesized;
@@ -215,5 +220,25 @@ describe('bulk jobs on AWS', () => {
     const custom = synth({ bulkQueueAgeAlarmMinutes: 60 });
     expectQueueWorkerAlarms(custom, queueWorkerIds(custom, custom.stack.bulk), 60);
     expect(dashboardBody(synthesized)).toContain('BulkItemsFailed');
+  });
+
+  it('alarms when DynamoDB throttles the jobs or the rate table, summing the operations granted on each', () => {
+    expectThrottleAlarm(synthesized, ids.jobs);
+    expectThrottleAlarm(synthesized, ids.rate);
+    expect(operationsGrantedOn(synthesized, ids.jobs)).toEqual(['GetItem', 'Query', 'UpdateItem']);
+    expect(operationsGrantedOn(synthesized, ids.rate)).toEqual(['GetItem', 'UpdateItem']);
+  });
+
+  it('refuses to synthesize a table grant made after its throttle alarm (the alarm would miss it)', () => {
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const late = new IntercomActionsStack(
+      app,
+      'Late',
+      deploymentSettings(app.node, { rulesFile: NO_DEFAULT_RULES }),
+    );
+    grantTable(late.functions.meta.fn, late.bulk.tables.rate, ['Query']);
+    expect(() => Template.fromStack(late)).toThrow(
+      'RateTableThrottles watches GetItem, UpdateItem but GetItem, Query, UpdateItem are granted on the table',
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -121,9 +122,11 @@ describe('the CDK app', () => {
     });
   });
 
-  it('alarms on 5xx rate, Intercom 429s, errors and throttles per function, bulk and automations, into one topic', () => {
-    const bulkAlarms = 4;
-    const automationsAlarms = 6;
+  it('alarms on 5xx rate, Intercom 429s, errors and throttles per function, bulk and automations, table throttling, into one topic', () => {
+    // The queue worker's four, and throttling of the jobs and rate tables.
+    const bulkAlarms = 4 + 2;
+    // The queue worker's four, rejected and unrouted webhooks, and throttling of the table.
+    const automationsAlarms = 6 + 1;
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
       2 + 2 * FUNCTION_NAMES.length + bulkAlarms + automationsAlarms,
@@ -140,6 +143,22 @@ describe('the CDK app', () => {
       Protocol: 'email',
       Endpoint: 'ops@example.com',
     });
+  });
+
+  it("states the alarms' count and monthly cost in docs/deploy.md as the template has them", () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    // CloudWatch bills each metric an alarm reads: a math alarm's every MetricStat, else its one metric.
+    const metrics = alarms.reduce(
+      (sum, [, a]) =>
+        sum + (a.Properties.Metrics ? a.Properties.Metrics.filter((m: any) => m.MetricStat).length : 1),
+      0,
+    );
+    const deploy = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8').replace(
+      /\s+/g,
+      ' ',
+    );
+    const stated = /(\d+) alarms reading (\d+) metrics \(\$(\d+\.\d\d)/.exec(deploy);
+    expect(stated?.slice(1)).toEqual([String(alarms.length), String(metrics), (metrics * 0.1).toFixed(2)]);
   });
 
   it('is clean under cdk-nag AwsSolutions, each acknowledged finding carrying a reason', () => {
