@@ -3,12 +3,13 @@
 import { NotificationStore } from '../lib/automations/notification-store.ts';
 import { automationSettings } from '../lib/automations/settings.ts';
 import { documentClient, sqsClient } from '../lib/aws/clients.ts';
-import { appConfigSource } from '../lib/config/source.ts';
+import { webhookConfigSource } from '../lib/config/source.ts';
 import { createWebhookHandler, DEFAULT_WEBHOOK_BODY_BYTES } from '../lib/http/webhook-handler.ts';
 import { WorkQueue } from '../lib/queue/work-queue.ts';
 
 const settings = automationSettings();
-const config = await appConfigSource(process.env, { requireApiKeys: false });
+// Deployed, the webhook secrets secret only: this public function never holds an Intercom token.
+const config = await webhookConfigSource(process.env);
 
 export const handler = createWebhookHandler(
   {

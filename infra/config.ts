@@ -4,7 +4,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { type AutomationsDeploymentSettings, automationsDeploymentSettings } from './automations-config.ts';
 import { type BulkDeploymentSettings, bulkDeploymentSettings } from './bulk-config.ts';
-import { numberFrom, textFrom } from './context.ts';
+import { booleanFrom, numberFrom, textFrom } from './context.ts';
 
 /** CloudWatch Logs accepts only these retentions (days); anything else would fail the deploy. */
 function logRetentionFrom(node: Node): number {
@@ -35,6 +35,11 @@ export interface DeploymentSettings {
   logRetentionDays: number;
   /** Keep the data tables when the stack is deleted or they are replaced: only for the `prod` stage. */
   retainData: boolean;
+  /**
+   * The webhooks function may also read the workspaces secret (tokens included), for webhook secrets
+   * still kept there by a deployment from before the webhook secrets secret: only while migrating.
+   */
+  legacyWebhookSecrets: boolean;
   bulk: BulkDeploymentSettings;
   automations: AutomationsDeploymentSettings;
 }
@@ -73,6 +78,7 @@ export function deploymentSettings(node: Node, defaults: { rulesFile?: string } 
     },
     logRetentionDays: logRetentionFrom(node),
     retainData: stage === 'prod',
+    legacyWebhookSecrets: booleanFrom(node, 'legacyWebhookSecrets', false),
     bulk: bulkDeploymentSettings(node),
     automations: automationsDeploymentSettings(node, defaults.rulesFile),
   };

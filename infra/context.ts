@@ -23,3 +23,12 @@ export function numberFrom(
     );
   return value;
 }
+
+/** `true`/`false` (as JSON in cdk.json, or as text from `-c key=true`). */
+export function booleanFrom(node: Node, key: string, fallback: boolean): boolean {
+  const raw = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new Error(`context "${key}" must be true or false: ${raw}`);
+}

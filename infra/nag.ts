@@ -9,6 +9,6 @@ export function acknowledgeNagFindings(stack: Stack): void {
   );
   acknowledge(
     'AwsSolutions-SMG4',
-    'Intercom access tokens and our API keys cannot be rotated by a Lambda rotation function; rotation is a documented manual procedure (several API keys may be valid at once).',
+    'Intercom access tokens, webhook signing secrets (both issued by Intercom) and our API keys cannot be rotated by a Lambda rotation function; rotation is a documented manual procedure (several API keys, and several webhook secrets, may be valid at once).',
   );
 }

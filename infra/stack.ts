@@ -22,17 +22,31 @@ const DESCRIPTIONS: Partial<Record<FunctionName, string>> = {
   meta: 'intercom-actions health, OpenAPI and unknown routes',
 };
 
-type SecretName = 'apiKeys' | 'workspaces';
+type SecretName = 'apiKeys' | 'workspaces' | 'webhookSecrets';
 
-/** The secrets an API function reads; the operation groups call Intercom and read both. */
-const FUNCTION_SECRETS: Partial<Record<FunctionName, readonly SecretName[]>> = {
-  // Authenticate callers but never call Intercom.
-  meta: ['apiKeys'],
-  bulk: ['apiKeys'],
-  automations: ['apiKeys'],
-  // Intercom signs instead of sending an API key: the webhook secrets and app ids, never our keys.
-  webhooks: ['workspaces'],
-};
+/** The environment variable that holds each secret's ARN. */
+const SECRET_ENVIRONMENT = {
+  apiKeys: 'API_KEYS_SECRET_ARN',
+  workspaces: 'WORKSPACES_SECRET_ARN',
+  webhookSecrets: 'WEBHOOK_SECRETS_SECRET_ARN',
+} as const satisfies Record<SecretName, string>;
+
+/** The secrets an API function reads; the operation groups call Intercom and read the keys and tokens. */
+function functionSecrets(name: FunctionName, settings: DeploymentSettings): readonly SecretName[] {
+  switch (name) {
+    // Authenticate callers but never call Intercom.
+    case 'meta':
+    case 'bulk':
+    case 'automations':
+      return ['apiKeys'];
+    // Intercom signs instead of sending an API key: the webhook secrets and app ids, never our keys or
+    // the tokens (but while a deployment from before the webhook secrets secret migrates).
+    case 'webhooks':
+      return settings.legacyWebhookSecrets ? ['webhookSecrets', 'workspaces'] : ['webhookSecrets'];
+    default:
+      return ['apiKeys', 'workspaces'];
+  }
+}
 
 const TIMEOUTS: Partial<Record<FunctionName, Duration>> = { webhooks: WEBHOOK_TIMEOUT };
 
@@ -76,11 +90,6 @@ export class IntercomActionsStack extends Stack {
       bulk: this.bulk,
       logRetentionDays: settings.logRetentionDays,
     });
-    const secrets = { apiKeys: this.secrets.apiKeys, workspaces: this.secrets.workspaces };
-    const secretEnvironment = {
-      apiKeys: 'API_KEYS_SECRET_ARN',
-      workspaces: 'WORKSPACES_SECRET_ARN',
-    } as const;
     const extraEnvironment: Partial<Record<FunctionName, Record<string, string>>> = {
       bulk: this.bulk.environment,
       webhooks: this.automations.intakeEnvironment,
@@ -88,7 +97,7 @@ export class IntercomActionsStack extends Stack {
     };
     const functions = {} as Record<FunctionName, ServiceFunction>;
     for (const name of FUNCTION_NAMES) {
-      const reads = FUNCTION_SECRETS[name] ?? (['apiKeys', 'workspaces'] as const);
+      const reads = functionSecrets(name, settings);
       const timeout = TIMEOUTS[name];
       functions[name] = new ServiceFunction(this, `${name}Function`, {
         entry: new URL(`../functions/${name}.ts`, import.meta.url).pathname,
@@ -96,11 +105,11 @@ export class IntercomActionsStack extends Stack {
         environment: {
           ...base,
           ...Object.fromEntries(
-            reads.map((secret) => [secretEnvironment[secret], secrets[secret].secretArn]),
+            reads.map((secret) => [SECRET_ENVIRONMENT[secret], this.secrets[secret].secretArn]),
           ),
           ...extraEnvironment[name],
         },
-        secrets: reads.map((secret) => secrets[secret]),
+        secrets: reads.map((secret) => this.secrets[secret]),
         ...(timeout ? { timeout } : {}),
         logRetentionDays: settings.logRetentionDays,
       });

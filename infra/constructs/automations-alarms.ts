@@ -51,7 +51,7 @@ export class AutomationsAlarms extends Construct {
       this,
       alarms,
       'WebhookRejections',
-      `Webhooks: ${WEBHOOK_REJECTIONS_THRESHOLD}+ deliveries in 5 minutes failed signature checks: forged requests, or the hub secret or app id in the workspaces secret no longer matches Intercom's (Intercom may suspend a subscription that keeps failing)`,
+      `Webhooks: ${WEBHOOK_REJECTIONS_THRESHOLD}+ deliveries in 5 minutes failed signature checks: forged requests, or the hub secret or app id in the webhook secrets secret no longer matches Intercom's (Intercom may suspend a subscription that keeps failing)`,
       rejected.with({ period: ALARM_PERIOD }),
       WEBHOOK_REJECTIONS_THRESHOLD,
     );
@@ -61,7 +61,7 @@ export class AutomationsAlarms extends Construct {
       this,
       alarms,
       'WebhooksUnrouted',
-      "Webhooks: signed notifications whose app_id no workspace claims were acknowledged and dropped: add that app's workspace (appId) to the workspaces secret, or remove the subscription",
+      "Webhooks: signed notifications whose app_id no workspace claims were acknowledged and dropped: add that app's workspace (appId) to the webhook secrets secret (intercom-actions workspace set --app-id), or remove the subscription",
       unrouted.with({ period: ALARM_PERIOD }),
       1,
     );

@@ -29,7 +29,7 @@ Usage:
                                                        run one operation and print {"data", "next"} as JSON
   intercom-actions call <operation> --help             the operation's parameters
   intercom-actions keys create|rotate|list|revoke ...  API keys of a deployed stack (see keys --help)
-  intercom-actions workspace set|list ...              Intercom workspaces of a deployed stack
+  intercom-actions workspace set|migrate|list ...      Intercom workspaces of a deployed stack
   intercom-actions bulk <operation> --file items.jsonl|items.csv [--dry-run] ...
                                                        run a file of items as a bulk job through the HTTP API
   intercom-actions bulk status|failures|retry|recover <jobId>  a bulk job's progress, failed items, retry, requeue (see bulk --help)

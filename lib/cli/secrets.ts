@@ -11,6 +11,7 @@ import {
   parseApiKeys,
   parseRegion,
   parseVersion,
+  parseWebhookSecrets,
   parseWorkspaces,
   sha256Hex,
 } from '../config/parse.ts';
@@ -35,9 +36,10 @@ const OPTIONS: Readonly<Record<string, FlagSpec>> = {
   'keys list': { values: SECRET, switches: [] },
   // --version is the old spelling of --api-version (it names the Intercom API version, not ours).
   'workspace set': {
-    values: ['name', 'region', 'api-version', 'version', 'app-id', ...SECRET],
+    values: ['name', 'region', 'api-version', 'version', 'app-id', ...SECRET, 'webhook-secret-id'],
     switches: ['default'],
   },
+  'workspace migrate': { values: [...SECRET, 'webhook-secret-id'], switches: [] },
   'workspace list': { values: SECRET, switches: [] },
 };
 
@@ -93,12 +95,15 @@ workspace; the old secret stops working. revoke removes a key and records its id
 takes it again. Running functions re-read the secret at most every 5 minutes: changes take effect within
 5 minutes. AWS credentials and region come from the usual AWS environment.`;
 
-export const WORKSPACE_HELP = `intercom-actions workspace set --name <name> [--region us|eu|au] [--api-version 1.0-1.4] [--app-id <id>] [--default] [--stage dev | --secret-id <id>]
+export const WORKSPACE_HELP = `intercom-actions workspace set --name <name> [--region us|eu|au] [--api-version 1.0-1.4] [--app-id <id>] [--default] [--stage dev | --secret-id <id> [--webhook-secret-id <id>]]
+intercom-actions workspace migrate [--stage dev | --secret-id <id> [--webhook-secret-id <id>]]
 intercom-actions workspace list [--stage dev | --secret-id <id>]
 
 set reads the Intercom access token from INTERCOM_ACCESS_TOKEN and webhook secrets from
-INTERCOM_WEBHOOK_SECRET (comma-separated), never from the command line, and stores them in the
-stack's workspaces secret.`;
+INTERCOM_WEBHOOK_SECRET (comma-separated), never from the command line. The token, region and version
+go into the stack's workspaces secret; the webhook secrets and --app-id into its webhook secrets
+secret, which only the webhook intake reads. migrate moves the webhook secrets and app ids a
+workspaces secret from before that split still holds into the webhook secrets secret (set does it too).`;
 
 export async function keysCommand(words: readonly string[], io: SecretsCliIo): Promise<number> {
   const [sub, ...rest] = words;
@@ -235,6 +240,83 @@ function apiVersion(flags: Flags, io: SecretsCliIo): string | undefined {
   return old;
 }
 
+/** The webhook secrets secret beside the workspaces secret `--secret-id` names, or the stage's. */
+function webhookSecretId(flags: Flags): string {
+  const explicit = text(flags, 'webhook-secret-id');
+  if (explicit) return explicit;
+  const workspacesId = text(flags, 'secret-id');
+  if (workspacesId === undefined) return `intercom-actions/${text(flags, 'stage') ?? 'dev'}/webhook-secrets`;
+  if (workspacesId.endsWith('/workspaces'))
+    return `${workspacesId.slice(0, -'workspaces'.length)}webhook-secrets`;
+  throw new UsageError('--webhook-secret-id is needed with a --secret-id that does not end in /workspaces');
+}
+
+type Entries = Record<string, Record<string, unknown>>;
+
+function entries(doc: Record<string, unknown>): Entries {
+  return (doc.workspaces && typeof doc.workspaces === 'object' ? doc.workspaces : {}) as Entries;
+}
+
+/** JSON, not CloudFormation's placeholder. */
+function holdsDocument(raw: string | undefined): boolean {
+  try {
+    return raw !== undefined && typeof JSON.parse(raw) === 'object';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Moves the `webhookSecrets` and `appId` a workspaces document from before the webhook secrets secret
+ * still holds into `hooks`; where `hooks` already has the workspace, its entry is kept (it is what the
+ * intake reads) and the old fields are dropped. Says what it did, or undefined when nothing was there.
+ */
+function moveWebhookFields(
+  workspaces: Entries,
+  hooks: Entries,
+  from: string,
+  to: string,
+): string | undefined {
+  const moved: string[] = [];
+  const kept: string[] = [];
+  for (const [name, entry] of Object.entries(workspaces)) {
+    if (!('webhookSecrets' in entry) && !('appId' in entry)) continue;
+    const { webhookSecrets, appId, ...rest } = entry;
+    workspaces[name] = rest;
+    if (name in hooks) kept.push(name);
+    else
+      hooks[name] = {
+        ...(webhookSecrets === undefined ? {} : { webhookSecrets }),
+        ...(typeof appId === 'string' && appId ? { appId } : {}),
+      };
+    moved.push(name);
+  }
+  if (moved.length === 0) return undefined;
+  return `Moved the webhook secrets and app ids of ${moved.join(', ')} from ${from} to ${to}${kept.length > 0 ? ` (it already held ${kept.join(', ')}: kept as it was)` : ''}`;
+}
+
+/**
+ * Writes the webhook secrets document and, with `writeWorkspaces`, the workspaces document, each only
+ * if the functions will load it; the webhook secrets first, so a moved one is never in neither.
+ */
+async function saveWorkspaces(
+  store: SecretStore,
+  ids: { workspaces: string; webhooks: string },
+  workspacesDoc: Record<string, unknown>,
+  webhooksDoc: Record<string, unknown>,
+  writeWorkspaces = true,
+): Promise<void> {
+  // The default workspace is the workspaces document's; the webhook intake routes to it too.
+  const hooks = entries(webhooksDoc);
+  if (typeof workspacesDoc.default === 'string' && workspacesDoc.default in hooks)
+    webhooksDoc.default = workspacesDoc.default;
+  else delete webhooksDoc.default;
+  if (writeWorkspaces) parseWorkspaces(workspacesDoc);
+  parseWebhookSecrets(webhooksDoc);
+  await store.write(ids.webhooks, JSON.stringify(webhooksDoc, null, 2));
+  if (writeWorkspaces) await store.write(ids.workspaces, JSON.stringify(workspacesDoc, null, 2));
+}
+
 export async function workspaceCommand(words: readonly string[], io: SecretsCliIo): Promise<number> {
   const [sub, ...rest] = words;
   if (!sub || sub === '--help' || rest.includes('--help')) {
@@ -265,7 +347,29 @@ export async function workspaceCommand(words: readonly string[], io: SecretsCliI
     );
     return 0;
   }
-  if (sub !== 'set') throw new UsageError(`Unknown workspace command "${sub}"\n\n${WORKSPACE_HELP}`);
+  const ids = { workspaces: id, webhooks: webhookSecretId(flags) };
+  const rawHooks = await store.read(ids.webhooks);
+  const webhooksDoc = document(rawHooks);
+  const hooks = entries(webhooksDoc);
+  webhooksDoc.workspaces = hooks;
+  const missing = new ConfigError(
+    `The webhook secrets secret ${ids.webhooks} does not exist: deploy the stack (npx cdk deploy), which creates it, then run this again`,
+  );
+  if (sub === 'migrate') {
+    if (rawHooks === undefined) throw missing;
+    const moved = moveWebhookFields(workspaces, hooks, id, ids.webhooks);
+    if (moved === undefined && holdsDocument(rawHooks)) {
+      io.out(`Nothing to move: ${id} holds no webhook secrets or app ids.`);
+      return 0;
+    }
+    await saveWorkspaces(store, ids, { ...doc, workspaces }, webhooksDoc, moved !== undefined);
+    io.out(
+      moved !== undefined
+        ? `${moved}; the webhook intake reads them within 5 minutes.`
+        : `Nothing to move from ${id}; ${ids.webhooks} now holds an empty document (add webhook secrets with workspace set).`,
+    );
+    return 0;
+  }
   const name = text(flags, 'name');
   if (!name || !/^[\w.-]{1,64}$/.test(name))
     throw new UsageError('--name is required (letters, digits, . _ -)');
@@ -282,13 +386,32 @@ export async function workspaceCommand(words: readonly string[], io: SecretsCliI
   const version = apiVersion(flags, io);
   if (version) entry.version = parseVersion(version, '--api-version');
   const appId = text(flags, 'app-id');
-  if (appId) entry.appId = appId;
-  if (io.env.INTERCOM_WEBHOOK_SECRET)
-    entry.webhookSecrets = io.env.INTERCOM_WEBHOOK_SECRET.split(',').filter(Boolean);
+  const webhookSecrets = io.env.INTERCOM_WEBHOOK_SECRET?.split(',').filter(Boolean);
   const next = { ...doc, workspaces: { ...workspaces, [name]: entry } } as Record<string, unknown>;
   if (flags.default || !next.default) next.default = name;
-  parseWorkspaces(next);
-  await store.write(id, JSON.stringify(next, null, 2));
-  io.out(`Workspace "${name}" stored in ${id}${next.default === name ? ' (default)' : ''}.`);
+  if (rawHooks === undefined) {
+    // A stack deployed before the webhook secrets secret: the workspaces secret as it was.
+    if (appId || webhookSecrets) throw missing;
+    parseWorkspaces(next);
+    await store.write(id, JSON.stringify(next, null, 2));
+    io.out(`Workspace "${name}" stored in ${id}${next.default === name ? ' (default)' : ''}.`);
+    return 0;
+  }
+  const moved = moveWebhookFields(entries(next), hooks, id, ids.webhooks);
+  if (appId || webhookSecrets) {
+    hooks[name] = {
+      ...hooks[name],
+      ...(webhookSecrets ? { webhookSecrets } : {}),
+      ...(appId ? { appId } : {}),
+    };
+  }
+  await saveWorkspaces(store, ids, next, webhooksDoc);
+  io.out(
+    [
+      `Workspace "${name}" stored in ${id}${next.default === name ? ' (default)' : ''}.`,
+      ...(appId || webhookSecrets ? [`Its webhook secrets and app id are in ${ids.webhooks}.`] : []),
+      ...(moved !== undefined ? [`${moved}.`] : []),
+    ].join('\n'),
+  );
   return 0;
 }

@@ -12,10 +12,18 @@ import {
   parseJson,
   parseRegion,
   parseVersion,
+  parseWebhookSecrets,
   parseWorkspaces,
   sha256Hex,
 } from './parse.ts';
-import type { ApiKeyRecord, AppConfig, SecretReader, WorkspaceConfig } from './types.ts';
+import type {
+  ApiKeyRecord,
+  AppConfig,
+  SecretReader,
+  WebhookConfig,
+  WebhookWorkspace,
+  WorkspaceConfig,
+} from './types.ts';
 
 export type { SecretReader } from './types.ts';
 
@@ -113,6 +121,49 @@ export async function loadConfig(env: Env = process.env, options: LoadOptions = 
   const workspaces = await loadWorkspaces(env, readSecret);
   const apiKeys = await loadApiKeys(env, readSecret, workspaces, options.requireApiKeys !== false);
   return { ...workspaces, apiKeys };
+}
+
+/** A secret's text is a document once it is JSON; CloudFormation's random placeholder is not. */
+function holdsDocument(text: string | undefined): text is string {
+  if (text === undefined) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The workspaces as the webhook intake sees them: routing and signing secrets, no token. */
+function webhookView({ workspaces, defaultWorkspace }: Workspaces): WebhookConfig {
+  const view = new Map<string, WebhookWorkspace>();
+  for (const { name, webhookSecrets, appId } of workspaces.values())
+    view.set(name, appId === undefined ? { name, webhookSecrets } : { name, webhookSecrets, appId });
+  return { workspaces: view, defaultWorkspace };
+}
+
+/**
+ * What the webhook intake reads, and nothing more. Deployed: the webhook secrets secret
+ * (`WEBHOOK_SECRETS_SECRET_ARN`), never the Intercom tokens. While that secret still holds
+ * CloudFormation's placeholder (a deployment from before the split, not migrated yet), the workspaces
+ * secret's `webhookSecrets` and `appId` when the function may read it (`WORKSPACES_SECRET_ARN`, set by
+ * `-c legacyWebhookSecrets=true`), else a configuration error naming the migration. Locally: the
+ * workspaces of the environment, as every function reads them, without their tokens.
+ */
+export async function loadWebhookConfig(
+  env: Env = process.env,
+  options: Pick<LoadOptions, 'readSecret'> = {},
+): Promise<WebhookConfig> {
+  const readSecret = options.readSecret ?? defaultSecretReader;
+  if (env.WEBHOOK_SECRETS_SECRET_ARN) {
+    const text = await readSecret(env.WEBHOOK_SECRETS_SECRET_ARN);
+    if (holdsDocument(text)) return parseWebhookSecrets(parseJson(text, 'webhook secrets secret'));
+    if (!env.WORKSPACES_SECRET_ARN)
+      throw new ConfigError(
+        'The webhook secrets secret holds no document yet: move the webhook secrets out of the workspaces secret with `intercom-actions workspace migrate`, or put them with `intercom-actions workspace set` (see docs/deploy.md)',
+      );
+  }
+  return webhookView(await loadWorkspaces(env, readSecret));
 }
 
 /** Only the API keys: for functions that authenticate but never call Intercom (least privilege). */

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { API_VERSIONS, type ApiKeyScope, type ApiVersion } from '../catalog/index.ts';
 import { REGION_BASE_URLS, type Region } from '../intercom/config.ts';
-import type { ApiKeyRecord, AppConfig, WorkspaceConfig } from './types.ts';
+import type { ApiKeyRecord, AppConfig, WebhookConfig, WebhookWorkspace, WorkspaceConfig } from './types.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -95,6 +95,41 @@ export function parseWorkspaces(
   if (typeof defaultWorkspace !== 'string' || !workspaces.has(defaultWorkspace)) {
     throw new ConfigError('workspaces document: "default" must name one of the workspaces');
   }
+  return { workspaces, defaultWorkspace };
+}
+
+/**
+ * The webhook secrets document: `{"default"?: "main", "workspaces": {"main": {"webhookSecrets": [...],
+ * "appId"?: "..."}}}`. No workspace may be configured yet (a deployment without webhooks); `default`,
+ * when set, names one of them, else the only one is the default. It never holds a token.
+ */
+export function parseWebhookSecrets(raw: unknown): WebhookConfig {
+  const what = 'webhook secrets document';
+  if (!isRecord(raw) || !isRecord(raw.workspaces))
+    throw new ConfigError(`${what}: needs a "workspaces" object`);
+  const workspaces = new Map<string, WebhookWorkspace>();
+  const claimed = new Map<string, string>();
+  for (const [name, value] of Object.entries(raw.workspaces)) {
+    const where = `${what}: workspace "${name}"`;
+    if (!isRecord(value)) throw new ConfigError(`${where}: must be an object`);
+    if ('accessToken' in value)
+      throw new ConfigError(`${where}: holds an accessToken; tokens belong in the workspaces secret only`);
+    const workspace: WebhookWorkspace = { name, webhookSecrets: parseSecrets(value.webhookSecrets, where) };
+    if (value.appId !== undefined) {
+      if (typeof value.appId !== 'string' || value.appId.length === 0)
+        throw new ConfigError(`${where}: appId must be a non-empty string`);
+      const other = claimed.get(value.appId);
+      if (other !== undefined)
+        throw new ConfigError(`${where}: appId "${value.appId}" is also workspace "${other}"'s`);
+      claimed.set(value.appId, name);
+      workspace.appId = value.appId;
+    }
+    workspaces.set(name, workspace);
+  }
+  if (raw.default !== undefined && (typeof raw.default !== 'string' || !workspaces.has(raw.default)))
+    throw new ConfigError(`${what}: "default" must name one of its workspaces`);
+  const defaultWorkspace =
+    (raw.default as string | undefined) ?? (workspaces.size === 1 ? [...workspaces.keys()][0] : undefined);
   return { workspaces, defaultWorkspace };
 }
 

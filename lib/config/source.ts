@@ -5,9 +5,9 @@
  * and fails the cold start; a later failed or invalid read keeps the last good configuration.
  */
 import { logger } from '../observability/logger.ts';
-import { type Env, type LoadOptions, loadApiKeysOnly, loadConfig } from './load.ts';
+import { type Env, type LoadOptions, loadApiKeysOnly, loadConfig, loadWebhookConfig } from './load.ts';
 import { ConfigError } from './parse.ts';
-import type { ApiKeyRecord, AppConfig } from './types.ts';
+import type { ApiKeyRecord, AppConfig, WebhookConfig } from './types.ts';
 
 export const DEFAULT_REFRESH_SECONDS = 300;
 /** After a failed refresh, the next try: soon, but not on every request. */
@@ -147,6 +147,15 @@ export async function apiKeysSource(
 ): Promise<ConfigSource<readonly ApiKeyRecord[]>> {
   const refreshMs = refreshInterval(env, [env.API_KEYS_SECRET_ARN]);
   return ConfigSource.start(() => loadApiKeysOnly(env, options), { ...options, refreshMs });
+}
+
+/** The webhook intake's routing and signing secrets (never the tokens), refreshed when they come from a secret. */
+export async function webhookConfigSource(
+  env: Env = process.env,
+  options: Pick<SourceLoadOptions, 'readSecret' | 'now' | 'warn'> = {},
+): Promise<ConfigSource<WebhookConfig>> {
+  const refreshMs = refreshInterval(env, [env.WEBHOOK_SECRETS_SECRET_ARN, env.WORKSPACES_SECRET_ARN]);
+  return ConfigSource.start(() => loadWebhookConfig(env, options), { ...options, refreshMs });
 }
 
 /** Handlers take either a fixed value (tests, local runs) or a source. */

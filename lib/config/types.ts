@@ -16,6 +16,19 @@ export interface WorkspaceConfig {
   appId?: string;
 }
 
+/**
+ * What the webhook intake knows of a workspace: how to route and verify its notifications, never its
+ * token. Deployed, it comes from the webhook secrets secret, which holds nothing else.
+ */
+export type WebhookWorkspace = Pick<WorkspaceConfig, 'name' | 'webhookSecrets' | 'appId'>;
+
+/** The webhook intake's configuration; the full `AppConfig` also satisfies it (locally, in tests). */
+export interface WebhookConfig {
+  workspaces: ReadonlyMap<string, WebhookWorkspace>;
+  /** Where a notification without an `app_id` goes; none: only an `app_id` routes. */
+  defaultWorkspace?: string | undefined;
+}
+
 export interface ApiKeyRecord {
   /**
    * The key's stable identity: what owns the jobs it creates. Assigned when the key is created

@@ -15,7 +15,7 @@ export type WebhookHandlerDeps = Omit<IntakeDeps, 'config'> & { config: Configur
 
 export function createWebhookHandler(deps: WebhookHandlerDeps, maxBodyBytes = DEFAULT_WEBHOOK_BODY_BYTES) {
   const source = sourceOf(deps.config);
-  // Once per configuration: the webhook secrets of a refreshed workspaces secret are masked too.
+  // Once per configuration: the webhook secrets of a refreshed secret are masked too.
   const current = source.derive((config) => {
     protectConfigSecrets(config);
     return { ...deps, config };

@@ -6,7 +6,7 @@
  */
 import { type InboxDeps, submitNotification } from '../automations/inbox.ts';
 import type { Notification } from '../automations/types.ts';
-import type { AppConfig, WorkspaceConfig } from '../config/types.ts';
+import type { WebhookConfig, WebhookWorkspace } from '../config/types.ts';
 import { DomainError } from '../errors.ts';
 import { logger } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
@@ -15,7 +15,8 @@ import { jsonShapeIssue } from '../validation/json-shape.ts';
 import { type SignatureHeaders, verifySignature } from './signature.ts';
 
 export interface IntakeDeps extends InboxDeps {
-  config: Pick<AppConfig, 'workspaces' | 'defaultWorkspace'>;
+  /** Routing and signing secrets only: deployed, the intake never holds an Intercom token. */
+  config: WebhookConfig;
 }
 
 /**
@@ -41,16 +42,18 @@ function parse(body: Buffer): unknown {
 }
 
 /**
- * The workspace a notification belongs to: its `app_id`'s; the default one when it names none, or
- * when the default declares no `appId` (a single-workspace set-up); otherwise none: a Developer Hub
- * app signs every install's notifications with its one client secret, so a verified notification
- * from an install nobody configured must not run the default workspace's rules with its token.
+ * The workspace a notification belongs to: its `app_id`'s; the default one (if there is one) when it
+ * names none, or when the default declares no `appId` (a single-workspace set-up); otherwise none: a
+ * Developer Hub app signs every install's notifications with its one client secret, so a verified
+ * notification from an install nobody configured must not run the default workspace's rules with its
+ * token.
  */
-function workspaceFor(config: IntakeDeps['config'], appId: unknown): WorkspaceConfig | undefined {
+function workspaceFor(config: IntakeDeps['config'], appId: unknown): WebhookWorkspace | undefined {
   if (typeof appId === 'string') {
     for (const workspace of config.workspaces.values()) if (workspace.appId === appId) return workspace;
   }
-  const fallback = config.workspaces.get(config.defaultWorkspace);
+  const fallback =
+    config.defaultWorkspace === undefined ? undefined : config.workspaces.get(config.defaultWorkspace);
   if (appId === undefined || appId === null) return fallback;
   return fallback?.appId === undefined ? fallback : undefined;
 }

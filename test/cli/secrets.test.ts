@@ -1,16 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { keyRing } from '../../lib/auth/api-keys.ts';
 import { runCli } from '../../lib/cli/main.ts';
-import { ConfigError, derivedKeyId, loadConfig, sha256Hex } from '../../lib/config/index.ts';
+import {
+  ConfigError,
+  derivedKeyId,
+  loadConfig,
+  loadWebhookConfig,
+  sha256Hex,
+} from '../../lib/config/index.ts';
 import { awsSecretStore } from '../../lib/secrets/store.ts';
 import { type FakeSecretsManager, startSecretsManager } from '../helpers/secrets-manager-server.ts';
 
 let sm: FakeSecretsManager;
 beforeAll(async () => {
-  // As after `cdk deploy`: both secrets exist, holding CloudFormation's random placeholder.
+  // As after `cdk deploy`: the three secrets exist, holding CloudFormation's random placeholder.
   sm = await startSecretsManager({
     'intercom-actions/dev/api-keys': 'Xy7#random',
     'intercom-actions/dev/workspaces': 'Qz9!random',
+    'intercom-actions/dev/webhook-secrets': 'Wk3$random',
   });
 });
 afterAll(() => sm.close());
@@ -57,28 +64,205 @@ describe('intercom-actions keys and workspace (against the Secrets Manager proto
     expect((await cli(['keys', 'create', '--name', 'x', '--scopes', 'root'])).code).toBe(2);
   });
 
-  it('stores a workspace from the environment, never from argv, and the functions can load both', async () => {
+  it('stores a workspace from the environment, never from argv: the token in the workspaces secret, the webhook secrets in their own, and the functions load them', async () => {
     expect((await cli(['workspace', 'set', '--name', 'main'])).code).toBe(2);
-    const res = await cli(['workspace', 'set', '--name', 'main', '--region', 'eu'], {
+    const res = await cli(['workspace', 'set', '--name', 'main', '--region', 'eu', '--app-id', 'app_main'], {
       INTERCOM_ACCESS_TOKEN: 'tok_from_env_123',
       INTERCOM_WEBHOOK_SECRET: 'w1,w2',
     });
-    expect(res.code).toBe(0);
+    expect(res).toMatchObject({
+      code: 0,
+      out: 'Workspace "main" stored in intercom-actions/dev/workspaces (default).\nIts webhook secrets and app id are in intercom-actions/dev/webhook-secrets.\n',
+    });
     const secrets = Object.fromEntries(sm.secrets);
+    expect(secrets['intercom-actions/dev/workspaces']).not.toMatch(/w1|app_main|webhookSecrets/);
+    expect(secrets['intercom-actions/dev/webhook-secrets']).not.toContain('tok_from_env_123');
+    const readSecret = async (id: string) => secrets[id];
     const config = await loadConfig(
       {
         WORKSPACES_SECRET_ARN: 'intercom-actions/dev/workspaces',
         API_KEYS_SECRET_ARN: 'intercom-actions/dev/api-keys',
       },
-      { readSecret: async (id) => secrets[id] },
+      { readSecret },
     );
-    expect(config.workspaces.get('main')).toMatchObject({
-      accessToken: 'tok_from_env_123',
-      region: 'eu',
-      webhookSecrets: ['w1', 'w2'],
-    });
+    expect(config.workspaces.get('main')).toMatchObject({ accessToken: 'tok_from_env_123', region: 'eu' });
     expect(config.apiKeys.map((k) => k.name)).toEqual(['zapier']);
+    const hooks = await loadWebhookConfig(
+      { WEBHOOK_SECRETS_SECRET_ARN: 'intercom-actions/dev/webhook-secrets' },
+      { readSecret },
+    );
+    expect(hooks).toEqual({
+      workspaces: new Map([['main', { name: 'main', webhookSecrets: ['w1', 'w2'], appId: 'app_main' }]]),
+      defaultWorkspace: 'main',
+    });
     expect((await cli(['workspace', 'list'])).out).toContain('main (default)\teu');
+    // A new token keeps the webhook secrets; new webhook secrets keep the app id.
+    await cli(['workspace', 'set', '--name', 'main'], { INTERCOM_ACCESS_TOKEN: 'tok_rotated_456' });
+    await cli(['workspace', 'set', '--name', 'main'], {
+      INTERCOM_ACCESS_TOKEN: 'tok_rotated_456',
+      INTERCOM_WEBHOOK_SECRET: 'w3',
+    });
+    expect(JSON.parse(sm.secrets.get('intercom-actions/dev/webhook-secrets')!)).toEqual({
+      workspaces: { main: { webhookSecrets: ['w3'], appId: 'app_main' } },
+      default: 'main',
+    });
+    expect(JSON.parse(sm.secrets.get('intercom-actions/dev/workspaces')!).workspaces.main.accessToken).toBe(
+      'tok_rotated_456',
+    );
+  });
+
+  describe('migrating a stack from before the webhook secrets secret', () => {
+    /** A workspaces secret as the previous version wrote it, and a freshly deployed webhook secrets secret. */
+    const legacy = (stage: string) => {
+      sm.secrets.set(
+        `intercom-actions/${stage}/workspaces`,
+        JSON.stringify({
+          default: 'main',
+          workspaces: {
+            main: {
+              accessToken: 'tok_main_123456',
+              region: 'eu',
+              webhookSecrets: ['whsec_main'],
+              appId: 'app_main',
+            },
+            other: { accessToken: 'tok_other_123456', webhookSecrets: 'whsec_other', appId: 'app_other' },
+            tokenOnly: { accessToken: 'tok_only_123456' },
+          },
+        }),
+      );
+      sm.secrets.set(`intercom-actions/${stage}/webhook-secrets`, 'Wk3$random');
+    };
+    const env = (stage: string) => ({
+      WEBHOOK_SECRETS_SECRET_ARN: `intercom-actions/${stage}/webhook-secrets`,
+      WORKSPACES_SECRET_ARN: `intercom-actions/${stage}/workspaces`,
+    });
+    const readSecret = async (id: string) => sm.secrets.get(id);
+    const expected = {
+      workspaces: new Map([
+        ['main', { name: 'main', webhookSecrets: ['whsec_main'], appId: 'app_main' }],
+        ['other', { name: 'other', webhookSecrets: ['whsec_other'], appId: 'app_other' }],
+      ]),
+      defaultWorkspace: 'main',
+    };
+
+    it('workspace migrate moves every webhook secret and app id, once; the intake reads the same from the new secret alone', async () => {
+      legacy('old');
+      // Deployed with -c legacyWebhookSecrets=true, the intake reads them from the workspaces secret.
+      const before = await loadWebhookConfig(env('old'), { readSecret });
+      expect(before.workspaces.get('main')).toEqual(expected.workspaces.get('main'));
+      const res = await cli(['workspace', 'migrate', '--stage', 'old']);
+      expect(res).toEqual({
+        code: 0,
+        out: 'Moved the webhook secrets and app ids of main, other from intercom-actions/old/workspaces to intercom-actions/old/webhook-secrets; the webhook intake reads them within 5 minutes.\n',
+        err: '',
+      });
+      const workspaces = sm.secrets.get('intercom-actions/old/workspaces')!;
+      expect(workspaces).not.toMatch(/whsec|app_|webhookSecrets|appId/);
+      // The tokens stay where they were, and load as before.
+      const config = await loadConfig(
+        { WORKSPACES_SECRET_ARN: 'intercom-actions/old/workspaces' },
+        {
+          readSecret,
+          requireApiKeys: false,
+        },
+      );
+      expect([...config.workspaces.values()].map((w) => [w.name, w.accessToken, w.region])).toEqual([
+        ['main', 'tok_main_123456', 'eu'],
+        ['other', 'tok_other_123456', 'us'],
+        ['tokenOnly', 'tok_only_123456', 'us'],
+      ]);
+      // Deployed again without the flag, the intake reads only the new secret: the same routing.
+      const after = await loadWebhookConfig(
+        { WEBHOOK_SECRETS_SECRET_ARN: 'intercom-actions/old/webhook-secrets' },
+        { readSecret },
+      );
+      expect(after).toEqual(expected);
+      expect(await cli(['workspace', 'migrate', '--stage', 'old'])).toMatchObject({
+        code: 0,
+        out: 'Nothing to move: intercom-actions/old/workspaces holds no webhook secrets or app ids.\n',
+      });
+    });
+
+    it('workspace set moves them too, and keeps what the new secret already holds', async () => {
+      legacy('mixed');
+      // Someone already put main's new secret there by hand: that is what the intake reads, and stays.
+      sm.secrets.set(
+        'intercom-actions/mixed/webhook-secrets',
+        JSON.stringify({ workspaces: { main: { webhookSecrets: ['whsec_main_new'], appId: 'app_main' } } }),
+      );
+      const res = await cli(
+        ['workspace', 'set', '--stage', 'mixed', '--name', 'other', '--app-id', 'app_other_2'],
+        {
+          INTERCOM_ACCESS_TOKEN: 'tok_other_rotated',
+        },
+      );
+      expect(res.out).toContain(
+        'Moved the webhook secrets and app ids of main, other from intercom-actions/mixed/workspaces to intercom-actions/mixed/webhook-secrets (it already held main: kept as it was).',
+      );
+      const hooks = await loadWebhookConfig(
+        { WEBHOOK_SECRETS_SECRET_ARN: 'intercom-actions/mixed/webhook-secrets' },
+        { readSecret },
+      );
+      expect(hooks.workspaces.get('other')).toEqual({
+        name: 'other',
+        webhookSecrets: ['whsec_other'],
+        appId: 'app_other_2',
+      });
+      expect(hooks.workspaces.get('main')).toEqual({
+        name: 'main',
+        webhookSecrets: ['whsec_main_new'],
+        appId: 'app_main',
+      });
+      expect(hooks.defaultWorkspace).toBe('main');
+      expect(sm.secrets.get('intercom-actions/mixed/workspaces')).not.toMatch(/whsec|app_/);
+    });
+
+    it('a --secret-id names the webhook secrets secret beside it, or needs --webhook-secret-id', async () => {
+      sm.secrets.set('team/workspaces', 'Qz9!random');
+      sm.secrets.set('team/webhook-secrets', 'Wk3$random');
+      const token = { INTERCOM_ACCESS_TOKEN: 'tok_team_123456', INTERCOM_WEBHOOK_SECRET: 'whsec_team' };
+      expect(
+        (await cli(['workspace', 'set', '--secret-id', 'team/workspaces', '--name', 'team'], token)).code,
+      ).toBe(0);
+      expect(JSON.parse(sm.secrets.get('team/webhook-secrets')!).workspaces.team).toEqual({
+        webhookSecrets: ['whsec_team'],
+      });
+      expect(
+        await cli(['workspace', 'set', '--secret-id', 'arn:team-ws-Ab12', '--name', 'team'], token),
+      ).toEqual({
+        code: 2,
+        out: '',
+        err: 'usage: --webhook-secret-id is needed with a --secret-id that does not end in /workspaces\n',
+      });
+    });
+
+    it('on a stack deployed before the webhook secrets secret: a token is stored as before, webhook secrets wait for the deploy', async () => {
+      legacy('undeployed');
+      sm.secrets.delete('intercom-actions/undeployed/webhook-secrets');
+      const before = sm.secrets.get('intercom-actions/undeployed/workspaces')!;
+      const refused = await cli(['workspace', 'set', '--stage', 'undeployed', '--name', 'main'], {
+        INTERCOM_ACCESS_TOKEN: 'tok_main_rotated',
+        INTERCOM_WEBHOOK_SECRET: 'whsec_new',
+      });
+      expect(refused).toEqual({
+        code: 2,
+        out: '',
+        err: 'configuration error: The webhook secrets secret intercom-actions/undeployed/webhook-secrets does not exist: deploy the stack (npx cdk deploy), which creates it, then run this again\n',
+      });
+      expect(sm.secrets.get('intercom-actions/undeployed/workspaces')).toBe(before);
+      expect((await cli(['workspace', 'migrate', '--stage', 'undeployed'])).code).toBe(2);
+      const tokenOnly = await cli(['workspace', 'set', '--stage', 'undeployed', '--name', 'main'], {
+        INTERCOM_ACCESS_TOKEN: 'tok_main_rotated',
+      });
+      expect(tokenOnly.code).toBe(0);
+      // The functions of that stack still read their webhook secrets there: they stay.
+      expect(JSON.parse(sm.secrets.get('intercom-actions/undeployed/workspaces')!).workspaces.main).toEqual({
+        accessToken: 'tok_main_rotated',
+        region: 'eu',
+        webhookSecrets: ['whsec_main'],
+        appId: 'app_main',
+      });
+    });
   });
 
   it('sets the Intercom API version with --api-version; the old --version works with a notice', async () => {

@@ -12,6 +12,7 @@ import {
   appConfigSource,
   DEFAULT_REFRESH_SECONDS,
   RETRY_AFTER_FAILURE_MS,
+  webhookConfigSource,
 } from '../../lib/config/source.ts';
 import type { WorkspaceConfig } from '../../lib/config/types.ts';
 import { createActionHandler } from '../../lib/http/action-handler.ts';
@@ -26,6 +27,7 @@ import { JSON_HEADERS } from '../helpers/mock-intercom.ts';
 
 const WS = 'arn:aws:secretsmanager:eu-west-1:1:secret:ws';
 const KEYS = 'arn:aws:secretsmanager:eu-west-1:1:secret:keys';
+const HOOKS = 'arn:aws:secretsmanager:eu-west-1:1:secret:webhook-secrets';
 const ZAPIER_KEY = 'ia_zapier_key_0123456789abcdef';
 const CI_KEY = 'ia_ci_key_0123456789abcdef_ci';
 const EU_KEY = 'ia_eu_key_0123456789abcdef_eu';
@@ -253,14 +255,10 @@ describe('configuration from Secrets Manager follows the secrets in warm functio
     expect(fake.reads).toEqual([KEYS, KEYS]);
   });
 
-  it('verifies webhooks with the refreshed webhook secrets (webhooks)', async () => {
-    const withSecret = (secret: string) =>
-      JSON.stringify({
-        workspaces: { main: { accessToken: 'tok_main_first_123', webhookSecrets: [secret] } },
-      });
-    fake.secrets.set(WS, withSecret('whsec_old_2025'));
+  /** The webhook handler on `env`; `post` answers [status, body] for a notification signed with `secret`. */
+  async function webhookHandler(env: Env) {
     const handler = createWebhookHandler({
-      config: await appConfigSource({ WORKSPACES_SECRET_ARN: WS }, { ...options(), requireApiKeys: false }),
+      config: await webhookConfigSource(env, options()),
       // Every notification is already known: the answer shows whether the signature verified.
       store: { isKnown: async () => true } as never,
       queue: {} as never,
@@ -272,7 +270,7 @@ describe('configuration from Secrets Manager follows the secrets in warm functio
       created_at: 1_800_000_000,
       data: { type: 'notification_event_data', item: { type: 'company', id: 'c1' } },
     });
-    const post = async (secret: string) => {
+    return async (secret: string) => {
       const signature = createHmac('sha1', secret).update(body).digest('hex');
       const event = httpEvent({
         path: '/webhooks/intercom',
@@ -281,14 +279,54 @@ describe('configuration from Secrets Manager follows the secrets in warm functio
         headers: { 'content-type': 'application/json', 'x-hub-signature': `sha1=${signature}` },
       });
       const result = await handler(event, testContext() as never);
-      return [result.statusCode, JSON.parse(result.body ?? 'null')];
+      const answer = JSON.parse(result.body ?? 'null');
+      return [result.statusCode, answer.error?.code ?? answer];
     };
-    expect(await post('whsec_old_2025')).toEqual([200, { received: true, duplicate: true }]);
-    fake.secrets.set(WS, withSecret('whsec_new_2026'));
+  }
+  const hooks = (secret: string) => JSON.stringify({ workspaces: { main: { webhookSecrets: [secret] } } });
+  const VERIFIED = [200, { received: true, duplicate: true }];
+  const REFUSED = [401, 'invalid_signature'];
+
+  it('verifies webhooks with the refreshed secrets of the webhook secrets secret, never reading the tokens (webhooks)', async () => {
+    fake.secrets.set(HOOKS, hooks('whsec_old_2025'));
+    const post = await webhookHandler({ WEBHOOK_SECRETS_SECRET_ARN: HOOKS });
+    expect(await post('whsec_old_2025')).toEqual(VERIFIED);
+    fake.secrets.set(HOOKS, hooks('whsec_new_2026'));
     clock.now += INTERVAL_MS;
-    expect(await post('whsec_new_2026')).toEqual([200, { received: true, duplicate: true }]);
-    const [status, answer] = await post('whsec_old_2025');
-    expect([status, answer.error.code]).toEqual([401, 'invalid_signature']);
+    expect(await post('whsec_new_2026')).toEqual(VERIFIED);
+    expect(await post('whsec_old_2025')).toEqual(REFUSED);
+    expect(fake.reads).toEqual([HOOKS, HOOKS]);
+  });
+
+  it('while migrating, reads the workspaces secret until the webhook secrets secret holds a document, then only that', async () => {
+    // Deployed with -c legacyWebhookSecrets=true: the new secret is CloudFormation's placeholder, the
+    // webhook secrets still in the workspaces secret.
+    fake.secrets.set(HOOKS, 'Xy7#random-placeholder');
+    fake.secrets.set(
+      WS,
+      JSON.stringify({
+        workspaces: { main: { accessToken: 'tok_main_first_123', webhookSecrets: ['whsec_legacy'] } },
+      }),
+    );
+    const post = await webhookHandler({ WEBHOOK_SECRETS_SECRET_ARN: HOOKS, WORKSPACES_SECRET_ARN: WS });
+    expect(await post('whsec_legacy')).toEqual(VERIFIED);
+    expect(fake.reads).toEqual([HOOKS, WS]);
+    // `workspace migrate` moved them; within the interval the intake follows.
+    fake.secrets.set(HOOKS, hooks('whsec_legacy'));
+    fake.secrets.set(WS, workspaces({ main: 'tok_main_first_123' }));
+    clock.now += INTERVAL_MS;
+    expect(await post('whsec_legacy')).toEqual(VERIFIED);
+    expect(fake.reads).toEqual([HOOKS, WS, HOOKS]);
+  });
+
+  it('fails the cold start with the migration to run when the webhook secrets secret holds no document and the tokens are out of reach', async () => {
+    fake.secrets.set(HOOKS, 'Xy7#random-placeholder');
+    const error = await webhookHandler({ WEBHOOK_SECRETS_SECRET_ARN: HOOKS }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      'The webhook secrets secret holds no document yet: move the webhook secrets out of the workspaces secret with `intercom-actions workspace migrate`, or put them with `intercom-actions workspace set` (see docs/deploy.md)',
+    );
+    expect(fake.reads).toEqual([HOOKS]);
   });
 
   it('takes the interval from CONFIG_REFRESH_SECONDS', async () => {

@@ -105,9 +105,27 @@ describe('webhook automations on AWS', () => {
     expect(url).not.toContain(`//${webhook.path.slice(1)}`);
   });
 
-  it('lets the intake and the worker read only the workspaces secret, and the run log only the API keys', () => {
-    for (const id of [ids.webhooks, ids.worker]) expectReadsOnly(synthesized, id, 'workspaces');
+  it('lets the public intake read only the webhook secrets (never the tokens), the worker only the tokens, the run log only the API keys', () => {
+    expectReadsOnly(synthesized, ids.webhooks, 'webhookSecrets');
+    expectReadsOnly(synthesized, ids.worker, 'workspaces');
     expectReadsOnly(synthesized, ids.runLog, 'apiKeys');
+  });
+
+  it('lets the intake read the workspaces secret too only while a deployment migrates (legacyWebhookSecrets)', () => {
+    const migrating = synth({ legacyWebhookSecrets: 'true' });
+    const intake = migrating.logicalId(migrating.stack.functions.webhooks.fn);
+    expectReadsOnly(migrating, intake, 'webhookSecrets', 'workspaces');
+    // Nothing else changes: the worker and the run log read what they did.
+    expectReadsOnly(
+      migrating,
+      migrating.logicalId(migrating.stack.automations.worker.service.fn),
+      'workspaces',
+    );
+    expectReadsOnly(migrating, migrating.logicalId(migrating.stack.functions.automations.fn), 'apiKeys');
+    expectReadsOnly(synth({ legacyWebhookSecrets: false }), ids.webhooks, 'webhookSecrets');
+    expect(() => synth({ legacyWebhookSecrets: 'yes' })).toThrow(
+      'context "legacyWebhookSecrets" must be true or false: yes',
+    );
   });
 
   it('grants each function exactly the table and queue actions its code uses', () => {

@@ -4,9 +4,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FUNCTION_NAMES, routeKey, routes } from '../../lib/http/routes.ts';
+import { expectReadsOnly } from './secret-assertions.ts';
 import { synth } from './synth-stack.ts';
 
-const { app, stack, template, resources, ofType, logicalId: idOf, statementsOf } = synth();
+const synthesized = synth();
+const { app, stack, template, resources, ofType, logicalId: idOf, statementsOf } = synthesized;
 const logicalId = (name: string) => idOf(stack.functions[name as 'users'].fn);
 const workerIds = [idOf(stack.bulk.worker.service.fn), idOf(stack.automations.worker.service.fn)];
 
@@ -65,35 +67,40 @@ describe('the CDK app', () => {
   });
 
   it('keeps secret values out of the template and the environment; functions read only the secrets they need', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
-    for (const [, secret] of ofType('AWS::SecretsManager::Secret'))
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    for (const [, secret] of ofType('AWS::SecretsManager::Secret')) {
       expect(secret.Properties.SecretString).toBeUndefined();
-    const secretIds = {
-      API_KEYS_SECRET_ARN: stack.getLogicalId(stack.secrets.apiKeys.node.defaultChild as never),
-      WORKSPACES_SECRET_ARN: stack.getLogicalId(stack.secrets.workspaces.node.defaultChild as never),
-    };
-    // Those that never call Intercom read only the API keys; the webhook intake (Intercom signs) only
-    // the workspaces, for their webhook secrets; the operation groups both.
-    const reads = (name: string) =>
-      ['meta', 'bulk', 'automations'].includes(name)
-        ? ['API_KEYS_SECRET_ARN']
-        : name === 'webhooks'
-          ? ['WORKSPACES_SECRET_ARN']
-          : ['API_KEYS_SECRET_ARN', 'WORKSPACES_SECRET_ARN'];
+      expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+    expect(
+      Object.fromEntries(
+        (['apiKeys', 'workspaces', 'webhookSecrets'] as const).map((name) => [
+          name,
+          resources[idOf(stack.secrets[name])]!.Properties.Name,
+        ]),
+      ),
+    ).toEqual({
+      apiKeys: 'intercom-actions/dev/api-keys',
+      workspaces: 'intercom-actions/dev/workspaces',
+      webhookSecrets: 'intercom-actions/dev/webhook-secrets',
+    });
     for (const name of FUNCTION_NAMES) {
       const env = resources[logicalId(name)]!.Properties.Environment.Variables;
-      for (const value of Object.values(env)) expect(JSON.stringify(value)).not.toMatch(/accessToken|sha256/);
-      const statements = JSON.stringify(statementsOf(logicalId(name)));
-      for (const [variable, secretId] of Object.entries(secretIds)) {
-        const expected = reads(name).includes(variable);
-        expect([name, variable, env[variable]]).toEqual([
-          name,
-          variable,
-          expected ? { Ref: secretId } : undefined,
-        ]);
-        expect([name, variable, statements.includes(secretId)]).toEqual([name, variable, expected]);
-      }
+      for (const value of Object.values(env))
+        expect(JSON.stringify(value)).not.toMatch(/accessToken|sha256|webhookSecrets/);
+      // Those that never call Intercom read only the API keys; the public webhook intake (Intercom
+      // signs) only the webhook secrets, never a token; the operation groups the keys and the tokens.
+      if (['meta', 'bulk', 'automations'].includes(name))
+        expectReadsOnly(synthesized, logicalId(name), 'apiKeys');
+      else if (name === 'webhooks') expectReadsOnly(synthesized, logicalId(name), 'webhookSecrets');
+      else expectReadsOnly(synthesized, logicalId(name), 'apiKeys', 'workspaces');
     }
+    // The webhook secrets are the intake's alone.
+    const webhookSecretsId = idOf(stack.secrets.webhookSecrets);
+    const readers = ofType('AWS::Lambda::Function')
+      .map(([id]) => id)
+      .filter((id) => JSON.stringify(statementsOf(id)).includes(webhookSecretsId));
+    expect(readers).toEqual([logicalId('webhooks')]);
   });
 
   it('grants no wildcard IAM actions or resources', () => {

@@ -7,16 +7,14 @@ import { createHmac } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { MAX_MESSAGE_BYTES, type QueuedNotification } from '../../lib/automations/inbox.ts';
-import type { AppConfig, WorkspaceConfig } from '../../lib/config/types.ts';
+import type { WebhookConfig, WebhookWorkspace } from '../../lib/config/types.ts';
 import { createWebhookHandler } from '../../lib/http/webhook-handler.ts';
 import { metrics } from '../../lib/observability/metrics.ts';
 import { httpEvent, testContext } from '../helpers/events.ts';
 
-const workspace = (name: string, secret: string, appId?: string): WorkspaceConfig => ({
+/** What the intake knows of a workspace (the webhook secrets secret's entry): no token. */
+const workspace = (name: string, secret: string, appId?: string): WebhookWorkspace => ({
   name,
-  accessToken: `token-${name}`,
-  region: 'us',
-  version: '1.4',
   webhookSecrets: [secret],
   ...(appId === undefined ? {} : { appId }),
 });
@@ -27,13 +25,19 @@ interface Sent {
   dedupe: string;
 }
 
-/** `racing`: isKnown never sees a record, as when two deliveries read before either marks it. */
-function intake(workspaces: WorkspaceConfig[], { racing = false } = {}) {
+/**
+ * `racing`: isKnown never sees a record, as when two deliveries read before either marks it.
+ * `defaultWorkspace`: the first workspace unless given (`undefined`: none).
+ */
+function intake(
+  workspaces: WebhookWorkspace[],
+  { racing = false, ...options }: { racing?: boolean; defaultWorkspace?: string | undefined } = {},
+) {
   const sent: Sent[] = [];
   const received = new Set<string>();
-  const config: Pick<AppConfig, 'workspaces' | 'defaultWorkspace'> = {
+  const config: WebhookConfig = {
     workspaces: new Map(workspaces.map((w) => [w.name, w])),
-    defaultWorkspace: workspaces[0]!.name,
+    defaultWorkspace: 'defaultWorkspace' in options ? options.defaultWorkspace : workspaces[0]!.name,
   };
   const handler = createWebhookHandler({
     config,
@@ -261,6 +265,22 @@ describe('routing by app_id', () => {
     const res = await post(body, 'client-secret');
     expect(res.status).toBe(200);
     expect((JSON.parse(sent[0]!.body) as QueuedNotification).workspace).toBe('default');
+  });
+
+  it('no app_id and no default (a webhook secrets document of several workspaces naming none): 200, not queued, unrouted', async () => {
+    const { post, sent } = intake(configured, { defaultWorkspace: undefined });
+    const added = jest.spyOn(metrics(), 'addMetric');
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const body = notificationText('notif_nodefault', company('n')).replace(',"app_id":"app_a"', '');
+    // Verified with every configured secret, as any notification no workspace claims.
+    expect(await post(body, 'secret-b')).toEqual({ status: 200, json: { received: true } });
+    expect(sent).toHaveLength(0);
+    expect(added).toHaveBeenCalledWith('WebhooksUnrouted', 'Count', 1);
+    expect((await post(body, 'forged')).status).toBe(401);
+    // An app_id still routes.
+    const routed = await post(notificationText('notif_routed', company('r'), 'app_b'), 'secret-b');
+    expect(routed.status).toBe(200);
+    expect((JSON.parse(sent[0]!.body) as QueuedNotification).workspace).toBe('other');
   });
 
   it('an unknown app_id when the default declares no appId: the default workspace', async () => {
