@@ -240,15 +240,18 @@ function apiVersion(flags: Flags, io: SecretsCliIo): string | undefined {
   return old;
 }
 
-/** The webhook secrets secret beside the workspaces secret `--secret-id` names, or the stage's. */
-function webhookSecretId(flags: Flags): string {
+/**
+ * The webhook secrets secret: `--webhook-secret-id`, the one beside the workspaces secret `--secret-id`
+ * names, or the stage's; undefined when `--secret-id` names a secret it cannot be told beside.
+ */
+function webhookSecretId(flags: Flags): string | undefined {
   const explicit = text(flags, 'webhook-secret-id');
   if (explicit) return explicit;
   const workspacesId = text(flags, 'secret-id');
   if (workspacesId === undefined) return `intercom-actions/${text(flags, 'stage') ?? 'dev'}/webhook-secrets`;
   if (workspacesId.endsWith('/workspaces'))
     return `${workspacesId.slice(0, -'workspaces'.length)}webhook-secrets`;
-  throw new UsageError('--webhook-secret-id is needed with a --secret-id that does not end in /workspaces');
+  return undefined;
 }
 
 type Entries = Record<string, Record<string, unknown>>;
@@ -347,14 +350,19 @@ export async function workspaceCommand(words: readonly string[], io: SecretsCliI
     );
     return 0;
   }
-  const ids = { workspaces: id, webhooks: webhookSecretId(flags) };
-  const rawHooks = await store.read(ids.webhooks);
+  const webhooksId = webhookSecretId(flags);
+  const ids = { workspaces: id, webhooks: webhooksId ?? '' };
+  const rawHooks = webhooksId === undefined ? undefined : await store.read(webhooksId);
   const webhooksDoc = document(rawHooks);
   const hooks = entries(webhooksDoc);
   webhooksDoc.workspaces = hooks;
-  const missing = new ConfigError(
-    `The webhook secrets secret ${ids.webhooks} does not exist: deploy the stack (npx cdk deploy), which creates it, then run this again`,
-  );
+  // Where the webhook secrets cannot go (yet): what to do about it.
+  const missing =
+    webhooksId === undefined
+      ? new UsageError('--webhook-secret-id is needed with a --secret-id that does not end in /workspaces')
+      : new ConfigError(
+          `The webhook secrets secret ${webhooksId} does not exist: deploy the stack (npx cdk deploy), which creates it, then run this again`,
+        );
   if (sub === 'migrate') {
     if (rawHooks === undefined) throw missing;
     const moved = moveWebhookFields(workspaces, hooks, id, ids.webhooks);
@@ -390,7 +398,8 @@ export async function workspaceCommand(words: readonly string[], io: SecretsCliI
   const next = { ...doc, workspaces: { ...workspaces, [name]: entry } } as Record<string, unknown>;
   if (flags.default || !next.default) next.default = name;
   if (rawHooks === undefined) {
-    // A stack deployed before the webhook secrets secret: the workspaces secret as it was.
+    // A stack deployed before the webhook secrets secret (or a workspaces secret named without one
+    // beside it): the workspaces secret as it was.
     if (appId || webhookSecrets) throw missing;
     parseWorkspaces(next);
     await store.write(id, JSON.stringify(next, null, 2));

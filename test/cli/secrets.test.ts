@@ -217,7 +217,7 @@ describe('intercom-actions keys and workspace (against the Secrets Manager proto
       expect(sm.secrets.get('intercom-actions/mixed/workspaces')).not.toMatch(/whsec|app_/);
     });
 
-    it('a --secret-id names the webhook secrets secret beside it, or needs --webhook-secret-id', async () => {
+    it('a --secret-id names the webhook secrets secret beside it, or webhook secrets need --webhook-secret-id', async () => {
       sm.secrets.set('team/workspaces', 'Qz9!random');
       sm.secrets.set('team/webhook-secrets', 'Wk3$random');
       const token = { INTERCOM_ACCESS_TOKEN: 'tok_team_123456', INTERCOM_WEBHOOK_SECRET: 'whsec_team' };
@@ -227,13 +227,24 @@ describe('intercom-actions keys and workspace (against the Secrets Manager proto
       expect(JSON.parse(sm.secrets.get('team/webhook-secrets')!).workspaces.team).toEqual({
         webhookSecrets: ['whsec_team'],
       });
-      expect(
-        await cli(['workspace', 'set', '--secret-id', 'arn:team-ws-Ab12', '--name', 'team'], token),
-      ).toEqual({
+      const refused = {
         code: 2,
         out: '',
         err: 'usage: --webhook-secret-id is needed with a --secret-id that does not end in /workspaces\n',
+      };
+      expect(
+        await cli(['workspace', 'set', '--secret-id', 'arn:team-ws-Ab12', '--name', 'team'], token),
+      ).toEqual(refused);
+      expect(await cli(['workspace', 'migrate', '--secret-id', 'arn:team-ws-Ab12'])).toEqual(refused);
+      // A token alone goes where it always went.
+      sm.secrets.set('arn:team-ws-Ab12', 'Qz9!random');
+      const tokenOnly = await cli(['workspace', 'set', '--secret-id', 'arn:team-ws-Ab12', '--name', 'team'], {
+        INTERCOM_ACCESS_TOKEN: 'tok_team_123456',
       });
+      expect(tokenOnly.code).toBe(0);
+      expect(JSON.parse(sm.secrets.get('arn:team-ws-Ab12')!).workspaces.team.accessToken).toBe(
+        'tok_team_123456',
+      );
     });
 
     it('on a stack deployed before the webhook secrets secret: a token is stored as before, webhook secrets wait for the deploy', async () => {
