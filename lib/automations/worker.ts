@@ -206,32 +206,46 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
           runs.push({ rule: rule.name, status: 'skipped', reason: 'run_cap', actions: [] });
           continue;
         }
-        const actions: ActionResult[] = [];
-        for (const [a, action] of rule.actions.entries()) {
-          const actionKey = `${r}_${a}`;
-          const previous = done[actionKey];
-          const result =
-            previous && previous.status !== 'in_flight'
-              ? previous
-              : await runAction(
-                  m,
-                  action,
-                  deadline,
-                  lastReceive,
-                  (r) => record_(actionKey, r),
-                  previous,
-                  tries,
-                );
-          if (result !== previous) await record_(actionKey, result);
-          actions.push(result);
-          metrics().addMetric(
-            result.status === 'succeeded' ? 'AutomationActionsSucceeded' : 'AutomationActionsFailed',
-            MetricUnit.Count,
-            1,
-          );
-          // A rule's later actions often depend on earlier ones: a failure ends the rule unless it says otherwise.
-          if (result.status !== 'succeeded' && !action.continueOnError) break;
-        }
+        // The rule's lines (its actions', the client's) carry its name beside the notification's keys.
+        const actions = await withLogKeys({ rule: rule.name }, async () => {
+          const results: ActionResult[] = [];
+          for (const [a, action] of rule.actions.entries()) {
+            const actionKey = `${r}_${a}`;
+            const previous = done[actionKey];
+            const result =
+              previous && previous.status !== 'in_flight'
+                ? previous
+                : await runAction(
+                    m,
+                    action,
+                    deadline,
+                    lastReceive,
+                    (r) => record_(actionKey, r),
+                    previous,
+                    tries,
+                  );
+            if (result !== previous) {
+              await record_(actionKey, result);
+              if (result.status !== 'succeeded') {
+                logger().warn('Automation action failed', {
+                  action: a,
+                  operation: result.operation,
+                  status: result.status,
+                  code: result.error?.code,
+                });
+              }
+            }
+            results.push(result);
+            metrics().addMetric(
+              result.status === 'succeeded' ? 'AutomationActionsSucceeded' : 'AutomationActionsFailed',
+              MetricUnit.Count,
+              1,
+            );
+            // A rule's later actions often depend on earlier ones: a failure ends the rule unless it says otherwise.
+            if (result.status !== 'succeeded' && !action.continueOnError) break;
+          }
+          return results;
+        });
         runs.push({ rule: rule.name, status: 'ran', actions });
       }
     } catch (error) {
