@@ -181,6 +181,11 @@ export class Tracing {
   readonly #traceHeader: () => string | undefined;
   readonly #open = new AsyncLocalStorage<Subsegment>();
   #socket: Socket | undefined;
+  /** The last header read and what it says: one invocation's attempts share it. */
+  #lastHeader: { text: string | undefined; parsed: TraceHeader | undefined } = {
+    text: undefined,
+    parsed: undefined,
+  };
 
   constructor(options: TracingOptions) {
     this.#daemon = parseDaemonAddress(options.daemonAddress);
@@ -188,12 +193,18 @@ export class Tracing {
     this.#traceHeader = options.traceHeader ?? lambdaTraceHeader;
   }
 
+  #header(): TraceHeader | undefined {
+    const text = this.#traceHeader();
+    if (text !== this.#lastHeader.text) this.#lastHeader = { text, parsed: parseTraceHeader(text) };
+    return this.#lastHeader.parsed;
+  }
+
   /**
    * Where a subsegment starting now goes: under the innermost open subsegment of this invocation,
    * else under the invocation's own segment; nowhere when the invocation is not sampled.
    */
   #parent(): { traceId: string; parentId: string } | undefined {
-    const header = parseTraceHeader(this.#traceHeader());
+    const header = this.#header();
     if (!header?.sampled || !header.parent) return undefined;
     const open = this.#open.getStore();
     if (open && open.traceId === header.root) return { traceId: open.traceId, parentId: open.id };
