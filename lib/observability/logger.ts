@@ -4,8 +4,8 @@
  * AsyncLocalStorage, so the keys one invocation adds (requestId, jobId...) are never on another's lines,
  * even where many invocations overlap in one process (the local stack). Every line of a Lambda
  * invocation carries its Lambda context the way Powertools' `injectLambdaContext` adds it
- * (`cold_start`, `function_name`, `function_request_id`, ...; `xray_trace_id` whenever the invocation
- * is traced): through `Logger.addContext`, on the invocation's own logger.
+ * (`cold_start`, `function_name`, `function_request_id`, ...; Powertools adds `xray_trace_id` from the
+ * invocation's trace header): through `Logger.addContext`, on the invocation's own logger.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
