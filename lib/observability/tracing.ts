@@ -10,8 +10,8 @@
  * Why not Powertools Tracer, which wraps that SDK: loading it costs about 100 ms at init here, more
  * than the whole cold start of an action function (docs/benchmarks.md), and loading it lazily would
  * only move that cost into the first request. This module loads nothing until the first subsegment of
- * a sampled invocation (then `node:dgram`), and where tracing is off (locally, in tests) each traced
- * call costs one boolean test.
+ * a sampled invocation has been built, sends after the response (see `send`), and where tracing is off
+ * (locally, in tests) each traced call costs one boolean test.
  *
  * Formats, from the X-Ray developer guide: "AWS X-Ray segment documents" (a subsegment sent on its
  * own has `type: "subsegment"`, its `trace_id` and its `parent_id`) and "Sending segment documents to
@@ -181,6 +181,7 @@ export class Tracing {
   readonly #traceHeader: () => string | undefined;
   readonly #open = new AsyncLocalStorage<Subsegment>();
   #socket: Socket | undefined;
+  #queue: SubsegmentDocument[] = [];
   /** The last header read and what it says: one invocation's attempts share it. */
   #lastHeader: { text: string | undefined; parsed: TraceHeader | undefined } = {
     text: undefined,
@@ -285,15 +286,30 @@ export class Tracing {
     this.send(doc);
   }
 
-  /** One datagram to the daemon; a lost one is a gap in a trace, never an error of the call. */
+  /**
+   * Queues a document for the daemon; a lost one is a gap in a trace, never an error of the call.
+   * Documents leave together once the current work yields to the event loop (`setImmediate`), never
+   * on the request's own path: the first one creates the socket, and its bind loads `node:cluster`
+   * (2-9 ms of CPU here). In Lambda that is after the response: the Node runtime posts the handler's
+   * result, then schedules its next poll with `setImmediate`, behind a flush queued during the
+   * invocation, so the flush runs before the environment waits for its next event.
+   */
   send(doc: SubsegmentDocument): void {
-    const daemon = this.#daemon;
-    if (!daemon) return;
+    if (!this.#daemon) return;
+    this.#queue.push(doc);
+    if (this.#queue.length === 1) setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    const daemon = this.#daemon!;
+    const docs = this.#queue;
+    this.#queue = [];
     try {
       this.#socket ??= this.#createSocket(daemon);
-      this.#socket.send(DAEMON_HEADER + JSON.stringify(doc), daemon.port, daemon.host, () => undefined);
+      for (const doc of docs)
+        this.#socket.send(DAEMON_HEADER + JSON.stringify(doc), daemon.port, daemon.host, () => undefined);
     } catch {
-      // A socket that cannot send drops the subsegment.
+      // A socket that cannot send drops the subsegments.
     }
   }
 
