@@ -14,13 +14,14 @@ import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError } from '../intercom/errors.ts';
 import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
+import { queuedMessage, tracing } from '../observability/tracing.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
 import type { RuleEngine } from './engine.ts';
 import { objectKey, type QueuedNotification } from './inbox.ts';
 import type { NotificationStore } from './notification-store.ts';
 import type { ActionResult, RuleRun } from './run-records.ts';
-import type { Action } from './types.ts';
+import type { Action, Rule } from './types.ts';
 
 export interface AutomationWorkerDeps {
   rules: RuleEngine;
@@ -36,6 +37,7 @@ export interface AutomationWorkerDeps {
 }
 
 class RetryLater extends Error {
+  override name = 'RetryLater';
   readonly at: number;
   constructor(at: number, cause?: unknown) {
     super('retry later', { cause });
@@ -178,6 +180,9 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
     const m = JSON.parse(record.body) as QueuedNotification;
     const n = m.notification;
     appendLogKeys({ notificationId: n.id, workspace: m.workspace, topic: n.topic });
+    const subsegment = tracing().current();
+    subsegment?.annotate({ notificationId: n.id });
+    subsegment?.addMetadata({ topic: n.topic, workspace: m.workspace });
     const tries = Number(record.attributes.ApproximateReceiveCount) || 1;
     const lastReceive = tries >= deps.maxReceiveCount;
     const claim = await deps.store.claim(m.workspace, n.id, deadline + END_MARGIN_MS, now());
@@ -187,6 +192,46 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
     const record_ = async (key: string, result: ActionResult) => {
       done[key] = result;
       await deps.store.recordAction(m.workspace, n.id, key, result);
+    };
+    /** Runs the rule's actions in order, each one at most once across deliveries. */
+    const runActions = async (r: number, rule: Rule): Promise<ActionResult[]> => {
+      const results: ActionResult[] = [];
+      for (const [a, action] of rule.actions.entries()) {
+        const actionKey = `${r}_${a}`;
+        const previous = done[actionKey];
+        const result =
+          previous && previous.status !== 'in_flight'
+            ? previous
+            : await runAction(
+                m,
+                action,
+                deadline,
+                lastReceive,
+                (r) => record_(actionKey, r),
+                previous,
+                tries,
+              );
+        if (result !== previous) {
+          await record_(actionKey, result);
+          if (result.status !== 'succeeded') {
+            logger().warn('Automation action failed', {
+              action: a,
+              operation: result.operation,
+              status: result.status,
+              code: result.error?.code,
+            });
+          }
+        }
+        results.push(result);
+        metrics().addMetric(
+          result.status === 'succeeded' ? 'AutomationActionsSucceeded' : 'AutomationActionsFailed',
+          MetricUnit.Count,
+          1,
+        );
+        // A rule's later actions often depend on earlier ones: a failure ends the rule unless it says otherwise.
+        if (result.status !== 'succeeded' && !action.continueOnError) break;
+      }
+      return results;
     };
     const runs: RuleRun[] = [];
     const key = objectKey(n);
@@ -206,32 +251,11 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
           runs.push({ rule: rule.name, status: 'skipped', reason: 'run_cap', actions: [] });
           continue;
         }
-        const actions: ActionResult[] = [];
-        for (const [a, action] of rule.actions.entries()) {
-          const actionKey = `${r}_${a}`;
-          const previous = done[actionKey];
-          const result =
-            previous && previous.status !== 'in_flight'
-              ? previous
-              : await runAction(
-                  m,
-                  action,
-                  deadline,
-                  lastReceive,
-                  (r) => record_(actionKey, r),
-                  previous,
-                  tries,
-                );
-          if (result !== previous) await record_(actionKey, result);
-          actions.push(result);
-          metrics().addMetric(
-            result.status === 'succeeded' ? 'AutomationActionsSucceeded' : 'AutomationActionsFailed',
-            MetricUnit.Count,
-            1,
-          );
-          // A rule's later actions often depend on earlier ones: a failure ends the rule unless it says otherwise.
-          if (result.status !== 'succeeded' && !action.continueOnError) break;
-        }
+        // The rule's lines (its actions', the client's) carry its name beside the notification's keys,
+        // and its Intercom calls are traced inside a subsegment of its own.
+        const actions = await withLogKeys({ rule: rule.name }, () =>
+          tracing().withSubsegment(`rule ${rule.name}`, () => runActions(r, rule)),
+        );
         runs.push({ rule: rule.name, status: 'ran', actions });
       }
     } catch (error) {
@@ -269,7 +293,10 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
           // Each notification logs in a context of its own: its message id, then its notification id.
           const ok = await withLogKeys({ messageId: record.messageId }, async () => {
             try {
-              await processRecord(record, deadline);
+              await tracing().withSubsegment('automation notification', (subsegment) => {
+                subsegment?.addMetadata(queuedMessage(record));
+                return processRecord(record, deadline);
+              });
               return true;
             } catch (error) {
               if (error instanceof RetryLater) {

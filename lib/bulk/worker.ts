@@ -14,6 +14,7 @@ import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError, IntercomHttpError } from '../intercom/errors.ts';
 import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
+import { queuedMessage, tracing } from '../observability/tracing.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
 import { BatchSlots, BatchTally } from './batch.ts';
 import type { JobStore } from './job-store.ts';
@@ -97,6 +98,9 @@ export function createBulkWorker(options: WorkerDeps) {
       return 'retry';
     }
     appendLogKeys({ jobId: m.jobId, index: m.index, attempt: m.attempt });
+    const subsegment = tracing().current();
+    subsegment?.annotate({ jobId: m.jobId });
+    subsegment?.addMetadata({ index: m.index, attempt: m.attempt, operation: m.operation });
     const lastReceive = Number(record.attributes.ApproximateReceiveCount) >= deps.maxReceiveCount;
     const looksUp = !op.retrySafe && canVerify(op.name);
     const claim = await deps.store.claim(
@@ -318,13 +322,17 @@ export function createBulkWorker(options: WorkerDeps) {
     const tally = new BatchTally();
     const slots = new BatchSlots(deps.governor, byItem.size);
     await Promise.all(
-      // Each item logs in a context of its own: its message id, then its job, index and attempt.
+      // Each item logs in a context of its own: its message id, then its job, index and attempt; and
+      // is traced in a subsegment of its own, its Intercom calls inside it.
       [...byItem.values()].map((record) =>
         withLogKeys({ messageId: record.messageId }, async () => {
           const batch = { tally, slots: slots.participant() };
           try {
-            if ((await processRecord(record, deadline, batch)) === 'retry')
-              failures.push({ itemIdentifier: record.messageId });
+            const result = await tracing().withSubsegment('bulk item', (subsegment) => {
+              subsegment?.addMetadata(queuedMessage(record));
+              return processRecord(record, deadline, batch);
+            });
+            if (result === 'retry') failures.push({ itemIdentifier: record.messageId });
           } catch (error) {
             // Infrastructure trouble (DynamoDB, SQS) or a bug: the message comes back after its visibility timeout.
             logger().error('Bulk item could not be processed', { error: error as Error });

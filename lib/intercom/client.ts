@@ -54,7 +54,11 @@ export interface IntercomClientOptions {
 }
 
 export interface AttemptInfo {
+  /** The catalog operation the request belongs to (its lookup and pages included), when known. */
+  operation?: string;
   method: string;
+  /** The client's base URL (origin and base path) the path is under, e.g. `https://api.intercom.io`. */
+  baseUrl: string;
   /** Path without the query string (ids may be personal data; queries often are). */
   path: string;
   attempt: number;
@@ -71,6 +75,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Sent as `X-Request-Id` so Intercom-side logs can be correlated. */
   requestId?: string;
+  /** The catalog operation a `send` belongs to, for `onAttempt` (metrics, traces); `call` sets it. */
+  operation?: string;
 }
 
 export interface SendOptions extends CallOptions {
@@ -155,7 +161,7 @@ export class IntercomClient {
   ): Promise<IntercomResult> {
     const op = typeof operation === 'string' ? getOperation(operation) : operation;
     const deadline = this.#deadline(options);
-    const timed = { ...options, timeoutMs: deadline - this.#now() };
+    const timed = { ...options, timeoutMs: deadline - this.#now(), operation: op.name };
     let resolved = input;
     if (op.lookup) resolved = { ...input, [op.lookup.into]: await this.#lookupId(op, input, timed) };
     return this.send(buildRequest(op, resolved, this.version), { ...timed, retrySafe: op.retrySafe });
@@ -203,7 +209,9 @@ export class IntercomClient {
       const durationMs = this.#now() - started;
       const error = outcome.error ?? outcome.result?.error;
       this.#report({
+        operation: options.operation,
         method: request.method,
+        baseUrl: this.baseUrl,
         path: request.path,
         attempt,
         status,

@@ -100,7 +100,7 @@ async function* linkPages(
     skip = start.skip;
   }
   for (;;) {
-    const { data } = await client.send(request, { ...options, retrySafe: true });
+    const { data } = await client.send(request, { ...options, retrySafe: true, operation: op.name });
     const link = nextLinkOf(data);
     const self: Cursor = { kind: 'link', path: request.path + queryOf(request), skip };
     const next: Cursor | null = link
@@ -146,7 +146,11 @@ async function* scrollPages(
     let data: unknown;
     try {
       // A continuation is never repeated blindly: Intercom wants the whole scroll restarted.
-      ({ data } = await client.send(request, { ...options, retrySafe: param === undefined }));
+      ({ data } = await client.send(request, {
+        ...options,
+        retrySafe: param === undefined,
+        operation: op.name,
+      }));
     } catch (error) {
       if (param === undefined) throw error;
       // A request Intercom never acted on (503, or one that never left this machine) asks for the

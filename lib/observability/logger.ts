@@ -2,11 +2,15 @@
  * Structured JSON logs (Powertools) with secret redaction, and a log context per invocation: each
  * invocation (HTTP request, worker batch, queued item) logs through a logger of its own, found through
  * AsyncLocalStorage, so the keys one invocation adds (requestId, jobId...) are never on another's lines,
- * even where many invocations overlap in one process (the local stack).
+ * even where many invocations overlap in one process (the local stack). Every line of a Lambda
+ * invocation carries its Lambda context the way Powertools' `injectLambdaContext` adds it
+ * (`cold_start`, `function_name`, `function_request_id`, ...; Powertools adds `xray_trace_id` from the
+ * invocation's trace header): through `Logger.addContext`, on the invocation's own logger.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import type { ConstructorOptions, LogAttributes } from '@aws-lambda-powertools/logger/types';
+import type { Context } from 'aws-lambda';
 
 /** Keys whose values are secrets wherever they appear in a log record. */
 const SECRET_KEY = /(token|secret|password|authorization|api[-_]?key|cookie|signature)/i;
@@ -31,15 +35,10 @@ export function redactSecrets(key: string, value: unknown): unknown {
   return typeof value === 'string' && secretValues.size > 0 ? mask(value) : value;
 }
 
-let processWide: Logger | undefined;
-
-/** The logger outside any log context (module init, background work); level from POWERTOOLS_LOG_LEVEL. */
-function processLogger(): Logger {
-  processWide ??= new Logger({
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'intercom-actions',
-    jsonReplacerFn: redactSecrets,
-  });
-  return processWide;
+/** One Lambda invocation: the context Lambda passed its handler, and whether it started the process. */
+interface Invocation {
+  readonly context: Context;
+  readonly coldStart: boolean;
 }
 
 /**
@@ -50,9 +49,42 @@ interface LogContext {
   readonly parent: LogContext | undefined;
   readonly keys: LogAttributes;
   logger: Logger | undefined;
+  /** Set on the context a Lambda handler's invocation runs in (see ownLogContext). */
+  readonly invocation?: Invocation;
 }
 
 const contexts = new AsyncLocalStorage<LogContext>();
+
+function invocationOf(context: LogContext | undefined): Invocation | undefined {
+  for (let c = context; c; c = c.parent) if (c.invocation) return c.invocation;
+  return undefined;
+}
+
+/**
+ * Powertools decides `cold_start` per Logger instance (true at the first `addContext` of each), which
+ * would call every invocation's child logger cold; here it is the invocation's, found in its log context.
+ * `createLogger` is Powertools' documented hook for a Logger subclass, so children are of this class too.
+ */
+class InvocationLogger extends Logger {
+  protected override getColdStart(): boolean {
+    return invocationOf(contexts.getStore())?.coldStart ?? false;
+  }
+
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new InvocationLogger(options);
+  }
+}
+
+let processWide: Logger | undefined;
+
+/** The logger outside any log context (module init, background work); level from POWERTOOLS_LOG_LEVEL. */
+function processLogger(): Logger {
+  processWide ??= new InvocationLogger({
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'intercom-actions',
+    jsonReplacerFn: redactSecrets,
+  });
+  return processWide;
+}
 
 function loggerOf(context: LogContext): Logger {
   if (context.logger) return context.logger;
@@ -64,6 +96,10 @@ function loggerOf(context: LogContext): Logger {
     base = base.parent;
   }
   const child = (base?.logger ?? processLogger()).createChild();
+  // The Lambda context, as Powertools' injectLambdaContext adds it (a child of a logger that has it
+  // already got it from createChild; adding it again is harmless).
+  const invocation = invocationOf(context);
+  if (invocation) child.addContext(invocation.context);
   const keys: LogAttributes = Object.assign({}, ...pending);
   if (Object.keys(keys).length > 0) child.appendKeys(keys);
   context.logger = child;
@@ -76,8 +112,16 @@ export function logger(): Logger {
   return context ? loggerOf(context) : processLogger();
 }
 
-function enter<T>(parent: LogContext | undefined, keys: LogAttributes, fn: () => T): T {
-  return contexts.run({ parent, keys: { ...keys }, logger: undefined }, fn);
+function enter<T>(
+  parent: LogContext | undefined,
+  keys: LogAttributes,
+  fn: () => T,
+  invocation?: Invocation,
+): T {
+  return contexts.run(
+    { parent, keys: { ...keys }, logger: undefined, ...(invocation ? { invocation } : {}) },
+    fn,
+  );
 }
 
 /**
@@ -96,9 +140,21 @@ export function withInvocationLog<T>(fn: () => T, keys: LogAttributes = {}): T {
   return enter(undefined, keys, fn);
 }
 
-/** A handler whose every call runs in a log context of its own (see withLogKeys). */
-export function ownLogContext<A extends unknown[], R>(handler: (...args: A) => R): (...args: A) => R {
-  return (...args: A) => withLogKeys({}, () => handler(...args));
+/**
+ * A Lambda handler whose every call runs in a log context of its own (see withLogKeys), whose lines
+ * carry the Lambda context of the call. The first call of the handler is the cold start, unless
+ * provisioned concurrency initialised the environment ahead of any request.
+ */
+export function ownLogContext<E, C extends Context | undefined, R, Rest extends unknown[] = []>(
+  handler: (event: E, context: C, ...rest: Rest) => R,
+): (event: E, context: C, ...rest: Rest) => R {
+  let invoked = false;
+  return (event: E, context: C, ...rest: Rest) => {
+    const coldStart = !invoked && process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency';
+    invoked = true;
+    const invocation = context ? { context, coldStart } : undefined;
+    return enter(contexts.getStore(), {}, () => handler(event, context, ...rest), invocation);
+  };
 }
 
 /**

@@ -11,6 +11,8 @@ export interface EventInput {
   routeKey?: string;
   /** Pass the body base64-encoded, as API Gateway does with payloads it does not take for text. */
   base64?: boolean;
+  /** API Gateway's own request id (`requestContext.requestId`, in its access log); random otherwise. */
+  gatewayRequestId?: string;
 }
 
 export function httpEvent(input: EventInput): APIGatewayProxyEventV2 {
@@ -34,6 +36,7 @@ export function httpEvent(input: EventInput): APIGatewayProxyEventV2 {
     { method, url: input.path, headers, body, sourceIp: '127.0.0.1' },
     input.routeKey ?? `${method} ${input.path}`,
   );
+  if (input.gatewayRequestId !== undefined) event.requestContext.requestId = input.gatewayRequestId;
   if (input.base64 && body.length > 0)
     Object.assign(event, { isBase64Encoded: true, body: body.toString('base64') });
   return event;

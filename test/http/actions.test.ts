@@ -90,13 +90,22 @@ describe('group handlers with API Gateway v2 events', () => {
       expect(JSON.parse(String(seen.body))).toEqual({ away_mode_enabled: true, away_mode_reassign: false });
   });
 
-  it('generates a request id when none (or an unsafe one) is given', async () => {
+  it("takes API Gateway's request id when none (or an unsafe one) is given, as its access log has it", async () => {
     stack.pool
       .intercept({ path: '/tags', method: 'GET' })
-      .reply(200, { type: 'tag.list', tags: [] }, { headers: JSON_HEADERS });
-    const res = await stack.invoke({ path: '/actions/list_tags', headers: { 'x-request-id': 'bad\nid' } });
-    expect(res.headers?.['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(res.json.requestId).toBe(res.headers?.['x-request-id']);
+      .reply(200, { type: 'tag.list', tags: [] }, { headers: JSON_HEADERS })
+      .times(2);
+    const res = await stack.invoke({
+      path: '/actions/list_tags',
+      headers: { 'x-request-id': 'bad\nid' },
+      gatewayRequestId: 'Ab1cDeFgHiJkLmN=',
+    });
+    expect(res.headers?.['x-request-id']).toBe('Ab1cDeFgHiJkLmN=');
+    expect(res.json.requestId).toBe('Ab1cDeFgHiJkLmN=');
+    // Invoked without API Gateway (no request context id): one is generated.
+    const direct = await stack.invoke({ path: '/actions/list_tags', gatewayRequestId: '' });
+    expect(direct.headers?.['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(direct.json.requestId).toBe(direct.headers?.['x-request-id']);
   });
 
   it('accepts no body at all for an operation without parameters', async () => {

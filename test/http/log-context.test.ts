@@ -1,6 +1,7 @@
 /** The log context helpers: each context's keys stay on its own lines, and secrets stay redacted. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Context } from 'aws-lambda';
 import {
   appendLogKeys,
   logger,
@@ -9,6 +10,7 @@ import {
   withInvocationLog,
   withLogKeys,
 } from '../../lib/observability/logger.ts';
+import { testContext } from '../helpers/events.ts';
 
 const chunks: string[] = [];
 const originalOut = process.stdout.write.bind(process.stdout);
@@ -79,7 +81,7 @@ describe('log contexts', () => {
   });
 
   it('keeps 50 interleaved concurrent contexts apart, each line with its own keys only', async () => {
-    const handler = ownLogContext(async (id: number) => {
+    const handler = ownLogContext(async (id: number, _context: undefined) => {
       await sleep(50 - id);
       appendLogKeys({ requestId: `req-${id}` });
       await sleep(id % 7);
@@ -91,7 +93,7 @@ describe('log contexts', () => {
       await sleep(id % 5);
       logger().info(`last ${id}`);
     });
-    await Promise.all(Array.from({ length: 50 }, (_, id) => handler(id)));
+    await Promise.all(Array.from({ length: 50 }, (_, id) => handler(id, undefined)));
     logger().info('outside');
 
     for (let id = 0; id < 50; id++) {
@@ -114,6 +116,55 @@ describe('log contexts', () => {
     expect(keysOf(line('invoked'))).toEqual({});
     expect(keysOf(line('invoked with job'))).toEqual({ jobId: 'job_2' });
     expect(keysOf(line('caller after'))).toEqual({ requestId: 'caller' });
+  });
+
+  it('puts the Lambda context on every line of an invocation, cold_start on the first invocation only', async () => {
+    const traceHeader = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1';
+    const handler = ownLogContext(async (name: string, _context: Context) => {
+      logger().info(`${name} start`);
+      await withLogKeys({ messageId: `${name}-m` }, async () => {
+        await sleep(1);
+        logger().info(`${name} nested`);
+      });
+    });
+    const first = testContext('users');
+    const second = testContext('users');
+    await handler('first', first);
+    process.env._X_AMZN_TRACE_ID = traceHeader;
+    try {
+      await Promise.all([handler('second', second), handler('third', testContext('users'))]);
+    } finally {
+      delete process.env._X_AMZN_TRACE_ID;
+    }
+    logger().info('outside');
+
+    const lambdaKeys = (r: Record<string, any>) => ({
+      cold_start: r.cold_start,
+      function_name: r.function_name,
+      function_request_id: r.function_request_id,
+    });
+    for (const message of ['first start', 'first nested'])
+      expect(lambdaKeys(line(message))).toEqual({
+        cold_start: true,
+        function_name: 'users',
+        function_request_id: first.awsRequestId,
+      });
+    for (const message of ['second start', 'second nested'])
+      expect(lambdaKeys(line(message))).toEqual({
+        cold_start: false,
+        function_name: 'users',
+        function_request_id: second.awsRequestId,
+      });
+    expect(line('first start')).not.toHaveProperty('xray_trace_id');
+    expect(line('second nested')).toMatchObject({
+      messageId: 'second-m',
+      xray_trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+      function_arn: second.invokedFunctionArn,
+      function_memory_size: '512',
+    });
+    expect(line('third nested').cold_start).toBe(false);
+    expect(line('outside')).not.toHaveProperty('function_request_id');
+    expect(line('outside')).not.toHaveProperty('cold_start');
   });
 
   it('refuses to append keys outside any context, where every invocation would get them', () => {

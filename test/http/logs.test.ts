@@ -39,6 +39,7 @@ describe('logs', () => {
       path: '/actions/create_user',
       body: { body: { user_id: 'u1' } },
       headers: { 'x-request-id': 'log-rid-1' },
+      gatewayRequestId: 'gw-rid-1',
     });
     await stack.invoke({ path: '/actions/list_tags', headers: { 'x-request-id': 'log-rid-2' } });
     await stack.invoke({ path: '/actions/get_current_admin_and_app' });
@@ -56,12 +57,21 @@ describe('logs', () => {
       .map((l) => JSON.parse(l));
     const access = records.filter((r) => r.message === 'request');
     expect(access.length).toBeGreaterThanOrEqual(5);
+    // The caller's id, and API Gateway's beside it (the one its access log has), with the Lambda context.
     expect(access.find((r) => r.requestId === 'log-rid-1')).toMatchObject({
+      apiRequestId: 'gw-rid-1',
       status: 200,
       operation: 'create_user',
       keyName: 'full',
       level: 'INFO',
+      function_name: 'test',
+      function_request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      cold_start: expect.any(Boolean),
     });
+    // Without a caller's id, API Gateway's is the request id, and not repeated.
+    const own = access.find((r) => r.path === '/actions/get_current_admin_and_app')!;
+    expect(own.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(own).not.toHaveProperty('apiRequestId');
     expect(records.some((r) => r.level === 'ERROR' && r.requestId === 'log-rid-2')).toBe(true);
     expect(output).not.toContain(TOKEN);
     expect(output).not.toContain(FULL_KEY);

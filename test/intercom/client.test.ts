@@ -352,6 +352,7 @@ describe('IntercomClient retries', () => {
     mock = mockIntercom({
       onAttempt: (info) => {
         attempts.push({
+          operation: info.operation,
           status: info.status,
           attempt: info.attempt,
           path: info.path,
@@ -368,8 +369,14 @@ describe('IntercomClient retries', () => {
       .reply(200, { type: 'user.list', users: [] }, { headers: JSON_HEADERS });
     await mock.client.call('find_user', { email: 'a@b.co' });
     expect(attempts).toEqual([
-      { status: undefined, attempt: 1, path: '/users', code: 'INTERCOM_CONNECTION_ERROR' },
-      { status: 200, attempt: 2, path: '/users', code: undefined },
+      {
+        operation: 'find_user',
+        status: undefined,
+        attempt: 1,
+        path: '/users',
+        code: 'INTERCOM_CONNECTION_ERROR',
+      },
+      { operation: 'find_user', status: 200, attempt: 2, path: '/users', code: undefined },
     ]);
   });
 

@@ -1,8 +1,11 @@
 /**
  * Each log line carries its own invocation's keys, where the local stack runs many invocations at
  * once in one process: 200 concurrent requests, each access line with that request's id; bulk worker
- * lines with their job and item, never an HTTP request's id.
+ * lines with their job and item, automation worker lines with their notification and rule, never an
+ * HTTP request's id.
  */
+import { createHmac } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
 
@@ -18,7 +21,13 @@ beforeAll(async () => {
   };
   process.stdout.write = capture as typeof process.stdout.write;
   process.stderr.write = capture as typeof process.stderr.write;
-  t = await startBulkTestStack({}, { POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+  t = await startBulkTestStack(
+    {},
+    {
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      AUTOMATIONS_FILE: fileURLToPath(new URL('../fixtures/webhooks/rules.yaml', import.meta.url)),
+    },
+  );
 }, 30_000);
 afterAll(async () => {
   await t?.close();
@@ -131,4 +140,46 @@ describe('log context per invocation', () => {
       expect(line).not.toHaveProperty('messageId');
     }
   }, 90_000);
+
+  it('tags automation action lines with their notification and rule, never an HTTP request id', async () => {
+    const from = chunks.length;
+    // A number beyond 2^53-1 fails the copy-seats rule's action (its input cannot be sent exactly).
+    const body =
+      '{"type":"notification_event","id":"notif_log-seats","topic":"user.unsubscribed","app_id":"local",' +
+      '"created_at":1800000000,"data":{"type":"notification_event_data","item":{"type":"user",' +
+      '"id":"u-log-seats","user_id":"log-seats","custom_attributes":{"seats":9007199254740993}}}}';
+    const res = await fetch(`${t.stack.url}/webhooks/intercom`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature': `sha1=${createHmac('sha1', t.stack.webhookSecret).update(body).digest('hex')}`,
+        'x-request-id': 'webhook-in',
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+    await t.stack.automations.workerSource!.drained(20_000);
+    const failed = records(from).filter((r) => r.message === 'Automation action failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({
+      level: 'WARN',
+      notificationId: 'notif_log-seats',
+      topic: 'user.unsubscribed',
+      workspace: expect.any(String),
+      rule: 'copy-seats',
+      action: 0,
+      operation: 'create_update_user',
+      status: 'failed',
+      code: 'validation_failed',
+      messageId: expect.any(String),
+      function_request_id: expect.any(String),
+    });
+    expect(failed[0]).not.toHaveProperty('requestId');
+    // The intake's own line has the request's id and the notification's, not the worker's keys.
+    const intake = records(from).find(
+      (r) => r.message === 'webhook' && r.notificationId === 'notif_log-seats',
+    );
+    expect(intake).toMatchObject({ requestId: 'webhook-in', outcome: 'queued' });
+    expect(intake).not.toHaveProperty('rule');
+  }, 60_000);
 });
