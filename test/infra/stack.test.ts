@@ -108,7 +108,7 @@ describe('the CDK app', () => {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         if (statement.Resource === '*') {
           expect(statement).toEqual({
-            Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+            Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
             Effect: 'Allow',
             Resource: '*',
           });

@@ -13,7 +13,7 @@ import { synth } from './synth-stack.ts';
 
 const { ofType, statementsOf } = synth();
 const XRAY_STATEMENT = {
-  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
   Effect: 'Allow',
   Resource: '*',
 };
