@@ -7,6 +7,7 @@ import { WEBHOOK_TIMEOUT, WebhookAutomations } from './constructs/automations.ts
 import { AutomationsAlarms } from './constructs/automations-alarms.ts';
 import { BulkJobs } from './constructs/bulk.ts';
 import { BulkAlarms } from './constructs/bulk-alarms.ts';
+import { ExportJobs } from './constructs/exports.ts';
 import { ServiceFunction } from './constructs/function.ts';
 import { ActionHttpApi } from './constructs/http-api.ts';
 import { ConfigSecrets } from './constructs/secrets.ts';
@@ -20,6 +21,7 @@ const DESCRIPTIONS: Partial<Record<FunctionName, string>> = {
   webhooks: 'intercom-actions webhook intake: verifies and queues Intercom notifications',
   automations: 'intercom-actions automation run log',
   meta: 'intercom-actions health, OpenAPI and unknown routes',
+  exports: 'intercom-actions export jobs: takes and reports them, presigns downloads',
 };
 
 type SecretName = 'apiKeys' | 'workspaces';
@@ -30,6 +32,7 @@ const FUNCTION_SECRETS: Partial<Record<FunctionName, readonly SecretName[]>> = {
   meta: ['apiKeys'],
   bulk: ['apiKeys'],
   automations: ['apiKeys'],
+  exports: ['apiKeys'],
   // Intercom signs instead of sending an API key: the webhook secrets and app ids, never our keys.
   webhooks: ['workspaces'],
 };
@@ -45,6 +48,7 @@ export class IntercomActionsStack extends Stack {
   readonly secrets: ConfigSecrets;
   readonly bulk: BulkJobs;
   readonly automations: WebhookAutomations;
+  readonly exports: ExportJobs;
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
     super(scope, id, {
@@ -76,6 +80,13 @@ export class IntercomActionsStack extends Stack {
       bulk: this.bulk,
       logRetentionDays: settings.logRetentionDays,
     });
+    this.exports = new ExportJobs(this, 'Exports', {
+      bulk: this.bulk,
+      retainData: settings.retainData,
+      baseEnvironment: base,
+      workspacesSecret: this.secrets.workspaces,
+      logRetentionDays: settings.logRetentionDays,
+    });
     const secrets = { apiKeys: this.secrets.apiKeys, workspaces: this.secrets.workspaces };
     const secretEnvironment = {
       apiKeys: 'API_KEYS_SECRET_ARN',
@@ -85,6 +96,7 @@ export class IntercomActionsStack extends Stack {
       bulk: this.bulk.environment,
       webhooks: this.automations.intakeEnvironment,
       automations: this.automations.runLogEnvironment,
+      exports: this.exports.environment,
     };
     const functions = {} as Record<FunctionName, ServiceFunction>;
     for (const name of FUNCTION_NAMES) {
@@ -109,6 +121,7 @@ export class IntercomActionsStack extends Stack {
     this.bulk.grantApi(functions.bulk.fn);
     this.automations.grantIntake(functions.webhooks.fn);
     this.automations.grantRunLog(functions.automations.fn);
+    this.exports.grantApi(functions.exports.fn, this.bulk);
     const fns = Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.fn])) as Record<
       FunctionName,
       ServiceFunction['fn']
@@ -141,6 +154,7 @@ export class IntercomActionsStack extends Stack {
       worker: this.automations.worker.service.fn,
       queueAgeAlarmMinutes: settings.automations.queueAgeAlarmMinutes,
     });
+    this.exports.alarms({ alarms, queueAgeAlarmMinutes: settings.bulk.queueAgeAlarmMinutes });
     acknowledgeNagFindings(this);
   }
 }

@@ -6,7 +6,7 @@
  * stays open on Intercom's side, so no other owner opens a scroll only to meet `scroll_exists`.
  * Interactive `scroll_*` actions do not take it: Intercom's own `scroll_exists` arbitrates them.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../tables/table-store.ts';
 
 /** Intercom forgets an idle scroll after a minute; the lease outlives it a little. */
@@ -90,13 +90,15 @@ export class ScrollLock {
   /** The scroll is closed: anyone may open the next. */
   async release(holder: LockHolder): Promise<void> {
     try {
+      // Expired at once rather than deleted: the same one conditional write, and no DeleteItem to grant.
       await this.#db.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.#table,
           Key: this.#key(holder.workspace),
+          UpdateExpression: 'SET #until = :zero, #token = :null',
           ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': holder.owner },
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'until', '#token': 'token' },
+          ExpressionAttributeValues: { ':owner': holder.owner, ':zero': 0, ':null': null },
         }),
       );
     } catch (error) {
