@@ -16,6 +16,7 @@ import { ApiError } from './api-client.ts';
 import { parseCallArguments, UsageError } from './arguments.ts';
 import { automationsCommand } from './automations.ts';
 import { type BulkIo, bulkCommand } from './bulk.ts';
+import { exportCommand } from './export.ts';
 import type { CliIo } from './io.ts';
 import { keysCommand, workspaceCommand } from './secrets.ts';
 
@@ -32,6 +33,7 @@ Usage:
                                                        run a file of items as a bulk job through the HTTP API
   intercom-actions bulk status|failures|retry|recover <jobId>  a bulk job's progress, failed items, retry, requeue (see bulk --help)
   intercom-actions automations validate|log ...        check a rules file; the automation run log (see automations --help)
+  intercom-actions export <scroll_operation> --out FILE  export a whole population to a file through the HTTP API (see export --help)
   intercom-actions --help
 
 Configuration (environment): INTERCOM_ACCESS_TOKEN (required), INTERCOM_REGION (us|eu|au),
@@ -166,6 +168,8 @@ export async function runCli(argv: readonly string[], io: CliIo | BulkIo): Promi
         return await bulkCommand(rest, io);
       case 'automations':
         return await automationsCommand(rest, io);
+      case 'export':
+        return await exportCommand(rest, io);
       default:
         io.err(`Unknown command "${command}"\n\n${HELP}`);
         return 2;
