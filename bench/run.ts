@@ -25,6 +25,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchModule>> = {
   'bulk-simulation': () => import('./bulk-simulation.ts'),
   'bulk-large': () => import('./bulk-large.ts'),
   'webhook-burst': () => import('./webhook-burst.ts'),
+  exports: () => import('./exports.ts'),
 };
 
 type Outcome = BenchResult | { error: string };

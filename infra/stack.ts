@@ -7,6 +7,7 @@ import { WEBHOOK_TIMEOUT, WebhookAutomations } from './constructs/automations.ts
 import { AutomationsAlarms } from './constructs/automations-alarms.ts';
 import { BulkJobs } from './constructs/bulk.ts';
 import { BulkAlarms } from './constructs/bulk-alarms.ts';
+import { ExportJobs } from './constructs/exports.ts';
 import { ServiceFunction } from './constructs/function.ts';
 import { ActionHttpApi } from './constructs/http-api.ts';
 import { ConfigSecrets } from './constructs/secrets.ts';
@@ -20,6 +21,7 @@ const DESCRIPTIONS: Partial<Record<FunctionName, string>> = {
   webhooks: 'intercom-actions webhook intake: verifies and queues Intercom notifications',
   automations: 'intercom-actions automation run log',
   meta: 'intercom-actions health, OpenAPI and unknown routes',
+  exports: 'intercom-actions export jobs: takes and reports them, presigns downloads',
 };
 
 type SecretName = 'apiKeys' | 'workspaces' | 'webhookSecrets';
@@ -38,6 +40,7 @@ function functionSecrets(name: FunctionName, settings: DeploymentSettings): read
     case 'meta':
     case 'bulk':
     case 'automations':
+    case 'exports':
       return ['apiKeys'];
     // Intercom signs instead of sending an API key: the webhook secrets and app ids, never our keys or
     // the tokens (but while a deployment from before the webhook secrets secret migrates).
@@ -59,6 +62,7 @@ export class IntercomActionsStack extends Stack {
   readonly secrets: ConfigSecrets;
   readonly bulk: BulkJobs;
   readonly automations: WebhookAutomations;
+  readonly exports: ExportJobs;
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
     super(scope, id, {
@@ -90,10 +94,18 @@ export class IntercomActionsStack extends Stack {
       bulk: this.bulk,
       logRetentionDays: settings.logRetentionDays,
     });
+    this.exports = new ExportJobs(this, 'Exports', {
+      bulk: this.bulk,
+      retainData: settings.retainData,
+      baseEnvironment: base,
+      workspacesSecret: this.secrets.workspaces,
+      logRetentionDays: settings.logRetentionDays,
+    });
     const extraEnvironment: Partial<Record<FunctionName, Record<string, string>>> = {
       bulk: this.bulk.environment,
       webhooks: this.automations.intakeEnvironment,
       automations: this.automations.runLogEnvironment,
+      exports: this.exports.environment,
     };
     const functions = {} as Record<FunctionName, ServiceFunction>;
     for (const name of FUNCTION_NAMES) {
@@ -118,6 +130,7 @@ export class IntercomActionsStack extends Stack {
     this.bulk.grantApi(functions.bulk.fn);
     this.automations.grantIntake(functions.webhooks.fn);
     this.automations.grantRunLog(functions.automations.fn);
+    this.exports.grantApi(functions.exports.fn, this.bulk);
     const fns = Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.fn])) as Record<
       FunctionName,
       ServiceFunction['fn']
@@ -153,6 +166,7 @@ export class IntercomActionsStack extends Stack {
       queueAgeAlarmMinutes: settings.automations.queueAgeAlarmMinutes,
       table: this.automations.table,
     });
+    this.exports.alarms({ alarms, queueAgeAlarmMinutes: settings.bulk.queueAgeAlarmMinutes });
     acknowledgeNagFindings(this);
   }
 }

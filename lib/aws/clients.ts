@@ -4,6 +4,7 @@
  * local emulators: the same code talks to AWS and to the emulators.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -20,4 +21,12 @@ export function documentClient(): DynamoDBDocumentClient {
 export function sqsClient(): SQSClient {
   sqs ??= new SQSClient({});
   return sqs;
+}
+
+let s3: S3Client | undefined;
+
+/** S3 (export files). A custom endpoint (`AWS_ENDPOINT_URL_S3`: the local emulator) is addressed path-style. */
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  return s3;
 }

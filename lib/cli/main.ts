@@ -17,6 +17,7 @@ import { ApiError } from './api-client.ts';
 import { parseCallArguments, parseOptions, UsageError } from './arguments.ts';
 import { automationsCommand } from './automations.ts';
 import { type BulkIo, bulkCommand } from './bulk.ts';
+import { exportCommand } from './export.ts';
 import type { CliIo } from './io.ts';
 import { keysCommand, workspaceCommand } from './secrets.ts';
 import { smokeCommand } from './smoke.ts';
@@ -36,6 +37,7 @@ Usage:
   intercom-actions automations validate|log ...        check a rules file; the automation run log (see automations --help)
   intercom-actions smoke [--url URL] [--key KEY]       read-only checks of a deployed (or local) stack (see smoke --help)
   intercom-actions --version                           this package's version
+  intercom-actions export <scroll_operation> --out FILE  export a whole population to a file through the HTTP API (see export --help)
   intercom-actions --help
 
 Options take --name value or --name=value; an unknown option is a usage error; -- ends the options.
@@ -199,6 +201,8 @@ export async function runCli(argv: readonly string[], io: CliIo | BulkIo): Promi
         return await automationsCommand(rest, io);
       case 'smoke':
         return await smokeCommand(rest, io);
+      case 'export':
+        return await exportCommand(rest, io);
       default:
         io.err(`Unknown command "${command}"\n\n${HELP}`);
         return 2;

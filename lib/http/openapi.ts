@@ -2,6 +2,7 @@
 import { exampleInput, inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
 import { AUTOMATION_SCHEMAS, automationPaths } from './openapi-automations.ts';
 import { BULK_SCHEMAS, bulkPaths } from './openapi-bulk.ts';
+import { EXPORT_SCHEMAS, exportPaths } from './openapi-exports.ts';
 
 const ERROR_STATUSES: Record<string, string> = {
   '400':
@@ -134,7 +135,12 @@ export function openApiDocument(options: OpenApiOptions = {}): Record<string, un
       },
     };
   }
-  Object.assign(paths, bulkPaths(errorResponses), automationPaths(errorResponses));
+  Object.assign(
+    paths,
+    bulkPaths(errorResponses),
+    automationPaths(errorResponses),
+    exportPaths(errorResponses),
+  );
   paths['/health'] = {
     get: {
       operationId: 'health',
@@ -171,12 +177,19 @@ export function openApiDocument(options: OpenApiOptions = {}): Record<string, un
     },
     servers: servers(options.serverUrl ?? DEFAULT_SERVER_URL),
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
-    tags: [...new Set([...operations.map((op) => op.group), 'bulk', 'automations'])].map((name) => ({
-      name,
-    })),
+    tags: [...new Set([...operations.map((op) => op.group), 'bulk', 'automations', 'exports'])].map(
+      (name) => ({
+        name,
+      }),
+    ),
     paths,
     components: {
-      schemas: { Error: errorSchema, ...BULK_SCHEMAS, ...AUTOMATION_SCHEMAS },
+      schemas: {
+        Error: errorSchema,
+        ...BULK_SCHEMAS,
+        ...AUTOMATION_SCHEMAS,
+        ...EXPORT_SCHEMAS,
+      },
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },

@@ -9,8 +9,15 @@ import { GROUPS, type Group, type Operation, operations } from '../catalog/index
  * notifications; `automations` serves the automation run log; `meta` serves health, the OpenAPI
  * document and unknown routes.
  */
-export type FunctionName = Group | 'bulk' | 'webhooks' | 'automations' | 'meta';
-export const FUNCTION_NAMES: readonly FunctionName[] = [...GROUPS, 'bulk', 'webhooks', 'automations', 'meta'];
+export type FunctionName = Group | 'bulk' | 'webhooks' | 'automations' | 'meta' | 'exports';
+export const FUNCTION_NAMES: readonly FunctionName[] = [
+  ...GROUPS,
+  'bulk',
+  'webhooks',
+  'automations',
+  'meta',
+  'exports',
+];
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -48,6 +55,12 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/automations/runs/{notificationId}', target: 'automations' },
   { method: 'GET', path: '/health', target: 'meta', public: true },
   { method: 'GET', path: '/openapi.json', target: 'meta', public: true },
+  // Exports: the scrolls, whole populations to a file (lib/exports).
+  ...operations
+    .filter((op) => op.pagination === 'scroll')
+    .map((op): Route => ({ method: 'POST', path: `/exports/${op.name}`, target: 'exports' })),
+  { method: 'GET', path: '/exports', target: 'exports' },
+  { method: 'GET', path: '/exports/{exportId}', target: 'exports' },
 ];
 
 /** Where API Gateway's `$default` route goes: the contract's 404s (`unknown_operation`, `not_found`). */

@@ -70,7 +70,8 @@ function countCalls(server: Server): Record<string, number> {
 
 const REGION = 'us-east-1';
 // The emulators check no signatures, but the SDK refuses to sign without credentials.
-const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+// The S3 emulator (s3rver) knows this key pair only; the others check none.
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 // SQS's maximum; a dead-letter queue should outlive its source queue's retention.
 const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
 

@@ -10,6 +10,7 @@ import { FUNCTION_NAMES, type FunctionName } from '../http/routes.ts';
 import { latencyFromEnv, type Sandbox, SandboxConfigError, startSandbox } from '../sandbox/server.ts';
 import { type LocalAutomations, type LocalAutomationsOptions, startLocalAutomations } from './automations.ts';
 import { type LocalBulk, type LocalBulkOptions, startLocalBulk } from './bulk.ts';
+import { type LocalExports, type LocalExportsOptions, startLocalExports } from './exports.ts';
 import { type HttpHandler, type RequestLogLine, startLocalServer } from './http-server.ts';
 
 export interface LocalStackOptions {
@@ -27,6 +28,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** The webhook queue, table and automation worker. */
   automations?: LocalAutomationsOptions;
+  /** The S3 emulator, export queue and export worker. */
+  exports?: LocalExportsOptions;
 }
 
 export interface LocalStack {
@@ -39,6 +42,7 @@ export interface LocalStack {
   webhookSecret: string;
   bulk: LocalBulk;
   automations: LocalAutomations;
+  exports: LocalExports;
   generated: { apiKey: boolean; webhookSecret: boolean };
   /** What was queued again at start from kept data. */
   recovered: { jobs: number; items: number; notifications: number };
@@ -109,11 +113,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.unshift(() => bulk.close());
     const automations = await startLocalAutomations(env, bulk.emulators, options.automations);
     closers.unshift(() => automations.close());
+    const exports = await startLocalExports(env, bulk.emulators, {
+      ...options.exports,
+      ...(options.dataDir && !options.exports?.dataDir ? { dataDir: options.dataDir } : {}),
+    });
+    closers.unshift(() => exports.close());
     if (sandbox)
       env.AUTOMATIONS_BOT_ADMIN_IDS ??= await sandboxAdminId(sandbox.url, env.INTERCOM_ACCESS_TOKEN!);
     const handlers = await loadHandlers();
     await bulk.startWorker();
     await automations.startWorker();
+    await exports.startWorker();
     const jobs = await bulk.recoverJobs();
     const notifications = await automations.recoverNotifications();
     const server = await startLocalServer({
@@ -134,6 +144,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webhookSecret: env.INTERCOM_WEBHOOK_SECRET,
       bulk,
       automations,
+      exports,
       generated,
       recovered: { jobs: jobs.jobs, items: jobs.requeued, notifications },
       close: async () => {

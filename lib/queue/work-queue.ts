@@ -113,6 +113,17 @@ export class WorkQueue {
     );
   }
 
+  /** One message, delivered after `delaySeconds` (0 to 900: SQS's limit). */
+  async sendLater(body: string, delaySeconds: number): Promise<void> {
+    await this.#sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.#url,
+        MessageBody: body,
+        DelaySeconds: Math.max(0, Math.min(900, Math.ceil(delaySeconds))),
+      }),
+    );
+  }
+
   /** Makes a received message visible again after `seconds` (a retry delay; 0 = now). */
   async delay(receiptHandle: string, seconds: number): Promise<void> {
     await this.#sqs.send(

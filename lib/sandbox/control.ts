@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mergeConfig, SandboxConfigError } from './config.ts';
-import { createCustomer } from './customer-updates.ts';
+import { createCustomer, newCustomer } from './customer-updates.ts';
 import { errorList, newRequestId, SandboxHttpError } from './errors.ts';
 import { parseJson, readBody, send } from './http-io.ts';
 import { isObject, objectBody } from './input.ts';
@@ -80,6 +80,35 @@ function subscribe(state: SandboxState, body: unknown): Outcome {
   return { status: 201, body: state.webhooks.register(input.value) };
 }
 
+/** Most users one `POST /__sandbox/users` adds. */
+const MAX_GENERATED_USERS = 1_000_000;
+
+/**
+ * `POST /__sandbox/users` `{"count": n}`: n more users at once (`gen-<n>@example.com`), for exports
+ * and benchmarks of a large workspace without n API calls.
+ */
+function generateUsers(state: SandboxState, body: unknown): Outcome {
+  const count = isObject(body) ? body.count : undefined;
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1 || count > MAX_GENERATED_USERS)
+    return invalidControl(`users takes {"count": n} with n from 1 to ${MAX_GENERATED_USERS}`);
+  const ws = state.ws;
+  const now = Math.floor(ws.clock() / 1000);
+  const start = ws.customers.size;
+  for (let i = 1; i <= count; i++) {
+    const n = start + i;
+    const user = newCustomer(ws, 'user', {
+      user_id: `gen-${n}`,
+      email: `gen-${n}@example.com`,
+      name: `Generated ${n}`,
+      created_at: now,
+      updated_at: now,
+      signed_up_at: now,
+    });
+    ws.customers.set(user.id, user);
+  }
+  return { status: 201, body: { created: count, objects: objectCounts(state) } };
+}
+
 function route(state: SandboxState, method: string, path: string, body: unknown): Outcome {
   const key = `${method} ${path}`;
   switch (key) {
@@ -118,10 +147,26 @@ function route(state: SandboxState, method: string, path: string, body: unknown)
       };
     case 'DELETE /__sandbox/webhooks':
       return { status: 200, body: { removed: state.webhooks.clear() } };
+    case 'POST /__sandbox/users':
+      return generateUsers(state, body);
+    case 'POST /__sandbox/scroll/expire': {
+      // What a minute idle does to the open scroll, at once: its scroll_param is gone (404).
+      const open = state.ws.scroll !== null;
+      state.ws.scroll = null;
+      return { status: 200, body: { expired: open } };
+    }
   }
-  const known = ['health', 'reset', 'config', 'stats', 'requests', 'visitors', 'webhooks'].some(
-    (name) => path === `/__sandbox/${name}`,
-  );
+  const known = [
+    'health',
+    'reset',
+    'config',
+    'stats',
+    'requests',
+    'visitors',
+    'webhooks',
+    'users',
+    'scroll/expire',
+  ].some((name) => path === `/__sandbox/${name}`);
   return {
     status: known ? 405 : 404,
     body: errorList(

@@ -103,6 +103,7 @@ describe('the import structure', () => {
       'governor',
       'delivery',
       'workspaces',
+      'scroll',
     ];
     const allowed: Record<string, string[]> = {
       ...Object.fromEntries(core.map((room) => [room, core])),
@@ -110,6 +111,7 @@ describe('the import structure', () => {
       actions: [...core, 'actions'],
       bulk: [...core, 'bulk'],
       automations: [...core, 'automations'],
+      exports: [...core, 'exports'],
       // Triggers start automations: one way, automations know no trigger.
       webhooks: [...core, 'automations', 'webhooks'],
       // The Intercom stand-in shares only the catalog's and the client's vocabulary.

@@ -78,8 +78,8 @@ describe('bulk jobs on AWS', () => {
   });
 
   it('feeds the worker in batches of 10 with a 1 s window, capped concurrency and partial batch responses', () => {
-    // And the automation worker's.
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    // And the automation worker's and the export worker's.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     const batching = { BatchSize: 10, MaximumBatchingWindowInSeconds: 1 };
     // Derived from Intercom's default 10,000/min and 200 ms answers (workerConcurrency).
     expectFedFromQueue(synthesized, queueWorker, { ...batching, MaximumConcurrency: 7 });
@@ -212,7 +212,14 @@ describe('bulk jobs on AWS', () => {
       'dynamodb:GetItem': [ids.rate],
       'dynamodb:UpdateItem': [ids.rate],
     });
-    expect(onBulkResources(statementsOfOthers([ids.api, ids.worker, automationWorker]))).toEqual({});
+    // Exports keep their records in the jobs table and spend the same budget: test/infra/exports.test.ts.
+    const exportFunctions = [
+      logicalId(stack.exports.worker.service.fn),
+      logicalId(stack.functions.exports.fn),
+    ];
+    expect(
+      onBulkResources(statementsOfOthers([ids.api, ids.worker, automationWorker, ...exportFunctions])),
+    ).toEqual({});
   });
 
   it('alarms on dead letters, queue age, worker errors and throttles, and charts them', () => {

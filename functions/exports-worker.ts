@@ -1,0 +1,37 @@
+// The SQS-fed export worker: carries each export forward one invocation at a time.
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { protectConfigSecrets } from '../lib/config/secrets.ts';
+import { appConfigSource } from '../lib/config/source.ts';
+import { exportParts, exportSettings } from '../lib/exports/index.ts';
+import { createExportWorker } from '../lib/exports/worker.ts';
+import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
+import { ownLogContext } from '../lib/observability/logger.ts';
+import { metrics } from '../lib/observability/metrics.ts';
+import { workspaceClients } from '../lib/workspaces/clients.ts';
+import { workerClientFactory } from '../lib/workspaces/worker-clients.ts';
+
+const settings = exportSettings(process.env);
+const config = await appConfigSource(process.env, { requireApiKeys: false });
+const clients = config.derive((c) => {
+  protectConfigSecrets(c);
+  return workspaceClients(c, workerClientFactory);
+});
+clients();
+
+export const handler = ownLogContext(
+  middy<SQSEvent, SQSBatchResponse>()
+    .use(logMetrics(metrics()))
+    .use(refreshConfig(config))
+    .handler(
+      createExportWorker({
+        ...exportParts(settings),
+        clientFor: (workspace) => clients()(workspace),
+        partBytes: settings.partBytes,
+        invocationMs: settings.invocationMs,
+        scrollWaitSeconds: settings.scrollWaitSeconds,
+        maxRestarts: settings.maxRestarts,
+      }),
+    ),
+);

@@ -1,0 +1,351 @@
+/**
+ * The export worker: one SQS message carries one export forward for one invocation. It pages through
+ * the scroll (lib/scroll: the lock, the governor, restarts), writes records as lines into a buffer,
+ * uploads a part each time the buffer reaches the part size (with the ids of its records beside it,
+ * then the record's progress), and before its time runs out hands over: the buffer goes to the carry
+ * object, the progress and the scroll param to the record, and a new message continues the export.
+ * Memory holds one part at most, plus the ids already written once a scroll restarted.
+ *
+ * What a continuation finds is all in the record. An invocation that died (its token still on the
+ * record) left records behind that were read but never made durable, and the scroll moved past them:
+ * the next invocation restarts the scroll and skips the ids of the durable ones, as after a 500.
+ */
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { findOperation } from '../catalog/index.ts';
+import { WorkspaceNotConfiguredError } from '../config/types.ts';
+import type { RateGovernor } from '../governor/rate-governor.ts';
+import type { IntercomClient } from '../intercom/client.ts';
+import { IntercomError } from '../intercom/errors.ts';
+import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
+import type { WorkQueue } from '../queue/work-queue.ts';
+import { SCROLL_IDLE_MS, type ScrollLock } from '../scroll/lock.ts';
+import { scrollStep } from '../scroll/pager.ts';
+import type { ExportFiles } from './files.ts';
+import { lineFormat } from './format.ts';
+import { decodeExportMessage, type ExportMessage, encodeExportMessage } from './messages.ts';
+import type { ExportProgress, ExportRecord, ExportStore } from './store.ts';
+
+export interface ExportWorkerDeps {
+  store: ExportStore;
+  files: ExportFiles;
+  lock: ScrollLock;
+  governor: RateGovernor;
+  queue: WorkQueue;
+  clientFor: (workspace: string) => IntercomClient;
+  partBytes: number;
+  /** Most time per invocation (0: until END_MARGIN_MS before the Lambda's end). */
+  invocationMs: number;
+  scrollWaitSeconds: number;
+  maxRestarts: number;
+  now?: () => number;
+  /** Test hook: runs after a page was read and before anything of it is durable (crash tests). */
+  afterPage?: (exportId: string, pages: number) => void | Promise<void>;
+}
+
+/** Time kept back from the Lambda's end to hand over. */
+const END_MARGIN_MS = 5_000;
+/** How soon an export waiting for another scroll looks again. */
+const BUSY_RETRY_SECONDS = 10;
+
+export const carryKey = (key: string) => `${key}.carry`;
+export const idsKey = (key: string, n: number) => `${key}.ids/${String(n).padStart(6, '0')}`;
+
+function idOf(item: unknown): string | undefined {
+  const id = item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
+export function createExportWorker(deps: ExportWorkerDeps) {
+  const now = deps.now ?? Date.now;
+
+  /** `stopAt`: no page starts after it; `deadline`: the Lambda's own end, less the margin. */
+  async function run(message: ExportMessage, stopAt: number, deadline: number): Promise<void> {
+    appendLogKeys({ exportId: message.exportId });
+    const token = randomUUID();
+    const holder = { workspace: message.workspace, owner: `export:${message.exportId}`, token };
+    const lease = await deps.lock.acquire(holder, deadline + END_MARGIN_MS, now());
+    const ref = { workspace: message.workspace, ownerId: message.ownerId, exportId: message.exportId };
+    if (!lease.ok) {
+      // Another export of this workspace scrolls: come back when its lease ends, or give up.
+      const current = await deps.store.get(ref);
+      if (!current || current.status === 'succeeded' || current.status === 'failed') return;
+      const since = current.waitingSince ?? now();
+      if (now() - since > deps.scrollWaitSeconds * 1000) {
+        await failUnheld(
+          current,
+          'scroll_busy',
+          `Another export of this workspace held the scroll for over ${deps.scrollWaitSeconds} s`,
+        );
+        return;
+      }
+      await deps.queue.sendLater(encodeExportMessage(message), Math.max(1, (lease.until - now()) / 1000));
+      return;
+    }
+    const begun = await deps.store.begin(ref, token, now());
+    if (!begun) {
+      await deps.lock.release(holder);
+      return;
+    }
+    const r = begun.record;
+    const op = findOperation(r.operation);
+    if (!op) throw new Error(`Unknown export operation ${r.operation}`);
+    let client: IntercomClient;
+    const progress: ExportProgress = {
+      records: r.records,
+      pages: r.pages,
+      restarts: r.restarts,
+      bytes: r.bytes,
+      parts: [...(r.parts ?? [])],
+      carryBytes: r.carryBytes,
+      idsLists: r.idsLists,
+      runToken: token,
+      ...(r.param !== undefined ? { param: r.param } : {}),
+      ...(r.uploadId !== undefined ? { uploadId: r.uploadId } : {}),
+      ...(r.waitingSince !== undefined ? { waitingSince: r.waitingSince } : {}),
+    };
+    const save = async (p: ExportProgress) => {
+      if (!(await deps.store.save(ref, token, p))) throw new LostExport();
+    };
+    try {
+      client = deps.clientFor(r.workspace);
+    } catch (error) {
+      if (!(error instanceof WorkspaceNotConfiguredError)) throw error;
+      await save({
+        ...progress,
+        status: 'failed',
+        finishedAt: now(),
+        error: { code: error.code, message: error.message },
+        runToken: null,
+      });
+      await deps.lock.release(holder);
+      return;
+    }
+    const format = lineFormat(r.format, r.fields);
+    const contentType = r.gzip
+      ? 'application/gzip'
+      : r.format === 'csv'
+        ? 'text/csv'
+        : 'application/x-ndjson';
+    // The buffer: the carry of the last invocation, or the header of a new file.
+    const chunks: Buffer[] = [];
+    let buffered = 0;
+    const add = (text: string) => {
+      const b = Buffer.from(text);
+      chunks.push(b);
+      buffered += b.length;
+    };
+    if (progress.carryBytes > 0) add((await deps.files.get(carryKey(r.key))).toString());
+    else if (progress.parts.length === 0 && format.header) add(format.header);
+    /** Ids of records in the buffer not yet in an id list. */
+    let pendingIds: string[] = [];
+    /** Ids already in the file, loaded once a scroll restarts. */
+    let seen: Set<string> | undefined;
+    const loadSeen = async () => {
+      if (seen) return;
+      seen = new Set(pendingIds);
+      for (let n = 1; n <= progress.idsLists; n++) {
+        const text = (await deps.files.get(idsKey(r.key, n))).toString();
+        for (const id of text.split('\n')) if (id) seen.add(id);
+      }
+    };
+    const restart = async () => {
+      progress.restarts++;
+      delete progress.param;
+      if (progress.restarts > deps.maxRestarts)
+        throw new ExportFailure(
+          'scroll_failed',
+          `The scroll was restarted ${deps.maxRestarts} times without finishing`,
+        );
+      await loadSeen();
+    };
+    const writeIds = async () => {
+      if (pendingIds.length === 0) return;
+      await deps.files.put(idsKey(r.key, progress.idsLists + 1), `${pendingIds.join('\n')}\n`, 'text/plain');
+      progress.idsLists++;
+      pendingIds = [];
+    };
+    const body = () => {
+      const raw = Buffer.concat(chunks);
+      return r.gzip ? gzipSync(raw) : raw;
+    };
+    const flushPart = async () => {
+      progress.uploadId ??= await deps.files.startUpload(r.key, contentType);
+      const data = body();
+      const part = await deps.files.uploadPart(r.key, progress.uploadId, progress.parts.length + 1, data);
+      await writeIds();
+      progress.parts.push(part);
+      progress.bytes += data.length;
+      progress.carryBytes = 0;
+      chunks.length = 0;
+      buffered = 0;
+      await save(progress);
+    };
+    const handOver = async (delaySeconds: number, status: 'running' | 'waiting') => {
+      if (buffered > 0) await deps.files.put(carryKey(r.key), Buffer.concat(chunks));
+      progress.carryBytes = buffered;
+      await writeIds();
+      await save({ ...progress, status, runToken: null });
+      if (progress.param !== undefined) await deps.lock.handOver(holder, now() + SCROLL_IDLE_MS);
+      else await deps.lock.release(holder);
+      await deps.queue.sendLater(encodeExportMessage(message), delaySeconds);
+    };
+
+    try {
+      if (begun.previousToken !== null) {
+        // The last invocation died: what it had read past the record's state is lost, so start over.
+        logger().warn('Export resumed after an invocation died: restarting the scroll');
+        await restart();
+      } else if (progress.restarts > 0) await loadSeen();
+      const spender = `export_${r.exportId}`;
+      for (;;) {
+        if (now() >= stopAt) return await handOver(0, 'running');
+        const step = await scrollStep(
+          { client, governor: deps.governor, workspace: r.workspace, spender, now },
+          op,
+          {},
+          progress.param,
+          deadline,
+        );
+        if (step.kind === 'page') {
+          if (progress.waitingSince !== undefined) delete progress.waitingSince;
+          progress.pages++;
+          progress.param = step.param;
+          for (const item of step.items) {
+            const id = idOf(item);
+            if (id !== undefined) {
+              if (seen) {
+                if (seen.has(id)) continue;
+                seen.add(id);
+              }
+              pendingIds.push(id);
+            }
+            add(format.line(item));
+            progress.records++;
+          }
+          await deps.afterPage?.(r.exportId, progress.pages);
+          if (buffered >= deps.partBytes) await flushPart();
+          continue;
+        }
+        if (step.kind === 'end') return await finish();
+        if (step.kind === 'restart') {
+          logger().info('Export scroll restarts', { reason: step.reason });
+          await restart();
+          continue;
+        }
+        if (step.kind === 'busy') {
+          progress.waitingSince ??= now();
+          if (now() - progress.waitingSince > deps.scrollWaitSeconds * 1000)
+            throw new ExportFailure(
+              'scroll_busy',
+              `Another scroll of this Intercom app stayed open for over ${deps.scrollWaitSeconds} s (Intercom allows one at a time): ${step.message}`,
+            );
+          return await handOver(BUSY_RETRY_SECONDS, 'waiting');
+        }
+        // wait: within this invocation if it fits, else from the queue.
+        if (step.retryAt < stopAt) {
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, step.retryAt - now())));
+          continue;
+        }
+        return await handOver((step.retryAt - now()) / 1000, 'running');
+      }
+    } catch (error) {
+      if (error instanceof LostExport) return;
+      if (error instanceof ExportFailure || (error instanceof IntercomError && !error.retryable)) {
+        const code = error instanceof ExportFailure ? error.code : error.code;
+        await save({
+          ...progress,
+          status: 'failed',
+          finishedAt: now(),
+          error: { code, message: error.message },
+          runToken: null,
+        });
+        await deps.lock.release(holder);
+        return;
+      }
+      throw error;
+    }
+
+    async function finish(): Promise<void> {
+      if (progress.parts.length === 0) {
+        const data = body();
+        await deps.files.put(r.key, data, contentType);
+        progress.bytes = data.length;
+      } else {
+        if (buffered > 0) {
+          const data = body();
+          progress.parts.push(
+            await deps.files.uploadPart(r.key, progress.uploadId!, progress.parts.length + 1, data),
+          );
+          progress.bytes += data.length;
+        }
+        await deps.files.complete(r.key, progress.uploadId!, progress.parts);
+      }
+      delete progress.param;
+      await save({ ...progress, carryBytes: 0, status: 'succeeded', finishedAt: now(), runToken: null });
+      await deps.lock.release(holder);
+      logger().info('Export finished', {
+        records: progress.records,
+        pages: progress.pages,
+        restarts: progress.restarts,
+      });
+    }
+  }
+
+  async function failUnheld(record: ExportRecord, code: string, message: string): Promise<void> {
+    const token = randomUUID();
+    const begun = await deps.store.begin(record, token, now());
+    if (!begun) return;
+    await deps.store.save(record, token, {
+      records: record.records,
+      pages: record.pages,
+      restarts: record.restarts,
+      bytes: record.bytes,
+      parts: record.parts,
+      carryBytes: record.carryBytes,
+      idsLists: record.idsLists,
+      status: 'failed',
+      finishedAt: now(),
+      error: { code, message },
+      runToken: null,
+    });
+  }
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const remaining = context.getRemainingTimeInMillis?.() ?? 60_000;
+    const budget = remaining - END_MARGIN_MS;
+    const deadline = now() + budget;
+    const stopAt = deps.invocationMs > 0 ? Math.min(now() + deps.invocationMs, deadline) : deadline;
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    // One export per message; a batch's exports run one after another (each holds its workspace's scroll).
+    for (const record of event.Records as SQSRecord[]) {
+      await withLogKeys({ messageId: record.messageId }, async () => {
+        const message = decodeExportMessage(record.body);
+        if (!message) {
+          logger().error('Unreadable export message');
+          failures.push({ itemIdentifier: record.messageId });
+          return;
+        }
+        try {
+          await run(message, stopAt, deadline);
+        } catch (error) {
+          // Infrastructure trouble or a crash: the message comes back after its visibility timeout.
+          logger().error('Export could not continue', { error: error as Error });
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      });
+    }
+    return { batchItemFailures: failures };
+  };
+}
+
+class LostExport extends Error {}
+
+class ExportFailure extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
