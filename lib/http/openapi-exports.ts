@@ -88,7 +88,7 @@ export function exportPaths(errorResponses: () => Record<string, unknown>): Reco
         summary: `Export every record of ${op.name} to a file`,
         description: `${SCOPES} Runs in the background; poll \`GET /exports/{exportId}\`.`,
         'x-scope': ['read', 'bulk'],
-        requestBody: { required: false, ...json(ref('ExportRequest')) },
+        requestBody: { required: false, ...json(ref('ExportRequest'), { format: 'jsonl', gzip: false }) },
         responses: { '202': { description: 'Queued', ...json(ref('ExportAccepted')) }, ...errorResponses() },
       },
     };

@@ -232,8 +232,9 @@ describe('bulk jobs on AWS', () => {
   it('alarms when DynamoDB throttles the jobs or the rate table, summing the operations granted on each', () => {
     expectThrottleAlarm(synthesized, ids.jobs);
     expectThrottleAlarm(synthesized, ids.rate);
-    expect(operationsGrantedOn(synthesized, ids.jobs)).toEqual(['GetItem', 'Query', 'UpdateItem']);
-    expect(operationsGrantedOn(synthesized, ids.rate)).toEqual(['GetItem', 'UpdateItem']);
+    // PutItem: export records live in the jobs table, the scroll lock in the rate table.
+    expect(operationsGrantedOn(synthesized, ids.jobs)).toEqual(['GetItem', 'PutItem', 'Query', 'UpdateItem']);
+    expect(operationsGrantedOn(synthesized, ids.rate)).toEqual(['GetItem', 'PutItem', 'UpdateItem']);
   });
 
   it('refuses to synthesize a table grant made after its throttle alarm (the alarm would miss it)', () => {
@@ -245,7 +246,7 @@ describe('bulk jobs on AWS', () => {
     );
     grantTable(late.functions.meta.fn, late.bulk.tables.rate, ['Query']);
     expect(() => Template.fromStack(late)).toThrow(
-      'RateTableThrottles watches GetItem, UpdateItem but GetItem, Query, UpdateItem are granted on the table',
+      'RateTableThrottles watches GetItem, PutItem, UpdateItem but GetItem, PutItem, Query, UpdateItem are granted on the table',
     );
   });
 });

@@ -56,9 +56,9 @@ describe('CDK feature flags', () => {
     const stateful = Object.entries(before).filter(([, r]) =>
       (STATEFUL as readonly string[]).includes(r.Type),
     );
-    // The secrets, the two queues and their dead-letter queues, the three tables (no bucket here).
+    // The secrets, the queues and their dead-letter queues, the three tables, the exports bucket.
     expect(new Set(stateful.map(([, r]) => r.Type))).toEqual(
-      new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SecretsManager::Secret']),
+      new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SecretsManager::Secret', 'AWS::S3::Bucket']),
     );
     for (const [id, resource] of stateful)
       expect([id, updateShape(after[id]!)]).toEqual([id, updateShape(resource)]);

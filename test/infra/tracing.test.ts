@@ -23,8 +23,8 @@ describe('tracing', () => {
     ([, f]) => f.Properties.Handler === 'index.handler',
   );
 
-  it('is active on every function: the API functions and both workers', () => {
-    expect(functions).toHaveLength(FUNCTION_NAMES.length + 2);
+  it('is active on every function: the API functions and the three workers', () => {
+    expect(functions).toHaveLength(FUNCTION_NAMES.length + 3);
     for (const [id, fn] of functions)
       expect([id, fn.Properties.TracingConfig]).toEqual([id, { Mode: 'Active' }]);
   });
