@@ -7,7 +7,6 @@ import { NotificationStore } from '../lib/automations/notification-store.ts';
 import { automationSettings } from '../lib/automations/settings.ts';
 import { createAutomationWorker } from '../lib/automations/worker.ts';
 import { documentClient, sqsClient } from '../lib/aws/clients.ts';
-import { protectConfigSecrets } from '../lib/config/secrets.ts';
 import { appConfigSource } from '../lib/config/source.ts';
 import { rateGovernor, rateSettings } from '../lib/governor/settings.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
@@ -15,17 +14,11 @@ import { ownLogContext } from '../lib/observability/logger.ts';
 import { metrics } from '../lib/observability/metrics.ts';
 import { WorkQueue } from '../lib/queue/work-queue.ts';
 import * as validators from '../lib/validation/generated/index.ts';
-import { workspaceClients } from '../lib/workspaces/clients.ts';
-import { workerClientFactory } from '../lib/workspaces/worker-clients.ts';
+import { configuredWorkerClients } from '../lib/workspaces/worker-clients.ts';
 
 const settings = automationSettings();
 const config = await appConfigSource(process.env, { requireApiKeys: false });
-// Once per configuration: a rotated token gets new clients, a removed workspace none.
-const clients = config.derive((c) => {
-  protectConfigSecrets(c);
-  return workspaceClients(c, workerClientFactory);
-});
-clients();
+const clientFor = configuredWorkerClients(config);
 // Rules are validated here too: a bad file fails the cold start, loudly, not a notification.
 const rules = loadRulesFile(settings.rulesFile);
 const db = documentClient();
@@ -43,7 +36,7 @@ export const handler = ownLogContext(
         governor: rateGovernor(rateSettings()),
         queue: new WorkQueue(sqsClient(), settings.queueUrl),
         validators,
-        clientFor: (workspace) => clients()(workspace),
+        clientFor,
         maxReceiveCount: settings.maxReceiveCount,
       }),
     ),

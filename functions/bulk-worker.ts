@@ -4,22 +4,15 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { bulkParts, bulkSettings } from '../lib/bulk/index.ts';
 import { createBulkWorker } from '../lib/bulk/worker.ts';
-import { protectConfigSecrets } from '../lib/config/secrets.ts';
 import { appConfigSource } from '../lib/config/source.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
 import { ownLogContext } from '../lib/observability/logger.ts';
 import { metrics } from '../lib/observability/metrics.ts';
-import { workspaceClients } from '../lib/workspaces/clients.ts';
-import { workerClientFactory } from '../lib/workspaces/worker-clients.ts';
+import { configuredWorkerClients } from '../lib/workspaces/worker-clients.ts';
 
 const settings = bulkSettings(process.env, { needsQueue: true });
 const config = await appConfigSource(process.env, { requireApiKeys: false });
-// Once per configuration: a rotated token gets new clients, a removed workspace none.
-const clients = config.derive((c) => {
-  protectConfigSecrets(c);
-  return workspaceClients(c, workerClientFactory);
-});
-clients();
+const clientFor = configuredWorkerClients(config);
 
 // Each invocation logs in a context of its own; each item adds its ids to a context of its own.
 export const handler = ownLogContext(
@@ -29,7 +22,7 @@ export const handler = ownLogContext(
     .handler(
       createBulkWorker({
         ...bulkParts(settings),
-        clientFor: (workspace) => clients()(workspace),
+        clientFor,
         maxAttempts: settings.maxAttempts,
         maxReceiveCount: settings.maxReceiveCount,
         verifyDelayMs: settings.verifyDelaySeconds * 1000,

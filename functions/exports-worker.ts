@@ -2,23 +2,17 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { protectConfigSecrets } from '../lib/config/secrets.ts';
 import { appConfigSource } from '../lib/config/source.ts';
 import { exportParts, exportSettings } from '../lib/exports/index.ts';
 import { createExportWorker } from '../lib/exports/worker.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
 import { ownLogContext } from '../lib/observability/logger.ts';
 import { metrics } from '../lib/observability/metrics.ts';
-import { workspaceClients } from '../lib/workspaces/clients.ts';
-import { workerClientFactory } from '../lib/workspaces/worker-clients.ts';
+import { configuredWorkerClients } from '../lib/workspaces/worker-clients.ts';
 
 const settings = exportSettings(process.env);
 const config = await appConfigSource(process.env, { requireApiKeys: false });
-const clients = config.derive((c) => {
-  protectConfigSecrets(c);
-  return workspaceClients(c, workerClientFactory);
-});
-clients();
+const clientFor = configuredWorkerClients(config);
 
 export const handler = ownLogContext(
   middy<SQSEvent, SQSBatchResponse>()
@@ -27,7 +21,7 @@ export const handler = ownLogContext(
     .handler(
       createExportWorker({
         ...exportParts(settings),
-        clientFor: (workspace) => clients()(workspace),
+        clientFor,
         partBytes: settings.partBytes,
         invocationMs: settings.invocationMs,
         scrollWaitSeconds: settings.scrollWaitSeconds,
