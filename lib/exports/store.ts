@@ -7,7 +7,7 @@
  * the invocation running it (fencing: a write of an invocation that lost the export fails).
  */
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keyOwner } from '../auth/ownership.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { isConditionFailure, TableStore } from '../tables/table-store.ts';
@@ -91,6 +91,36 @@ export class ExportStore extends TableStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+  }
+
+  /**
+   * Every export not finished (queued, running, waiting), across workspaces: what a local restart
+   * queues again, since the local queue keeps nothing across one. A scan: a start-up step on a local
+   * table, never a request path.
+   */
+  async unfinished(): Promise<ExportRef[]> {
+    const refs: ExportRef[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'begins_with(pk, :exports) AND #status IN (:queued, :running, :waiting)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':exports': 'exports#',
+            ':queued': 'queued',
+            ':running': 'running',
+            ':waiting': 'waiting',
+          },
+          ProjectionExpression: 'workspace, ownerId, exportId',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) refs.push(item as ExportRef);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return refs;
   }
 
   async get(ref: ExportRef): Promise<ExportRecord | undefined> {

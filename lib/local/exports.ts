@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { WorkQueue } from '../queue/work-queue.ts';
 import { createQueueWithDeadLetter, type Emulators, type QueueWithDeadLetter } from './emulators.ts';
 import { type SqsEventSource, type SqsHandler, startSqsEventSource } from './sqs-event-source.ts';
 
@@ -29,6 +30,8 @@ export interface LocalExports {
   queue: QueueWithDeadLetter;
   workerSource: SqsEventSource | undefined;
   startWorker(handler?: SqsHandler): Promise<SqsEventSource>;
+  /** Queues again every unfinished export (the local queue keeps nothing across a restart); how many. */
+  recoverExports(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,16 @@ export async function startLocalExports(
           functionName: 'intercom-actions-exports-worker',
         });
         return local.workerSource;
+      },
+      async recoverExports() {
+        // The worker takes a record left by a dead invocation as such and restarts its scroll.
+        const { exportParts, exportSettings } = await import('../exports/index.ts');
+        const { encodeExportMessage } = await import('../exports/messages.ts');
+        const { store } = exportParts(exportSettings(env));
+        const queueOf = new WorkQueue(emulators.sqs, queue.queueUrl);
+        const refs = await store.unfinished();
+        for (const ref of refs) await queueOf.sendLater(encodeExportMessage(ref), 0);
+        return refs.length;
       },
       async close() {
         await local.workerSource?.stop();

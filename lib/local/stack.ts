@@ -45,7 +45,7 @@ export interface LocalStack {
   exports: LocalExports;
   generated: { apiKey: boolean; webhookSecret: boolean };
   /** What was queued again at start from kept data. */
-  recovered: { jobs: number; items: number; notifications: number };
+  recovered: { jobs: number; items: number; notifications: number; exports: number };
   close(): Promise<void>;
 }
 
@@ -126,6 +126,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await exports.startWorker();
     const jobs = await bulk.recoverJobs();
     const notifications = await automations.recoverNotifications();
+    const unfinishedExports = await exports.recoverExports();
     const server = await startLocalServer({
       handlers,
       port: options.port ?? Number(env.PORT ?? 3000),
@@ -146,7 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       automations,
       exports,
       generated,
-      recovered: { jobs: jobs.jobs, items: jobs.requeued, notifications },
+      recovered: { jobs: jobs.jobs, items: jobs.requeued, notifications, exports: unfinishedExports },
       close: async () => {
         for (const close of closers) await close();
       },

@@ -29,7 +29,7 @@ try {
     ...(stack.generated.webhookSecret
       ? [`Webhook secret (generated; set INTERCOM_WEBHOOK_SECRET): ${stack.webhookSecret}`]
       : []),
-    `Data: ${dataDir ? `${dataDir} (delete it to start fresh)` : 'in memory (LOCAL_DATA_DIR=none)'}${stack.recovered.jobs + stack.recovered.notifications > 0 ? `; resumed ${stack.recovered.jobs} unfinished job(s) (${stack.recovered.items} item(s) queued again) and ${stack.recovered.notifications} notification(s)` : ''}`,
+    `Data: ${dataDir ? `${dataDir} (delete it to start fresh)` : 'in memory (LOCAL_DATA_DIR=none)'}${stack.recovered.jobs + stack.recovered.notifications + stack.recovered.exports > 0 ? `; resumed ${stack.recovered.jobs} unfinished job(s) (${stack.recovered.items} item(s) queued again), ${stack.recovered.notifications} notification(s) and ${stack.recovered.exports} export(s)` : ''}`,
     `Webhooks: ${stack.url}/webhooks/intercom (the sandbox sends its notifications there); rules: ${stack.automations.rulesFile ?? 'none (set AUTOMATIONS_FILE)'}`,
     '',
     'Try:',
