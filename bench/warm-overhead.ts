@@ -23,14 +23,26 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function timePerCall(fn: () => Promise<unknown>): Promise<number> {
+interface PerCall {
+  /** Wall time, µs per call. */
+  wall: number;
+  /** CPU time (user + system, all threads), µs per call: less sensitive to other load on the machine. */
+  cpu: number;
+}
+
+async function timePerCall(fn: () => Promise<unknown>): Promise<PerCall> {
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < ITERATIONS; i++) await fn();
-  return Number(process.hrtime.bigint() - started) / 1_000 / ITERATIONS;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    wall: Number(process.hrtime.bigint() - started) / 1_000 / ITERATIONS,
+    cpu: (cpu.user + cpu.system) / ITERATIONS,
+  };
 }
 
 export async function run(): Promise<BenchResult> {
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  process.env.POWERTOOLS_LOG_LEVEL ??= "INFO";
   process.env.POWERTOOLS_METRICS_NAMESPACE = 'Bench';
   const agent = new MockAgent();
   agent.disableNetConnect();
@@ -78,8 +90,8 @@ export async function run(): Promise<BenchResult> {
   // Log lines and EMF are serialised as in Lambda; only the write to stdout is skipped.
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = (() => true) as typeof process.stdout.write;
-  const bare: number[] = [];
-  const stacked: number[] = [];
+  const bare: PerCall[] = [];
+  const stacked: PerCall[] = [];
   try {
     const first = await handler(event, { ...context } as never);
     if (first.statusCode !== 200) throw new Error(`handler answered ${first.statusCode}`);
@@ -91,24 +103,36 @@ export async function run(): Promise<BenchResult> {
     process.stdout.write = write;
     await agent.close();
   }
-  const b = median(bare);
-  const s = median(stacked);
+  const b = median(bare.map((r) => r.wall));
+  const s = median(stacked.map((r) => r.wall));
   const overhead = s - b;
+  const bCpu = median(bare.map((r) => r.cpu));
+  const sCpu = median(stacked.map((r) => r.cpu));
+  const overheadCpu = sCpu - bCpu;
   const markdown = [
     `Warm path (median of ${ROUNDS} rounds x ${ITERATIONS} sequential calls, Node ${process.versions.node}, MockAgent upstream)`,
     '',
-    '| path | µs per call |',
-    '| --- | --- |',
-    `| bare client call (\`client.call('get_user')\`) | ${b.toFixed(1)} |`,
-    `| full handler (middy stack + client) | ${s.toFixed(1)} |`,
-    `| **stack overhead** | **${overhead.toFixed(1)}** |`,
+    '| path | µs per call | CPU µs per call |',
+    '| --- | --- | --- |',
+    `| bare client call (\`client.call('get_user')\`) | ${b.toFixed(1)} | ${bCpu.toFixed(1)} |`,
+    `| full handler (middy stack + client) | ${s.toFixed(1)} | ${sCpu.toFixed(1)} |`,
+    `| **stack overhead** | **${overhead.toFixed(1)}** | **${overheadCpu.toFixed(1)}** |`,
     '',
-    `Goal <= 50 µs: ${overhead <= 50 ? 'met' : 'NOT met'}.`,
+    `Goal <= 50 µs: ${overhead <= 50 ? 'met' : 'NOT met'} (wall), ${overheadCpu <= 50 ? 'met' : 'NOT met'} (CPU; the wall figure is the goal's, the CPU one shows whether a miss is the machine's load).`,
   ].join('\n');
   return {
     title: 'warm overhead',
     markdown,
-    results: { iterations: ITERATIONS, rounds: ROUNDS, bareUs: b, handlerUs: s, overheadUs: overhead },
+    results: {
+      iterations: ITERATIONS,
+      rounds: ROUNDS,
+      bareUs: b,
+      handlerUs: s,
+      overheadUs: overhead,
+      bareCpuUs: bCpu,
+      handlerCpuUs: sCpu,
+      overheadCpuUs: overheadCpu,
+    },
   };
 }
 

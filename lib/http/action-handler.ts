@@ -55,7 +55,7 @@ export function createActionHandler(
       .use(jsonBody(maxBodyBytes))
       .use(validateOperationInput(validators))
       .use(errorResponse())
-      .handler(async (_event, context, { signal }) => {
+      .handler(async (_event, context) => {
         const op = context.operation!;
         const remaining = context.getRemainingTimeInMillis?.();
         const hardDeadline = remaining ? Date.now() + remaining - RESPONSE_MARGIN_MS : undefined;
@@ -66,7 +66,8 @@ export function createActionHandler(
             context.input ?? {},
             {
               requestId: context.requestId,
-              signal,
+              // No middy abort signal: it only fires with timeoutEarlyInMillis, which the pipeline turns
+              // off, and passing it costs a listener per request; the deadline below bounds the call.
               maxBytes: LIST_BUDGET_BYTES,
               ...(hardDeadline ? { hardDeadline } : {}),
             },

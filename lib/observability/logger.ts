@@ -47,10 +47,15 @@ interface Invocation {
  */
 interface LogContext {
   readonly parent: LogContext | undefined;
+  /** The keys this context added (kept here even once it has a logger: contexts below read them). */
   readonly keys: LogAttributes;
   logger: Logger | undefined;
   /** Set on the context a Lambda handler's invocation runs in (see ownLogContext). */
   readonly invocation?: Invocation;
+  /** Its logger came from the idle loggers and goes back there when the context ends. */
+  borrowed: boolean;
+  /** Its function has returned (or its promise settled): a line logged later is a straggler's. */
+  ended: boolean;
 }
 
 const contexts = new AsyncLocalStorage<LogContext>();
@@ -86,25 +91,54 @@ function processLogger(): Logger {
   return processWide;
 }
 
+/**
+ * Loggers of ended invocations' contexts, ready for the next. Building a Powertools Logger reads its
+ * settings from the environment and makes a console (~70 µs, most of the warm path's cost when it
+ * was done per request); an idle one is reset instead: its keys cleared, the new invocation's Lambda
+ * context and keys set. Only contexts inside an invocation borrow (they always set a Lambda context,
+ * so none is left over from the last user); a few are enough, as Lambda runs one invocation at a time
+ * (the local stack runs several).
+ */
+const idleLoggers: Logger[] = [];
+const MAX_IDLE_LOGGERS = 32;
+
+/** Every key of the context and the ones it runs in, outermost first (inner keys win). */
+function keysOf(context: LogContext): LogAttributes {
+  const chain: LogAttributes[] = [];
+  for (let c: LogContext | undefined = context; c; c = c.parent) chain.push(c.keys);
+  return Object.assign({}, ...chain.reverse());
+}
+
 function loggerOf(context: LogContext): Logger {
   if (context.logger) return context.logger;
-  // A context without a logger yet has had nothing appended to a logger: its keys say it all.
-  const pending: LogAttributes[] = [context.keys];
-  let base = context.parent;
-  while (base && !base.logger) {
-    pending.unshift(base.keys);
-    base = base.parent;
-  }
-  const child = (base?.logger ?? processLogger()).createChild();
-  // The Lambda context, as Powertools' injectLambdaContext adds it (a child of a logger that has it
-  // already got it from createChild; adding it again is harmless).
   const invocation = invocationOf(context);
+  const keys = keysOf(context);
+  let child: Logger;
+  if (invocation && !context.ended) {
+    child = idleLoggers.pop() ?? processLogger().createChild();
+    child.resetKeys();
+    context.borrowed = true;
+  } else {
+    // A context outside any invocation (tests, background work), or a line logged after its context
+    // ended (nothing must write through a logger that another invocation may have borrowed since).
+    child = processLogger().createChild();
+  }
+  // The Lambda context, as Powertools' injectLambdaContext adds it.
   if (invocation) child.addContext(invocation.context);
-  const keys: LogAttributes = Object.assign({}, ...pending);
   if (Object.keys(keys).length > 0) child.appendKeys(keys);
-  context.logger = child;
+  if (!context.ended) context.logger = child;
   return child;
 }
+
+function end(context: LogContext): void {
+  context.ended = true;
+  const borrowed = context.borrowed ? context.logger : undefined;
+  context.logger = undefined;
+  context.borrowed = false;
+  if (borrowed && idleLoggers.length < MAX_IDLE_LOGGERS) idleLoggers.push(borrowed);
+}
+
+const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
 
 /** The current invocation's logger (its keys only), or the process's outside any log context. */
 export function logger(): Logger {
@@ -118,10 +152,26 @@ function enter<T>(
   fn: () => T,
   invocation?: Invocation,
 ): T {
-  return contexts.run(
-    { parent, keys: { ...keys }, logger: undefined, ...(invocation ? { invocation } : {}) },
-    fn,
-  );
+  const context: LogContext = {
+    parent,
+    keys: { ...keys },
+    logger: undefined,
+    borrowed: false,
+    ended: false,
+    ...(invocation ? { invocation } : {}),
+  };
+  let result: T;
+  try {
+    result = contexts.run(context, fn);
+  } catch (error) {
+    end(context);
+    throw error;
+  }
+  if (!isPromise(result)) {
+    end(context);
+    return result;
+  }
+  return result.finally(() => end(context)) as T;
 }
 
 /**
@@ -164,6 +214,6 @@ export function ownLogContext<E, C extends Context | undefined, R, Rest extends 
 export function appendLogKeys(keys: LogAttributes): void {
   const context = contexts.getStore();
   if (!context) throw new Error('appendLogKeys needs a log context: run the invocation in withLogKeys()');
-  if (context.logger) context.logger.appendKeys(keys);
-  else Object.assign(context.keys, keys);
+  Object.assign(context.keys, keys);
+  context.logger?.appendKeys(keys);
 }

@@ -167,6 +167,40 @@ describe('log contexts', () => {
     expect(line('outside')).not.toHaveProperty('cold_start');
   });
 
+  it("reuses an ended invocation's logger without its keys, and a line logged after its end keeps them", async () => {
+    // Ended invocations hand their loggers to later ones: nothing of one may show on the other's lines,
+    // not even when the first logs again (a straggling promise) while the second runs.
+    let releaseStraggler!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      releaseStraggler = resolve;
+    });
+    let straggler: Promise<void> | undefined;
+    const contextA = testContext('users');
+    const contextB = testContext('users');
+    const handler = ownLogContext(async (name: string, _context: Context) => {
+      appendLogKeys(name === 'a' ? { requestId: 'a', jobId: 'job-a' } : { requestId: name });
+      logger().info(`${name} first`);
+      if (name === 'a') straggler = gate.then(() => logger().info('a late'));
+      if (name === 'b') {
+        releaseStraggler();
+        await straggler;
+        logger().info('b second');
+      }
+    });
+    await handler('a', contextA);
+    await handler('b', contextB);
+    await handler('c', testContext('users'));
+
+    expect(keysOf(line('a first'))).toEqual({ requestId: 'a', jobId: 'job-a' });
+    expect(keysOf(line('a late'))).toEqual({ requestId: 'a', jobId: 'job-a' });
+    expect(line('a late').function_request_id).toBe(contextA.awsRequestId);
+    for (const message of ['b first', 'b second']) {
+      expect(keysOf(line(message))).toEqual({ requestId: 'b' });
+      expect(line(message).function_request_id).toBe(contextB.awsRequestId);
+    }
+    expect(keysOf(line('c first'))).toEqual({ requestId: 'c' });
+  });
+
   it('refuses to append keys outside any context, where every invocation would get them', () => {
     expect(() => appendLogKeys({ requestId: 'everyone' })).toThrow(/log context/);
     logger().info('still clean');
