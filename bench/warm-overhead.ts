@@ -42,7 +42,7 @@ async function timePerCall(fn: () => Promise<unknown>): Promise<PerCall> {
 }
 
 export async function run(): Promise<BenchResult> {
-  process.env.POWERTOOLS_LOG_LEVEL ??= "INFO";
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   process.env.POWERTOOLS_METRICS_NAMESPACE = 'Bench';
   const agent = new MockAgent();
   agent.disableNetConnect();
