@@ -5,13 +5,20 @@
  * `node:http`, not undici: the functions that never call Intercom would carry ~465 KB of undici for
  * this one local GET (~14 ms of their cold start, measured). The CDK app attaches the extension layer.
  */
-import { request } from 'node:http';
+import type * as Http from 'node:http';
 import { ConfigError } from './parse.ts';
 import type { SecretReader } from './types.ts';
 
 export const DEFAULT_EXTENSION_PORT = 2773;
 /** The extension answers from Secrets Manager within this, or the read fails (and is retried later). */
 export const EXTENSION_TIMEOUT_MS = 5_000;
+
+/**
+ * `node:http` loaded when first used, not imported: an ESM import of it builds the module's ESM
+ * namespace, which evaluates its lazy `WebSocket`/`EventSource` exports and so loads Node's own
+ * bundled undici (~10-20 ms of every cold start, measured, for a module most invocations never use).
+ */
+const http = (): typeof Http => process.getBuiltinModule('node:http');
 
 interface Answer {
   status: number;
@@ -24,7 +31,7 @@ function get(port: number, path: string, token: string, timeoutMs: number): Prom
       clearTimeout(deadline);
       reject(error);
     };
-    const req = request(
+    const req = http().request(
       {
         host: 'localhost',
         port,

@@ -87,6 +87,40 @@ describe('npx cdk synth', () => {
     expect(readFileSync(join(assetOf('AutomationsWorkerFunction'), bundled), 'utf8')).toBe(RULES);
   });
 
+  it("loads none of Node's heavy built-ins while an action function starts (its cold start)", async () => {
+    // Measured costs of module init: an ESM import of node:http loads Node's own bundled undici (its
+    // namespace evaluates the lazy WebSocket export: ~10-20 ms); zlib, worker_threads and web streams
+    // come with undici's fetch parts, which the client never uses. None may come back unnoticed.
+    const probe = [
+      'const before = new Set(process.moduleLoadList);',
+      'await import(process.argv[1]);',
+      'console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));',
+    ].join('\n');
+    for (const prefix of ['usersFunction', 'metaFunction']) {
+      const { stdout } = await run(
+        process.execPath,
+        ['--input-type=module', '-e', probe, join(assetOf(prefix), 'index.mjs')],
+        {
+          env: {
+            PATH: process.env.PATH,
+            INTERCOM_ACCESS_TOKEN: 'tok_synth_test',
+            API_KEY: 'ia_synth_test_key_0123456789',
+            POWERTOOLS_LOG_LEVEL: 'SILENT',
+          },
+        },
+      );
+      const loaded = (JSON.parse(stdout) as string[]).map((m) => m.replace(/^NativeModule /, ''));
+      const heavy = [
+        'internal/deps/undici/undici',
+        'zlib',
+        'worker_threads',
+        'internal/webstreams/readablestream',
+      ];
+      expect([prefix, heavy.filter((m) => loaded.includes(m))]).toEqual([prefix, []]);
+      expect(loaded).toContain('crypto');
+    }
+  });
+
   it('produces a bundle that runs: the meta function answers /health', async () => {
     process.env.API_KEY = 'ia_synth_test_key_0123456789';
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
