@@ -15,6 +15,7 @@ import {
 } from '../validation/validate.ts';
 import { type PathCheck, readCondition } from './conditions.ts';
 import { MAX_FILE_BYTES, parseDocument, type RulesFormat } from './document.ts';
+import { forEachSampleRoot, readForEach } from './for-each-rules.ts';
 import { DEFAULT_RUN_CAP } from './loop-guard.ts';
 import { type PathProblem, pathProblem } from './paths.ts';
 import { describe, isObject, pointer, type Report, rejectUnknownKeys } from './reader.ts';
@@ -28,7 +29,7 @@ const validators: ValidatorMap = generatedValidators;
 export const RULE_NAME = /^[a-z0-9_-]{1,64}$/;
 export const LIMITS = { rules: 200, topics: 30, conditions: 20, actions: 10 } as const;
 const DOCUMENT_KEYS = ['version', 'rules'];
-const RULE_KEYS = ['name', 'topics', 'when', 'actions', 'ignoreBotAuthors', 'maxRunsPerObject'];
+const RULE_KEYS = ['name', 'topics', 'when', 'actions', 'ignoreBotAuthors', 'maxRunsPerObject', 'forEach'];
 const ACTION_KEYS = ['operation', 'params', 'continueOnError'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -52,15 +53,23 @@ function topicList(topics: readonly Topic[]): string {
   return topics.length === 1 ? `topic ${topics[0]}` : `topics ${topics.join(', ')}`;
 }
 
+/**
+ * What templates render against when the file is validated, per topic: the topic's sample
+ * notification (or, for a for-each rule's action, that sample with a record beside it).
+ */
+type SampleRoot = (topic: Topic) => unknown;
+const notificationSample: SampleRoot = (topic) => SAMPLES[topic];
+
 /** Reports a path once per distinct problem, naming the topics whose samples show it. */
 function checkAgainstSamples(
   topics: readonly Topic[],
   report: Report,
+  root: SampleRoot = notificationSample,
 ): (at: string, segments: readonly string[]) => void {
   return (at, segments) => {
     const grouped = new Map<string, { problem: PathProblem; topics: Topic[] }>();
     for (const topic of topics) {
-      const problem = pathProblem(SAMPLES[topic], segments);
+      const problem = pathProblem(root(topic), segments);
       if (!problem) continue;
       const key = problem.kind === 'missing' ? `missing:${problem.suggestion ?? ''}` : problem.message;
       const entry = grouped.get(key) ?? { problem, topics: [] };
@@ -171,13 +180,14 @@ function checkTemplates(
   strings: readonly TemplateString[],
   topics: readonly Topic[] | undefined,
   report: Report,
+  root: SampleRoot = notificationSample,
 ): { used: boolean; problems: number } {
   let problems = 0;
   const counted: Report = (path, message) => {
     problems++;
     report(path, message);
   };
-  const checkPath = topics ? checkAgainstSamples(topics, counted) : undefined;
+  const checkPath = topics ? checkAgainstSamples(topics, counted, root) : undefined;
   let used = false;
   for (const { at, text } of strings) {
     if (!hasTemplate(text)) continue;
@@ -197,6 +207,7 @@ function readAction(
   at: string,
   report: Report,
   topics: readonly Topic[] | undefined,
+  root: SampleRoot = notificationSample,
 ): Action | undefined {
   if (!isObject(raw)) {
     report(at, `must be an object {operation, params}, not ${describe(raw)}`);
@@ -236,7 +247,7 @@ function readAction(
   }
   const strings: TemplateString[] = [];
   stringsOf(params, paramsAt, counted, strings);
-  const templates = checkTemplates(strings, topics, counted);
+  const templates = checkTemplates(strings, topics, counted, root);
   // Unusable templates would only add schema errors about their empty renderings.
   if (templates.problems > 0 || !op || !topics) return undefined;
   const validator = validators[op.name]!;
@@ -249,7 +260,7 @@ function readAction(
   for (const topic of templates.used ? topics : topics.slice(0, 1)) {
     let issues: ValidationIssue[];
     try {
-      const rendered = renderTree(params, SAMPLES[topic], '') as Record<string, unknown>;
+      const rendered = renderTree(params, root(topic), '') as Record<string, unknown>;
       issues = validateInput(validator, normalizeInput(rendered));
     } catch (error) {
       // A filter given a value it does not take (`domain` of a list): the sample shows it now.
@@ -316,12 +327,27 @@ function readRule(
     }
   }
 
+  // A for-each rule enumerates first; its one action then renders against each record as `item`.
+  const forEach =
+    raw.forEach === undefined
+      ? undefined
+      : readForEach(raw.forEach, pointer(at, 'forEach'), report, (spec, specAt) =>
+          readAction(spec, specAt, report, topics),
+        );
+  const eachRecord = forEach ? forEachSampleRoot(forEach.operation) : undefined;
+  const actionRoot: SampleRoot | undefined = eachRecord && ((topic) => eachRecord(SAMPLES[topic]));
+
   const actions: Action[] = [];
   if (!Array.isArray(raw.actions) || raw.actions.length === 0 || raw.actions.length > LIMITS.actions) {
     report(pointer(at, 'actions'), `must be a list of 1 to ${LIMITS.actions} actions`);
+  } else if (raw.forEach !== undefined && raw.actions.length !== 1) {
+    report(
+      pointer(at, 'actions'),
+      'a for-each rule has exactly one action: the operation its bulk job runs for each match',
+    );
   } else {
     for (const [i, entry] of raw.actions.entries()) {
-      const action = readAction(entry, pointer(pointer(at, 'actions'), i), report, topics);
+      const action = readAction(entry, pointer(pointer(at, 'actions'), i), report, topics, actionRoot);
       if (action) actions.push(action);
     }
   }
@@ -338,6 +364,7 @@ function readRule(
     actions,
     ignoreBotAuthors: ignoreBotAuthors as boolean,
     maxRunsPerObject,
+    ...(forEach ? { forEach } : {}),
   };
 }
 

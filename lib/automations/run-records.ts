@@ -10,13 +10,22 @@ export interface ActionResult {
   error?: ItemError;
   /** With `in_flight`: when the call was made, for the lookup that decides whether it happened. */
   since?: number;
+  /** A for-each action: the bulk job that runs it for each match (none when nothing matched). */
+  jobId?: string;
+  /** A for-each action: records read, records that matched (the job's items), and whether `maxItems` cut it short. */
+  scanned?: number;
+  matched?: number;
+  truncated?: boolean;
 }
 
 export interface RuleRun {
   rule: string;
-  /** `ran`: its actions were executed; `skipped`: the loop guard stopped it (see `reason`). */
+  /**
+   * `ran`: its actions were executed; `skipped`: the loop guard stopped it, or (`still_enumerating`) a
+   * for-each run of the same rule from an earlier trigger was still enumerating (see `reason`).
+   */
   status: 'ran' | 'skipped';
-  reason?: 'own_write' | 'run_cap';
+  reason?: 'own_write' | 'run_cap' | 'still_enumerating';
   actions: ActionResult[];
 }
 

@@ -67,6 +67,22 @@ export interface RunCap {
   windowSeconds: number;
 }
 
+/**
+ * "For each match": the rule enumerates a list or scroll operation, keeps the records its `where`
+ * conditions hold for (paths start at `item.`, the record), and runs its one action for each of them
+ * as a bulk job the workspace owns.
+ */
+export interface ForEach {
+  /** A list or scroll operation of the catalog, e.g. `scroll_users` or `list_users`. */
+  operation: string;
+  /** Its input; strings may hold templates on the trigger (the notification). */
+  params: { [key: string]: Json };
+  /** All must hold for a record to be acted on; empty: every record. */
+  where: readonly Condition[];
+  /** The most records one run acts on; the run stops enumerating there (its log says so). */
+  maxItems: number;
+}
+
 /** A rule once validated: wildcards expanded, defaults applied. */
 export interface Rule {
   name: string;
@@ -76,6 +92,8 @@ export interface Rule {
   actions: readonly Action[];
   ignoreBotAuthors: boolean;
   maxRunsPerObject: RunCap;
+  /** Present on a rule that enumerates: its one action runs for each match, as a bulk job. */
+  forEach?: ForEach;
 }
 
 export interface RuleSet {

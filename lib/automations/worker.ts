@@ -18,6 +18,7 @@ import { queuedMessage, tracing } from '../observability/tracing.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
 import type { RuleEngine } from './engine.ts';
+import { type ForEachDeps, runForEach } from './for-each.ts';
 import { objectKey, type QueuedNotification } from './inbox.ts';
 import type { NotificationStore } from './notification-store.ts';
 import type { ActionResult, RuleRun } from './run-records.ts';
@@ -31,6 +32,8 @@ export interface AutomationWorkerDeps {
   validators: ValidatorMap;
   clientFor: (workspace: string) => IntercomClient;
   maxReceiveCount: number;
+  /** What for-each rules need: their state, the bulk path (absent: not deployed), the scroll lock. */
+  forEach?: Pick<ForEachDeps, 'store' | 'jobs' | 'lock'>;
   now?: () => number;
   /** Test hook: runs after Intercom answered an action and before its outcome is recorded (crash tests). */
   afterCall?: (notificationId: string, operation: string) => void | Promise<void>;
@@ -249,6 +252,41 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
         }
         if (done[guardKey]?.status === 'failed') {
           runs.push({ rule: rule.name, status: 'skipped', reason: 'run_cap', actions: [] });
+          continue;
+        }
+        if (rule.forEach) {
+          const actionKey = `${r}_0`;
+          const previous = done[actionKey];
+          if (previous) {
+            runs.push({ rule: rule.name, status: 'ran', actions: [previous] });
+            continue;
+          }
+          if (!deps.forEach) throw new Error("For-each rules need the worker's forEach dependencies");
+          const outcome = await withLogKeys({ rule: rule.name }, () =>
+            tracing().withSubsegment(`rule ${rule.name}`, () =>
+              runForEach(
+                {
+                  ...deps.forEach!,
+                  governor: deps.governor,
+                  clientFor: deps.clientFor,
+                  render: (action, root) => deps.rules.render(action, root),
+                  now,
+                },
+                { workspace: m.workspace, notification: n, rule, deadline, lastReceive },
+              ),
+            ),
+          );
+          if (outcome.kind === 'continue') throw new RetryLater(outcome.at);
+          if (outcome.kind === 'skipped') {
+            logger().info('For-each run skipped: an earlier run of the rule is still enumerating', {
+              rule: rule.name,
+              enumeratingFor: outcome.holder,
+            });
+            runs.push({ rule: rule.name, status: 'skipped', reason: 'still_enumerating', actions: [] });
+            continue;
+          }
+          await record_(actionKey, outcome.result);
+          runs.push({ rule: rule.name, status: 'ran', actions: [outcome.result] });
           continue;
         }
         // The rule's lines (its actions', the client's) carry its name beside the notification's keys,

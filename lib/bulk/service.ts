@@ -5,10 +5,18 @@
  * loses nor duplicates items.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { isCreatedBy, isVisibleTo, keyOwner, scopesFor } from '../auth/ownership.ts';
+import {
+  isCreatedBy,
+  isVisibleTo,
+  keyOwner,
+  type OwnerId,
+  scopesFor,
+  WORKSPACE_OWNER,
+} from '../auth/ownership.ts';
 import { findOperation } from '../catalog/index.ts';
 import type { ApiKeyScope, Operation } from '../catalog/types.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
+import type { WorkspaceJobChunk } from '../delivery/workspace-jobs.ts';
 import { DomainError } from '../errors.ts';
 import type { Headroom, RateGovernor } from '../governor/rate-governor.ts';
 import { QueueSendError, type WorkQueue } from '../queue/work-queue.ts';
@@ -84,6 +92,12 @@ const RETRY_LEASE_MS = 60_000;
 function jobIdFor(key: ApiKeyRecord, idempotencyKey: string | undefined): string {
   if (!idempotencyKey) return `job_${randomBytes(12).toString('base64url')}`;
   const scope = `${key.workspace}\u0000${keyOwner(key)}\u0000${idempotencyKey}`;
+  return `job_${createHash('sha256').update(scope).digest('base64url').slice(0, 24)}`;
+}
+
+/** The job a workspace owns under `name`: in another id space than any key's Idempotency-Key. */
+export function workspaceJobId(workspace: string, name: string): string {
+  const scope = `${workspace}\u0000${WORKSPACE_OWNER}\u0000${name}`;
   return `job_${createHash('sha256').update(scope).digest('base64url').slice(0, 24)}`;
 }
 
@@ -197,12 +211,71 @@ export class BulkService {
         );
       }
     }
+    const result = await this.#register(
+      op,
+      request,
+      jobId,
+      { workspace: key.workspace, ownerId: keyOwner(key), createdBy: key.name },
+      accepted,
+    );
+    if (keyed && result.created) await this.#d.store.markIdempotencyUsed(jobId, now);
+    return {
+      status: 202,
+      body: {
+        jobId,
+        operation: op.name,
+        total: request.items.length,
+        accepted: accepted.length,
+        rejected,
+        offset: request.offset,
+        final: request.final,
+      },
+    };
+  }
+
+  /**
+   * A chunk of the job the workspace owns under `name` (a rule's for-each run): the port other
+   * features use (lib/delivery/workspace-jobs.ts). The id is derived from the workspace and the name
+   * alone, so a repeated submission names the same job and replays; no key can create or append to it.
+   */
+  async submitForWorkspace(
+    chunk: WorkspaceJobChunk,
+  ): Promise<{ jobId: string; accepted: number; rejected: number }> {
+    const op = findOperation(chunk.operation);
+    if (!op) throw new DomainError('unknown_operation', `Unknown operation "${chunk.operation}"`);
+    const request: BulkRequest = {
+      items: chunk.items,
+      dryRun: false,
+      offset: chunk.offset,
+      final: chunk.final,
+    };
+    const { accepted, rejected } = this.validate(op, request);
+    const jobId = workspaceJobId(chunk.workspace, chunk.name);
+    await this.#register(
+      op,
+      request,
+      jobId,
+      { workspace: chunk.workspace, ownerId: WORKSPACE_OWNER, createdBy: chunk.createdBy },
+      accepted,
+    );
+    return { jobId, accepted: accepted.length, rejected: rejected.length };
+  }
+
+  /** Registers a chunk of `jobId` for `owner` and queues its accepted items (once, whatever the repeats). */
+  async #register(
+    op: Operation,
+    request: BulkRequest,
+    jobId: string,
+    owner: { workspace: string; ownerId: OwnerId; createdBy: string },
+    accepted: Array<{ index: number; input: Record<string, unknown> }>,
+  ): Promise<{ created: boolean }> {
+    const now = this.#now();
     const outcome = await this.#d.store.registerChunk({
       jobId,
       operation: op.name,
-      workspace: key.workspace,
-      ownerId: keyOwner(key),
-      createdBy: key.name,
+      workspace: owner.workspace,
+      ownerId: owner.ownerId,
+      createdBy: owner.createdBy,
       offset: request.offset,
       size: request.items.length,
       accepted: accepted.length,
@@ -230,7 +303,6 @@ export class BulkService {
         `Job ${jobId} expects its next chunk at offset ${outcome.job.nextOffset}`,
       );
     }
-    if (keyed && outcome.kind === 'created') await this.#d.store.markIdempotencyUsed(jobId, now);
     const alreadyQueued = outcome.kind === 'replay' && outcome.queued;
     if (!alreadyQueued && accepted.length > 0) {
       // Kept before queueing: a lost message is queued again from here (`recover`).
@@ -244,7 +316,7 @@ export class BulkService {
               index,
               attempt: 1,
               operation: op.name,
-              workspace: key.workspace,
+              workspace: owner.workspace,
               input,
             }),
           })),
@@ -259,18 +331,7 @@ export class BulkService {
       }
     }
     if (!alreadyQueued) await this.#d.store.markChunkQueued(jobId, request.offset);
-    return {
-      status: 202,
-      body: {
-        jobId,
-        operation: op.name,
-        total: request.items.length,
-        accepted: accepted.length,
-        rejected,
-        offset: request.offset,
-        final: request.final,
-      },
-    };
+    return { created: outcome.kind === 'created' };
   }
 
   /**
