@@ -17,6 +17,11 @@ export interface AutomationsDeploymentSettings {
   rulesFile?: string;
   /** Rules in `rulesFile`. */
   ruleCount: number;
+  /**
+   * Rules that enumerate (`forEach`): only then does the worker get the bulk path's table and queue,
+   * and the scroll lock (least privilege).
+   */
+  forEachRuleCount: number;
   /** Admins whose own writes never trigger a rule (the admin the automations act as). */
   botAdminIds: string[];
   /**
@@ -62,8 +67,10 @@ export function automationsDeploymentSettings(
   const given = textFrom(node, 'automationsFile');
   // A named file must exist (loadRulesFile says so); the default one is optional.
   const rulesFile = given ? resolve(given) : existsSync(defaultRulesFile) ? defaultRulesFile : undefined;
+  const rules = rulesFile ? loadRulesFile(rulesFile).rules : [];
   const settings: AutomationsDeploymentSettings = {
-    ruleCount: rulesFile ? loadRulesFile(rulesFile).rules.length : 0,
+    ruleCount: rules.length,
+    forEachRuleCount: rules.filter((rule) => rule.forEach).length,
     botAdminIds: adminIds(node),
     maxReceiveCount: numberFrom(node, 'automationsMaxReceiveCount', 10, 5, 1000),
     maxConcurrency: numberFrom(node, 'automationsMaxConcurrency', 2, 2, 1000),

@@ -80,6 +80,8 @@ export class WebhookAutomations extends Construct {
         ...props.baseEnvironment,
         ...this.intakeEnvironment,
         ...props.bulk.rateEnvironment,
+        // For-each rules hand their matches to the bulk path as jobs.
+        ...(settings.forEachRuleCount > 0 ? props.bulk.environment : {}),
         AUTOMATIONS_MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
         ...(settings.botAdminIds.length > 0
           ? { AUTOMATIONS_BOT_ADMIN_IDS: settings.botAdminIds.join(',') }
@@ -89,6 +91,7 @@ export class WebhookAutomations extends Construct {
       logRetentionDays: props.logRetentionDays,
     });
     props.bulk.grantRateGovernor(this.worker.service.fn);
+    if (settings.forEachRuleCount > 0) props.bulk.grantWorkspaceJobs(this.worker.service.fn);
     new CfnOutput(Stack.of(this), 'AutomationsTableName', {
       value: this.table.tableName,
       description: 'DynamoDB table of Intercom notifications, automation runs and loop-guard counters',

@@ -77,6 +77,18 @@ export class BulkJobs extends Construct {
     this.queue.queue.grant(fn, 'sqs:SendMessage');
   }
 
+  /**
+   * What a worker that submits workspace jobs needs (the automation worker, for for-each rules): the
+   * job writes of `grantApi` (conditional UpdateItems, GetItem), the work queue, and the scroll lock's
+   * PutItem on the rate table for the scrolls it enumerates.
+   */
+  grantWorkspaceJobs(fn: IFunction): void {
+    const { tables } = this;
+    tables.grant(fn, tables.jobs, ['GetItem', 'UpdateItem']);
+    tables.grant(fn, tables.rate, ['PutItem']);
+    this.queue.queue.grant(fn, 'sqs:SendMessage');
+  }
+
   /** What another worker needs to spend the same rate budget. */
   grantRateGovernor(fn: IFunction): void {
     this.tables.grant(fn, this.tables.rate, RATE_GOVERNOR_ACTIONS);

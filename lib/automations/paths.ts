@@ -21,6 +21,12 @@ export const NOTIFICATION_FIELDS = [
   'self',
 ] as const;
 
+/**
+ * Where else a path may start: `item`, the record a for-each rule is acting on (its templates and
+ * `where` conditions); a path on it outside such a rule is reported against the samples.
+ */
+const RECORD_ROOT = 'item';
+
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Objects whose keys the workspace defines: any key below them may exist. */
 const OPEN_OBJECTS = new Set(['custom_attributes', 'metadata']);
@@ -44,7 +50,7 @@ export function parsePath(path: string): PathResult {
     }
   }
   const first = segments[0]!;
-  if (!(NOTIFICATION_FIELDS as readonly string[]).includes(first)) {
+  if (!(NOTIFICATION_FIELDS as readonly string[]).includes(first) && first !== RECORD_ROOT) {
     const hint = first === 'item' ? `; did you mean "data.${path}"?` : didYouMean(first, NOTIFICATION_FIELDS);
     return fail(
       `"${path}" must start with a field of the notification (${NOTIFICATION_FIELDS.join(', ')})${hint}`,

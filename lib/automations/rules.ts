@@ -57,7 +57,10 @@ function topicList(topics: readonly Topic[]): string {
  * What templates render against when the file is validated, per topic: the topic's sample
  * notification (or, for a for-each rule's action, that sample with a record beside it).
  */
-type SampleRoot = (topic: Topic) => unknown;
+type SampleRoot = ((topic: Topic) => unknown) & {
+  /** A for-each action's records, for messages about `item.` paths (e.g. "scroll_users records"). */
+  records?: string;
+};
 const notificationSample: SampleRoot = (topic) => SAMPLES[topic];
 
 /** Reports a path once per distinct problem, naming the topics whose samples show it. */
@@ -68,6 +71,15 @@ function checkAgainstSamples(
 ): (at: string, segments: readonly string[]) => void {
   return (at, segments) => {
     const grouped = new Map<string, { problem: PathProblem; topics: Topic[] }>();
+    const sample = topics.length > 0 ? root(topics[0]!) : undefined;
+    if (segments[0] === 'item' && sample !== null && typeof sample === 'object' && !('item' in sample)) {
+      const path = segments.join('.');
+      report(
+        at,
+        `"${path}" names a for-each rule's record, and this rule has no forEach; did you mean "data.${path}"?`,
+      );
+      return;
+    }
     for (const topic of topics) {
       const problem = pathProblem(root(topic), segments);
       if (!problem) continue;
@@ -80,7 +92,9 @@ function checkAgainstSamples(
       if (problem.kind === 'shape') report(at, `${problem.message} (${topicList(where)})`);
       else {
         const hint = problem.suggestion === undefined ? '' : `; did you mean "${problem.suggestion}"?`;
-        report(at, `"${segments.join('.')}" is not in notifications of ${topicList(where)}${hint}`);
+        const source =
+          segments[0] === 'item' && root.records ? root.records : `notifications of ${topicList(where)}`;
+        report(at, `"${segments.join('.')}" is not in ${source}${hint}`);
       }
     }
   };
@@ -334,12 +348,21 @@ function readRule(
       : readForEach(raw.forEach, pointer(at, 'forEach'), report, (spec, specAt) =>
           readAction(spec, specAt, report, topics),
         );
-  const eachRecord = forEach ? forEachSampleRoot(forEach.operation) : undefined;
-  const actionRoot: SampleRoot | undefined = eachRecord && ((topic) => eachRecord(SAMPLES[topic]));
+  // Read as a for-each action even when the forEach itself has problems (they are reported there).
+  const enumerated =
+    isObject(raw.forEach) && typeof raw.forEach.operation === 'string' ? raw.forEach.operation : undefined;
+  const eachRecord = raw.forEach !== undefined ? forEachSampleRoot(enumerated ?? '') : undefined;
+  const actionRoot: SampleRoot | undefined =
+    eachRecord &&
+    Object.assign((topic: Topic) => eachRecord(SAMPLES[topic]), {
+      records: `${enumerated ?? 'the enumerated'} records`,
+    });
 
   const actions: Action[] = [];
   if (!Array.isArray(raw.actions) || raw.actions.length === 0 || raw.actions.length > LIMITS.actions) {
     report(pointer(at, 'actions'), `must be a list of 1 to ${LIMITS.actions} actions`);
+  } else if (raw.forEach !== undefined && !forEach) {
+    // Its action renders against records of the enumeration: checked once the forEach is valid.
   } else if (raw.forEach !== undefined && raw.actions.length !== 1) {
     report(
       pointer(at, 'actions'),

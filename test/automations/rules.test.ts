@@ -787,3 +787,109 @@ describe('an action', () => {
     ]);
   });
 });
+
+describe('a for-each rule', () => {
+  const forEachRule = (forEach: unknown, actions?: unknown[]): Doc =>
+    rule({
+      forEach,
+      actions: actions ?? [
+        {
+          operation: 'create_update_user',
+          params: {
+            body: { user_id: '{{item.user_id}}', custom_attributes: { seen: '{{data.item.email}}' } },
+          },
+        },
+      ],
+    });
+
+  it('reads its enumeration, filter and bound, with defaults', () => {
+    const [parsed] = parse({
+      rules: [forEachRule({ operation: 'scroll_users', where: [{ path: 'item.email', exists: true }] })],
+    }).rules;
+    expect(parsed!.forEach).toEqual({
+      operation: 'scroll_users',
+      params: {},
+      where: [{ path: 'item.email', exists: true }],
+      maxItems: 1000,
+    });
+    const [listed] = parse({
+      rules: [forEachRule({ operation: 'list_users', params: { created_since: 7 }, maxItems: 10_000 })],
+    }).rules;
+    expect(listed!.forEach).toMatchObject({
+      operation: 'list_users',
+      params: { created_since: 7 },
+      maxItems: 10_000,
+    });
+  });
+
+  it('refuses what it cannot enumerate, a bad bound, unknown keys and paths off the record', () => {
+    expect(
+      issuesOf({
+        rules: [
+          forEachRule({
+            operation: 'list_tags',
+            maxItems: 10_001,
+            filter: [],
+          }),
+        ],
+      }).map((i) => [i.path, i.message]),
+    ).toEqual([
+      ['/rules/0/forEach/filter', 'is not a known field (known: operation, params, where, maxItems)'],
+      [
+        '/rules/0/forEach/operation',
+        '"list_tags" does not enumerate records a rule can act on: use a scroll (scroll_users, scroll_leads, scroll_companies) or a list of users, leads, companies or conversations',
+      ],
+      ['/rules/0/forEach/maxItems', 'must be an integer from 1 to 10000'],
+    ]);
+    expect(
+      ruleIssues({
+        ...forEachRule({
+          operation: 'scroll_users',
+          where: [
+            { path: 'data.item.email', equals: 'a' },
+            { path: 'item.emial', equals: 'b' },
+          ],
+        }),
+      }),
+    ).toEqual([
+      ['/rules/0/forEach/where/0/path', 'must start with "item." (the record), e.g. "item.email"'],
+      [
+        '/rules/0/forEach/where/1/path',
+        '"item.emial" is not in scroll_users records; did you mean "item.email"?',
+      ],
+    ]);
+  });
+
+  it('has exactly one action, validated against a record of what it enumerates', () => {
+    const action = { operation: 'create_update_user', params: { body: { user_id: '{{item.user_id}}' } } };
+    expect(ruleIssues(forEachRule({ operation: 'scroll_users' }, [action, action]))).toEqual([
+      [
+        '/rules/0/actions',
+        'a for-each rule has exactly one action: the operation its bulk job runs for each match',
+      ],
+    ]);
+    expect(
+      ruleIssues(
+        forEachRule({ operation: 'scroll_companies' }, [
+          { operation: 'create_update_user', params: { body: { user_id: '{{item.user_id}}' } } },
+        ]),
+      ),
+    ).toEqual([
+      ['/rules/0/actions/0/params/body/user_id', '"item.user_id" is not in scroll_companies records'],
+    ]);
+  });
+
+  it('tells a rule without forEach that "item" is a for-each record', () => {
+    expect(
+      actionIssues({
+        operation: 'create_tag',
+        params: { body: { name: '{{item.email}}', users: [{ id: '1' }] } },
+      }),
+    ).toEqual([
+      [
+        '/rules/0/actions/0/params/body/name',
+        '"item.email" names a for-each rule\'s record, and this rule has no forEach; did you mean "data.item.email"?',
+      ],
+    ]);
+  });
+});

@@ -192,8 +192,8 @@ describe('template syntax errors', () => {
     ['{{ | lower}}', 'template "{{ | lower}}": names no path'],
     ['{{data..item}}', 'template "{{data..item}}": "data..item" has an empty segment'],
     [
-      '{{item.email}}',
-      'template "{{item.email}}": "item.email" must start with a field of the notification (type, id, topic, app_id, created_at, data, delivery_status, delivery_attempts, delivered_at, first_sent_at, links, self); did you mean "data.item.email"?',
+      '{{user.email}}',
+      'template "{{user.email}}": "user.email" must start with a field of the notification (type, id, topic, app_id, created_at, data, delivery_status, delivery_attempts, delivered_at, first_sent_at, links, self)',
     ],
     [
       '{{data.item[0]}}',
