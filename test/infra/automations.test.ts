@@ -155,6 +155,40 @@ describe('webhook automations on AWS', () => {
     ).toEqual([]);
   });
 
+  it('gives the worker the bulk path (its table, its queue, the scroll lock) only when a rule enumerates', () => {
+    const forEachRules = rulesFile(
+      'for-each.yaml',
+      `rules:
+  - name: nurture
+    topics: [user.created]
+    forEach: { operation: scroll_users, where: [{ path: item.custom_attributes.plan, equals: free }] }
+    actions:
+      - operation: create_update_user
+        params: { body: { user_id: "{{item.user_id}}", custom_attributes: { nurtured: true } } }
+`,
+    );
+    const withForEach = synth({ automationsFile: forEachRules });
+    const worker = withForEach.logicalId(withForEach.stack.automations.worker.service.fn);
+    const jobs = withForEach.logicalId(withForEach.stack.bulk.tables.jobs);
+    const rate = withForEach.logicalId(withForEach.stack.bulk.tables.rate);
+    const table = withForEach.logicalId(withForEach.stack.automations.table);
+    const bulkQueue = withForEach.logicalId(withForEach.stack.bulk.queue.queue);
+    const granted = grants(withForEach.statementsOf(worker));
+    expect(granted).toMatchObject({
+      'dynamodb:GetItem': [table, jobs, rate].sort(),
+      'dynamodb:UpdateItem': [table, jobs, rate].sort(),
+      // The scroll lock's take and hand-over.
+      'dynamodb:PutItem': [table, rate].sort(),
+      'sqs:SendMessage': [bulkQueue],
+    });
+    const env = environmentAsText(withForEach.environmentOf(worker));
+    expect(JSON.parse(env.BULK_JOBS_TABLE!)).toEqual({ Ref: jobs });
+    expect(JSON.parse(env.BULK_QUEUE_URL!)).toEqual({ Ref: bulkQueue });
+    // Without a for-each rule, none of it.
+    expect(grants(statementsOf(ids.worker))['sqs:SendMessage']).toBeUndefined();
+    expect(environmentOf(ids.worker)).not.toHaveProperty('BULK_JOBS_TABLE');
+  });
+
   it('gives the functions settings the automations code accepts, and the worker the bulk rate budget', () => {
     const custom = synth({
       automationsRetentionDays: 60,
