@@ -42,6 +42,8 @@ export interface ForEachDeps {
   clientFor: (workspace: string) => IntercomClient;
   render: (action: Action, root: Notification) => { operation: string; input: Record<string, unknown> };
   now: () => number;
+  /** Test hook: runs after a chunk went to the job and before the run recorded so (crash tests). */
+  afterChunk?: (notificationId: string, offset: number) => void | Promise<void>;
 }
 
 export interface ForEachRun {
@@ -224,8 +226,12 @@ export async function runForEach(deps: ForEachDeps, run: ForEachRun): Promise<Fo
   };
 
   if (scroll) {
-    const taken = await deps.lock.acquire(holder, run.deadline + PAGE_MS, now());
-    if (!taken.ok) return handOver(Math.min(taken.until, now() + LOCK_RETRY_MS));
+    // A token found on the state is this run's invocation that died: its scroll lease need not expire.
+    const taken = await deps.lock.acquire(holder, run.deadline + PAGE_MS, now(), found);
+    if (!taken.ok) {
+      logger().debug('For-each run waits for the scroll lock', { holder: taken.owner, until: taken.until });
+      return handOver(Math.min(taken.until, now() + LOCK_RETRY_MS));
+    }
   }
   const client = deps.clientFor(workspace);
   let nextList = scroll ? undefined : listPager(deps, op, run, input, state.position);
@@ -251,6 +257,7 @@ export async function runForEach(deps: ForEachDeps, run: ForEachRun): Promise<Fo
   let skippedRecords = 0;
   while (now() < run.deadline - PAGE_MS) {
     const s = await step();
+    logger().debug('For-each step', { kind: s.kind, offset: state.offset, scanned: state.scanned });
     if (s.kind === 'wait') return handOver(s.at);
     if (s.kind === 'restart') {
       state.restarts++;
@@ -300,6 +307,7 @@ export async function runForEach(deps: ForEachDeps, run: ForEachRun): Promise<Fo
         await closeScroll();
         return closedAlready();
       }
+      await deps.afterChunk?.(n.id, chunk.offset);
       state.offset += chunk.items.length;
       delete state.pending;
     }

@@ -33,7 +33,7 @@ export interface AutomationWorkerDeps {
   clientFor: (workspace: string) => IntercomClient;
   maxReceiveCount: number;
   /** What for-each rules need: their state, the bulk path (absent: not deployed), the scroll lock. */
-  forEach?: Pick<ForEachDeps, 'store' | 'jobs' | 'lock'>;
+  forEach?: Pick<ForEachDeps, 'store' | 'jobs' | 'lock' | 'afterChunk'>;
   now?: () => number;
   /** Test hook: runs after Intercom answered an action and before its outcome is recorded (crash tests). */
   afterCall?: (notificationId: string, operation: string) => void | Promise<void>;

@@ -40,8 +40,12 @@ export class ScrollLock {
     return { pk: `scroll#${workspace}`, sk: 'lock' };
   }
 
-  /** Takes the lease until `until` (epoch ms): free, expired, or the owner's own between invocations. */
-  async acquire(holder: LockHolder, until: number, now: number): Promise<LockResult> {
+  /**
+   * Takes the lease until `until` (epoch ms): free, expired, or the owner's own between invocations;
+   * or held by `replacing`, an invocation of the same owner the caller knows died (its own records
+   * say so), so it need not wait for the dead one's lease to run out.
+   */
+  async acquire(holder: LockHolder, until: number, now: number, replacing?: string): Promise<LockResult> {
     const key = this.#key(holder.workspace);
     const { Item } = await this.#db.send(
       new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
@@ -60,12 +64,13 @@ export class ScrollLock {
           },
           // Free or expired, or this owner's and not held by a live invocation.
           ConditionExpression:
-            'attribute_not_exists(pk) OR #until < :now OR (#owner = :owner AND (attribute_type(#token, :null) OR #token = :token))',
+            'attribute_not_exists(pk) OR #until < :now OR (#owner = :owner AND (attribute_type(#token, :null) OR #token IN (:token, :replacing)))',
           ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner', '#token': 'token' },
           ExpressionAttributeValues: {
             ':now': now,
             ':owner': holder.owner,
             ':token': holder.token,
+            ':replacing': replacing ?? holder.token,
             ':null': 'NULL',
           },
         }),
