@@ -54,10 +54,6 @@ const MAX_CALL_MS = 20_000;
 /** How soon a page that never reached Intercom is asked for again. */
 const RESEND_MS = 250;
 
-export function isScrollOperation(op: Operation): boolean {
-  return op.pagination === 'scroll';
-}
-
 function hadNoEffect(error: unknown): boolean {
   return (
     (error instanceof IntercomHttpError && error.status === 503) ||
