@@ -29,6 +29,7 @@ import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
 import { listStep } from '../scroll/list-pager.ts';
 import { SCROLL_IDLE_MS, type ScrollLock } from '../scroll/lock.ts';
+import { PageSlots } from '../scroll/page-slots.ts';
 import { scrollStep } from '../scroll/pager.ts';
 import { exportMode, LIST_PER_PAGE } from './exportable.ts';
 import type { ExportFiles } from './files.ts';
@@ -246,11 +247,13 @@ export function createExportWorker(deps: ExportWorkerDeps) {
       await handOver((retryAt - now()) / 1000, 'running');
       return false;
     };
+    const spender = `export_${r.exportId}`;
     const pager = {
       client,
       governor: deps.governor,
       workspace: r.workspace,
-      spender: `export_${r.exportId}`,
+      spender,
+      slots: new PageSlots(deps.governor, r.workspace, spender),
       now,
     };
 

@@ -52,7 +52,9 @@ export async function listStep(
   deadline: number,
 ): Promise<ListStep> {
   const now = deps.now ?? Date.now;
-  const slot = await deps.governor.acquire(deps.workspace, deadline - MIN_CALL_MS, 1, { [deps.spender]: 1 });
+  const slot = deps.slots
+    ? await deps.slots.take(deadline - MIN_CALL_MS, now())
+    : await deps.governor.acquire(deps.workspace, deadline - MIN_CALL_MS, 1, { [deps.spender]: 1 });
   if (!slot.ok) return { kind: 'wait', retryAt: slot.retryAt };
   const base = buildRequest(op, input, deps.client.version);
   const request = { ...base, query: { ...base.query, page: String(page), per_page: String(perPage) } };
@@ -78,6 +80,7 @@ export async function listStep(
     if (!(error instanceof IntercomError)) throw error;
     if (error instanceof IntercomRateLimitError) {
       const retryAt = now() + error.retryAfterMs(now());
+      deps.slots?.drop();
       await deps.governor.pause(deps.workspace, retryAt);
       return { kind: 'wait', retryAt };
     }
