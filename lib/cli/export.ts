@@ -7,14 +7,24 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { exportableOperations, LIST_CAP, LIST_EXPORT_FILTERS } from '../exports/exportable.ts';
 import { ApiError, type ApiErrorBody, apiTarget } from './api-client.ts';
 import { UsageError } from './arguments.ts';
 import type { BulkIo } from './bulk/session.ts';
 
-export const EXPORT_HELP = `intercom-actions export <scroll_users|scroll_leads|scroll_companies> --out FILE [options]
-    Exports every record through the HTTP API (POST /exports/{operation}), shows a live progress line
-    on stderr (records, records per second, scroll restarts) and downloads the file to FILE at the end;
+/** `--tag-id` for `tag_id`: one option per list filter the exports declare. */
+const filterOption = (filter: string) => filter.replaceAll('_', '-');
+const scrolls = exportableOperations.filter((e) => e.mode.kind === 'scroll').map((e) => e.op.name);
+const lists = exportableOperations.filter((e) => e.mode.kind === 'list').map((e) => e.op.name);
+
+export const EXPORT_HELP = `intercom-actions export <operation> --out FILE [options]
+    Exports through the HTTP API (POST /exports/{operation}), shows a live progress line on stderr
+    (records, records per second, scroll restarts) and downloads the file to FILE at the end;
     prints {exportId, status, records, pages, restarts, bytes, seconds, file} as JSON.
+    Every record: ${scrolls.join(', ')}.
+    One tag's or segment's members: ${lists.join(', ')} with ${LIST_EXPORT_FILTERS.map((f) => `--${filterOption(f)}`).join(' or ')}
+    (up to Intercom's ${LIST_CAP}-record cap on paged lists; the result then says "capped": true).
+${LIST_EXPORT_FILTERS.map((f) => `${`  --${filterOption(f)} ID`.padEnd(26)}the list's ${f} filter`).join('\n')}
   --format jsonl|csv      default jsonl
   --fields a,b.c          CSV columns (required with csv; dotted paths reach nested fields)
   --gzip                  gzip the file
@@ -29,6 +39,8 @@ interface ExportView {
   pages: number;
   restarts: number;
   bytes: number;
+  capped?: boolean;
+  available?: number;
   error?: { code: string; message: string };
   download?: { url: string };
 }
@@ -84,6 +96,7 @@ export async function exportCommand(words: readonly string[], io: BulkIo): Promi
         fields: { type: 'string' },
         gzip: { type: 'boolean' },
         'interval-ms': { type: 'string' },
+        ...Object.fromEntries(LIST_EXPORT_FILTERS.map((f) => [filterOption(f), { type: 'string' as const }])),
         url: { type: 'string' },
         key: { type: 'string' },
       },
@@ -102,7 +115,15 @@ export async function exportCommand(words: readonly string[], io: BulkIo): Promi
   if (!Number.isSafeInteger(intervalMs) || intervalMs < 10)
     throw new UsageError('--interval-ms must be an integer of at least 10');
   const target = apiTarget({ url: values.url, key: values.key }, io.env);
+  const given = values as Record<string, string | boolean | undefined>;
+  const filters = Object.fromEntries(
+    LIST_EXPORT_FILTERS.filter((f) => typeof given[filterOption(f)] === 'string').map((f) => [
+      f,
+      given[filterOption(f)],
+    ]),
+  );
   const request = {
+    ...(Object.keys(filters).length > 0 ? { params: filters } : {}),
     ...(values.format ? { format: values.format } : {}),
     ...(values.fields ? { fields: values.fields.split(',').map((f) => f.trim()) } : {}),
     ...(values.gzip ? { gzip: true } : {}),
@@ -156,6 +177,7 @@ export async function exportCommand(words: readonly string[], io: BulkIo): Promi
           pages: view.pages,
           restarts: view.restarts,
           bytes: view.bytes,
+          ...(view.capped ? { capped: true, available: view.available } : {}),
           seconds: Math.round((Date.now() - started) / 100) / 10,
           file: values.out,
         },

@@ -37,7 +37,7 @@ Usage:
   intercom-actions automations validate|log ...        check a rules file; the automation run log (see automations --help)
   intercom-actions smoke [--url URL] [--key KEY]       read-only checks of a deployed (or local) stack (see smoke --help)
   intercom-actions --version                           this package's version
-  intercom-actions export <scroll_operation> --out FILE  export a whole population to a file through the HTTP API (see export --help)
+  intercom-actions export <operation> --out FILE       export a whole population (or one tag's or segment's members) to a file through the HTTP API (see export --help)
   intercom-actions --help
 
 Options take --name value or --name=value; an unknown option is a usage error; -- ends the options.

@@ -44,6 +44,7 @@ export class ExportService {
       ownerId: keyOwner(key),
       exportId,
       operation: op.name,
+      ...(Object.keys(request.params).length > 0 ? { params: request.params } : {}),
       format: request.format,
       ...(request.fields ? { fields: request.fields } : {}),
       gzip: request.gzip,
@@ -74,6 +75,7 @@ export class ExportService {
     const view = {
       exportId: record.exportId,
       operation: record.operation,
+      ...(record.params ? { params: record.params } : {}),
       format: record.format,
       ...(record.fields ? { fields: record.fields } : {}),
       gzip: record.gzip,
@@ -82,6 +84,7 @@ export class ExportService {
       pages: record.pages,
       restarts: record.restarts,
       bytes: record.bytes,
+      ...(record.capped ? { capped: true, available: record.available } : {}),
       createdAt: new Date(record.createdAt).toISOString(),
       ...(record.startedAt ? { startedAt: new Date(record.startedAt).toISOString() } : {}),
       ...(record.finishedAt ? { finishedAt: new Date(record.finishedAt).toISOString() } : {}),

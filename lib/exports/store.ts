@@ -24,6 +24,8 @@ export interface ExportRef {
 
 export interface ExportRecord extends ExportRef {
   operation: string;
+  /** A list export's filter (`{tag_id}` or `{segment_id}`), sent with every page. */
+  params?: Record<string, string>;
   format: ExportFormat;
   fields?: string[];
   gzip: boolean;
@@ -39,8 +41,14 @@ export interface ExportRecord extends ExportRef {
   startedAt?: number;
   finishedAt?: number;
   error?: { code: string; message: string };
-  /** Continuation state. */
+  /** A list export that reached Intercom's cap on paged lists: the file holds its first records only. */
+  capped?: boolean;
+  /** How many records the list had (Intercom's `total_count`) when a list export ended capped. */
+  available?: number;
+  /** Continuation state: a scroll's param, */
   param?: string;
+  /** or the next page of a list (1-based; absent before the first). */
+  page?: number;
   uploadId?: string;
   parts: UploadedPart[];
   /** Bytes gathered short of a part, kept at `<key>.carry` between invocations (0: none). */
@@ -58,7 +66,20 @@ export type ExportProgress = Pick<
   ExportRecord,
   'records' | 'pages' | 'restarts' | 'bytes' | 'parts' | 'carryBytes' | 'idsLists'
 > &
-  Partial<Pick<ExportRecord, 'param' | 'uploadId' | 'status' | 'finishedAt' | 'error' | 'waitingSince'>> & {
+  Partial<
+    Pick<
+      ExportRecord,
+      | 'param'
+      | 'page'
+      | 'capped'
+      | 'available'
+      | 'uploadId'
+      | 'status'
+      | 'finishedAt'
+      | 'error'
+      | 'waitingSince'
+    >
+  > & {
     runToken: string | null;
   };
 
@@ -98,26 +119,26 @@ export class ExportStore extends TableStore {
    * queues again, since the local queue keeps nothing across one. A scan: a start-up step on a local
    * table, never a request path.
    */
-  async unfinished(): Promise<ExportRef[]> {
-    const refs: ExportRef[] = [];
+  async unfinished(): Promise<Array<ExportRef & { operation: string }>> {
+    const refs: Array<ExportRef & { operation: string }> = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
         new ScanCommand({
           TableName: this.table,
           FilterExpression: 'begins_with(pk, :exports) AND #status IN (:queued, :running, :waiting)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#operation': 'operation' },
           ExpressionAttributeValues: {
             ':exports': 'exports#',
             ':queued': 'queued',
             ':running': 'running',
             ':waiting': 'waiting',
           },
-          ProjectionExpression: 'workspace, ownerId, exportId',
+          ProjectionExpression: 'workspace, ownerId, exportId, #operation',
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      for (const item of page.Items ?? []) refs.push(item as ExportRef);
+      for (const item of page.Items ?? []) refs.push(item as ExportRef & { operation: string });
       start = page.LastEvaluatedKey;
     } while (start);
     return refs;

@@ -4,11 +4,18 @@
  * uploads a part each time the buffer reaches the part size (with the ids of its records beside it,
  * then the record's progress), and before its time runs out hands over: the buffer goes to the carry
  * object, the progress and the scroll param to the record, and a new message continues the export.
- * Memory holds one part at most, plus the ids already written once a scroll restarted.
+ * Memory holds one part at most, plus the ids already written (12 bytes each, lib/exports/id-set.ts)
+ * once a scroll restarted, or from the start for a list.
  *
  * What a continuation finds is all in the record. An invocation that died (its token still on the
  * record) left records behind that were read but never made durable, and the scroll moved past them:
  * the next invocation restarts the scroll and skips the ids of the durable ones, as after a 500.
+ *
+ * A list export (a paged list narrowed by a tag or segment, lib/exports/exportable.ts) takes no scroll
+ * lock: the list keeps no state on Intercom's side. Its position is the next page's number, saved with
+ * each part, so a continuation, or the invocation after one that died, asks for the page after the
+ * last durable one. Pages may shift while it runs (a user tagged meanwhile), so it always skips ids
+ * already written. It ends at the list's end or at Intercom's cap (10,000 records), then `capped`.
  */
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -20,10 +27,14 @@ import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError } from '../intercom/errors.ts';
 import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
+import { listStep } from '../scroll/list-pager.ts';
 import { SCROLL_IDLE_MS, type ScrollLock } from '../scroll/lock.ts';
+import { PageSlots } from '../scroll/page-slots.ts';
 import { scrollStep } from '../scroll/pager.ts';
+import { exportMode, LIST_PER_PAGE } from './exportable.ts';
 import type { ExportFiles } from './files.ts';
 import { lineFormat } from './format.ts';
+import { IdSet } from './id-set.ts';
 import { decodeExportMessage, type ExportMessage, encodeExportMessage } from './messages.ts';
 import type { ExportProgress, ExportRecord, ExportStore } from './store.ts';
 
@@ -48,6 +59,8 @@ export interface ExportWorkerDeps {
 const END_MARGIN_MS = 5_000;
 /** How soon an export waiting for another scroll looks again. */
 const BUSY_RETRY_SECONDS = 10;
+/** How soon a list page that failed (500, timeout) is asked for again. */
+const LIST_RETRY_MS = 500;
 
 export const carryKey = (key: string) => `${key}.carry`;
 export const idsKey = (key: string, n: number) => `${key}.ids/${String(n).padStart(6, '0')}`;
@@ -65,32 +78,47 @@ export function createExportWorker(deps: ExportWorkerDeps) {
     appendLogKeys({ exportId: message.exportId });
     const token = randomUUID();
     const holder = { workspace: message.workspace, owner: `export:${message.exportId}`, token };
-    const lease = await deps.lock.acquire(holder, deadline + END_MARGIN_MS, now());
     const ref = { workspace: message.workspace, ownerId: message.ownerId, exportId: message.exportId };
-    if (!lease.ok) {
-      // Another export of this workspace scrolls: come back when its lease ends, or give up.
+    // Messages queued before they named the operation: the record does.
+    const operation = message.operation ?? (await deps.store.get(ref))?.operation;
+    const op = operation === undefined ? undefined : findOperation(operation);
+    const mode = op && exportMode(op);
+    if (!op || !mode) {
       const current = await deps.store.get(ref);
-      if (!current || current.status === 'succeeded' || current.status === 'failed') return;
-      const since = current.waitingSince ?? now();
-      if (now() - since > deps.scrollWaitSeconds * 1000) {
-        await failUnheld(
-          current,
-          'scroll_busy',
-          `Another export of this workspace held the scroll for over ${deps.scrollWaitSeconds} s`,
-        );
-        return;
-      }
-      await deps.queue.sendLater(encodeExportMessage(message), Math.max(1, (lease.until - now()) / 1000));
+      if (current && current.status !== 'succeeded' && current.status !== 'failed')
+        await failUnheld(current, 'unknown_operation', `${operation} can no longer be exported`);
       return;
     }
+    // A list keeps no state on Intercom's side: only scrolls take the per-workspace scroll lock.
+    const scrolls = mode.kind === 'scroll';
+    if (scrolls) {
+      const lease = await deps.lock.acquire(holder, deadline + END_MARGIN_MS, now());
+      if (!lease.ok) {
+        // Another export of this workspace scrolls: come back when its lease ends, or give up.
+        const current = await deps.store.get(ref);
+        if (!current || current.status === 'succeeded' || current.status === 'failed') return;
+        const since = current.waitingSince ?? now();
+        if (now() - since > deps.scrollWaitSeconds * 1000) {
+          await failUnheld(
+            current,
+            'scroll_busy',
+            `Another export of this workspace held the scroll for over ${deps.scrollWaitSeconds} s`,
+          );
+          return;
+        }
+        await deps.queue.sendLater(encodeExportMessage(message), Math.max(1, (lease.until - now()) / 1000));
+        return;
+      }
+    }
+    const releaseLock = async () => {
+      if (scrolls) await deps.lock.release(holder);
+    };
     const begun = await deps.store.begin(ref, token, now());
     if (!begun) {
-      await deps.lock.release(holder);
+      await releaseLock();
       return;
     }
     const r = begun.record;
-    const op = findOperation(r.operation);
-    if (!op) throw new Error(`Unknown export operation ${r.operation}`);
     let client: IntercomClient;
     const progress: ExportProgress = {
       records: r.records,
@@ -102,6 +130,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
       idsLists: r.idsLists,
       runToken: token,
       ...(r.param !== undefined ? { param: r.param } : {}),
+      ...(r.page !== undefined ? { page: r.page } : {}),
       ...(r.uploadId !== undefined ? { uploadId: r.uploadId } : {}),
       ...(r.waitingSince !== undefined ? { waitingSince: r.waitingSince } : {}),
     };
@@ -119,7 +148,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         error: { code: error.code, message: error.message },
         runToken: null,
       });
-      await deps.lock.release(holder);
+      await releaseLock();
       return;
     }
     const format = lineFormat(r.format, r.fields);
@@ -136,15 +165,19 @@ export function createExportWorker(deps: ExportWorkerDeps) {
       chunks.push(b);
       buffered += b.length;
     };
-    if (progress.carryBytes > 0) add((await deps.files.get(carryKey(r.key))).toString());
-    else if (progress.parts.length === 0 && format.header) add(format.header);
+    if (progress.carryBytes > 0) {
+      const carry = await deps.files.get(carryKey(r.key));
+      chunks.push(carry);
+      buffered += carry.length;
+    } else if (progress.parts.length === 0 && format.header) add(format.header);
     /** Ids of records in the buffer not yet in an id list. */
     let pendingIds: string[] = [];
-    /** Ids already in the file, loaded once a scroll restarts. */
-    let seen: Set<string> | undefined;
+    /** Ids already in the file: loaded once a scroll restarts, and from the start for a list. */
+    let seen: IdSet | undefined;
     const loadSeen = async () => {
       if (seen) return;
-      seen = new Set(pendingIds);
+      seen = new IdSet();
+      for (const id of pendingIds) seen.add(id);
       for (let n = 1; n <= progress.idsLists; n++) {
         const text = (await deps.files.get(idsKey(r.key, n))).toString();
         for (const id of text.split('\n')) if (id) seen.add(id);
@@ -160,6 +193,20 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         );
       await loadSeen();
     };
+    /** A page's records as lines (one string, one Buffer), skipping ids already written. */
+    const write = (items: readonly unknown[]) => {
+      let text = '';
+      for (const item of items) {
+        const id = idOf(item);
+        if (id !== undefined) {
+          if (seen && !seen.add(id)) continue;
+          pendingIds.push(id);
+        }
+        text += format.line(item);
+        progress.records++;
+      }
+      if (text) add(text);
+    };
     const writeIds = async () => {
       if (pendingIds.length === 0) return;
       await deps.files.put(idsKey(r.key, progress.idsLists + 1), `${pendingIds.join('\n')}\n`, 'text/plain');
@@ -167,7 +214,8 @@ export function createExportWorker(deps: ExportWorkerDeps) {
       pendingIds = [];
     };
     const body = () => {
-      const raw = Buffer.concat(chunks);
+      const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
+      chunks.length = 0;
       return r.gzip ? gzipSync(raw) : raw;
     };
     const flushPart = async () => {
@@ -178,52 +226,51 @@ export function createExportWorker(deps: ExportWorkerDeps) {
       progress.parts.push(part);
       progress.bytes += data.length;
       progress.carryBytes = 0;
-      chunks.length = 0;
       buffered = 0;
       await save(progress);
     };
     const handOver = async (delaySeconds: number, status: 'running' | 'waiting') => {
-      if (buffered > 0) await deps.files.put(carryKey(r.key), Buffer.concat(chunks));
+      if (buffered > 0) await deps.files.put(carryKey(r.key), Buffer.concat(chunks, buffered));
       progress.carryBytes = buffered;
       await writeIds();
       await save({ ...progress, status, runToken: null });
-      if (progress.param !== undefined) await deps.lock.handOver(holder, now() + SCROLL_IDLE_MS);
-      else await deps.lock.release(holder);
-      await deps.queue.sendLater(encodeExportMessage(message), delaySeconds);
+      if (scrolls && progress.param !== undefined) await deps.lock.handOver(holder, now() + SCROLL_IDLE_MS);
+      else await releaseLock();
+      await deps.queue.sendLater(encodeExportMessage({ ...message, operation: op.name }), delaySeconds);
+    };
+    /** No budget or a 429: wait within this invocation if it fits, else from the queue. */
+    const waitUntil = async (retryAt: number): Promise<boolean> => {
+      if (retryAt < stopAt) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, retryAt - now())));
+        return true;
+      }
+      await handOver((retryAt - now()) / 1000, 'running');
+      return false;
+    };
+    const spender = `export_${r.exportId}`;
+    const pager = {
+      client,
+      governor: deps.governor,
+      workspace: r.workspace,
+      spender,
+      slots: new PageSlots(deps.governor, r.workspace, spender),
+      now,
     };
 
-    try {
-      if (begun.previousToken !== null) {
+    async function scrollPages(): Promise<void> {
+      if (begun!.previousToken !== null) {
         // The last invocation died: what it had read past the record's state is lost, so start over.
         logger().warn('Export resumed after an invocation died: restarting the scroll');
         await restart();
       } else if (progress.restarts > 0) await loadSeen();
-      const spender = `export_${r.exportId}`;
       for (;;) {
         if (now() >= stopAt) return await handOver(0, 'running');
-        const step = await scrollStep(
-          { client, governor: deps.governor, workspace: r.workspace, spender, now },
-          op,
-          {},
-          progress.param,
-          deadline,
-        );
+        const step = await scrollStep(pager, op!, {}, progress.param, deadline);
         if (step.kind === 'page') {
           if (progress.waitingSince !== undefined) delete progress.waitingSince;
           progress.pages++;
           progress.param = step.param;
-          for (const item of step.items) {
-            const id = idOf(item);
-            if (id !== undefined) {
-              if (seen) {
-                if (seen.has(id)) continue;
-                seen.add(id);
-              }
-              pendingIds.push(id);
-            }
-            add(format.line(item));
-            progress.records++;
-          }
+          write(step.items);
           await deps.afterPage?.(r.exportId, progress.pages);
           if (buffered >= deps.partBytes) await flushPart();
           continue;
@@ -243,13 +290,57 @@ export function createExportWorker(deps: ExportWorkerDeps) {
             );
           return await handOver(BUSY_RETRY_SECONDS, 'waiting');
         }
-        // wait: within this invocation if it fits, else from the queue.
-        if (step.retryAt < stopAt) {
-          await new Promise((resolve) => setTimeout(resolve, Math.max(0, step.retryAt - now())));
+        if (!(await waitUntil(step.retryAt))) return;
+      }
+    }
+
+    async function listPages(): Promise<void> {
+      // The record's page is the one after the last durable record, whoever ran before (a dead
+      // invocation included): nothing to restart. Pages may shift under us: skip ids already written.
+      await loadSeen();
+      let totalCount: number | undefined;
+      for (;;) {
+        if (now() >= stopAt) return await handOver(0, 'running');
+        const step = await listStep(pager, op!, r.params ?? {}, progress.page ?? 1, LIST_PER_PAGE, deadline);
+        if (step.kind === 'page') {
+          progress.pages++;
+          totalCount = step.totalCount ?? totalCount;
+          write(step.items);
+          await deps.afterPage?.(r.exportId, progress.pages);
+          if (step.next === null) {
+            if (totalCount !== undefined && totalCount > step.position) {
+              progress.capped = true;
+              progress.available = totalCount;
+            }
+            return await finish();
+          }
+          progress.page = step.next;
+          if (buffered >= deps.partBytes) await flushPart();
           continue;
         }
-        return await handOver((step.retryAt - now()) / 1000, 'running');
+        if (step.kind === 'capped') {
+          progress.capped = true;
+          if (totalCount !== undefined) progress.available = totalCount;
+          return await finish();
+        }
+        if (step.kind === 'retry') {
+          progress.restarts++;
+          if (progress.restarts > deps.maxRestarts)
+            throw new ExportFailure(
+              'list_failed',
+              `List pages failed ${deps.maxRestarts} times (last: ${step.message})`,
+            );
+          logger().info('Export list page asked again', { page: progress.page ?? 1, message: step.message });
+          if (!(await waitUntil(now() + LIST_RETRY_MS))) return;
+          continue;
+        }
+        if (!(await waitUntil(step.retryAt))) return;
       }
+    }
+
+    try {
+      if (scrolls) await scrollPages();
+      else await listPages();
     } catch (error) {
       if (error instanceof LostExport) return;
       if (error instanceof ExportFailure || (error instanceof IntercomError && !error.retryable)) {
@@ -261,7 +352,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
           error: { code, message: error.message },
           runToken: null,
         });
-        await deps.lock.release(holder);
+        await releaseLock();
         return;
       }
       throw error;
@@ -283,12 +374,14 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         await deps.files.complete(r.key, progress.uploadId!, progress.parts);
       }
       delete progress.param;
+      delete progress.page;
       await save({ ...progress, carryBytes: 0, status: 'succeeded', finishedAt: now(), runToken: null });
-      await deps.lock.release(holder);
+      await releaseLock();
       logger().info('Export finished', {
         records: progress.records,
         pages: progress.pages,
         restarts: progress.restarts,
+        ...(progress.capped ? { capped: true } : {}),
       });
     }
   }

@@ -4,10 +4,10 @@ import { findOperation } from '../catalog/index.ts';
 import type { ApiKeyScope } from '../catalog/types.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
+import { exportMode } from '../exports/exportable.ts';
 import { EXPORT_ID_PATTERN, parseExportRequest } from '../exports/request.ts';
 import type { ExportService } from '../exports/service.ts';
 import { ownLogContext } from '../observability/logger.ts';
-import { isScrollOperation } from '../scroll/pager.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
@@ -73,10 +73,11 @@ export function createExportsHandler(apiKeys: Configured<readonly ApiKeyRecord[]
           ? route.slice(`POST ${EXPORTS_PREFIX}`.length)
           : '';
         const op = findOperation(name);
-        if (!op || !isScrollOperation(op))
+        const mode = op && exportMode(op);
+        if (!op || !mode)
           throw new HttpError(404, 'unknown_operation', 'Not an exportable operation; see GET /openapi.json');
         requireScopes(key, [op.scope]);
-        const request = parseExportRequest(context.input ?? {});
+        const request = parseExportRequest(op, mode, context.input ?? {});
         return jsonResponse(202, withId(await service.create(op, request, key)));
       }),
   );

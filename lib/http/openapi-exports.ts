@@ -1,7 +1,7 @@
-/** The export endpoints of the OpenAPI document: `POST /exports/{scroll operation}`, `GET /exports/{exportId}`, `GET /exports`. */
-import { type JsonSchema, operations } from '../catalog/index.ts';
+/** The export endpoints of the OpenAPI document: `POST /exports/{exportable operation}`, `GET /exports/{exportId}`, `GET /exports`. */
+import type { JsonSchema } from '../catalog/index.ts';
+import { exportableOperations, LIST_CAP, scrollFor } from '../exports/exportable.ts';
 import { MAX_FIELDS } from '../exports/request.ts';
-import { isScrollOperation } from '../scroll/pager.ts';
 import { json, ref } from './openapi-bulk.ts';
 
 export const EXPORT_SCHEMAS: Record<string, JsonSchema> = {
@@ -9,6 +9,12 @@ export const EXPORT_SCHEMAS: Record<string, JsonSchema> = {
     type: 'object',
     additionalProperties: false,
     properties: {
+      params: {
+        type: 'object',
+        description:
+          "A list export's filter: exactly one of the filters its operation lists (e.g. `tag_id`); none for a scroll",
+        additionalProperties: { type: ['string', 'number'] },
+      },
       format: { enum: ['jsonl', 'csv'], default: 'jsonl' },
       fields: {
         type: 'array',
@@ -53,6 +59,12 @@ export const EXPORT_SCHEMAS: Record<string, JsonSchema> = {
         description: 'Times the scroll started again (a 500, an expiry, a worker that died)',
       },
       bytes: { type: 'integer', description: 'Bytes of the file uploaded so far' },
+      params: { type: 'object', description: "A list export's filter" },
+      capped: {
+        type: 'boolean',
+        description: `A list export that reached Intercom's ${LIST_CAP}-record cap on paged lists: the file holds the first ${LIST_CAP} only`,
+      },
+      available: { type: 'integer', description: "When capped: the list's total_count" },
       createdAt: { type: 'string', format: 'date-time' },
       startedAt: { type: 'string', format: 'date-time' },
       finishedAt: { type: 'string', format: 'date-time' },
@@ -80,15 +92,29 @@ const SCOPES = 'Scopes: `read` and `bulk`; an export is seen by the key that cre
 
 export function exportPaths(errorResponses: () => Record<string, unknown>): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
-  for (const op of operations.filter(isScrollOperation)) {
+  for (const { op, mode } of exportableOperations) {
+    const list = mode.kind === 'list';
+    const scroll = scrollFor(op);
     paths[`/exports/${op.name}`] = {
       post: {
         operationId: `export_${op.name}`,
         tags: ['exports'],
-        summary: `Export every record of ${op.name} to a file`,
-        description: `${SCOPES} Runs in the background; poll \`GET /exports/{exportId}\`.`,
+        summary: list
+          ? `Export the ${op.group} of one ${mode.filters.join(' or ').replaceAll('_id', '')} to a file`
+          : `Export every record of ${op.name} to a file`,
+        description: list
+          ? `${SCOPES} \`params\` takes exactly one of ${mode.filters.map((f) => `\`${f}\``).join(', ')} (required). Pages through the list (no scroll lock) up to Intercom's cap of ${LIST_CAP} records; an export that reaches it succeeds with \`capped: true\`${scroll ? ` (use ${scroll} for more)` : ''}. Runs in the background; poll \`GET /exports/{exportId}\`.`
+          : `${SCOPES} Runs in the background; poll \`GET /exports/{exportId}\`.`,
         'x-scope': ['read', 'bulk'],
-        requestBody: { required: false, ...json(ref('ExportRequest'), { format: 'jsonl', gzip: false }) },
+        requestBody: {
+          required: list,
+          ...json(
+            ref('ExportRequest'),
+            list
+              ? { params: { [mode.filters[0]!]: '123' }, format: 'jsonl' }
+              : { format: 'jsonl', gzip: false },
+          ),
+        },
         responses: { '202': { description: 'Queued', ...json(ref('ExportAccepted')) }, ...errorResponses() },
       },
     };

@@ -3,6 +3,7 @@
  * so `npm start` routes exactly as API Gateway will.
  */
 import { GROUPS, type Group, type Operation, operations } from '../catalog/index.ts';
+import { exportableOperations } from '../exports/exportable.ts';
 
 /**
  * Each operation group is one Lambda; `bulk` takes and reports bulk jobs; `webhooks` takes Intercom's
@@ -55,10 +56,10 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/automations/runs/{notificationId}', target: 'automations' },
   { method: 'GET', path: '/health', target: 'meta', public: true },
   { method: 'GET', path: '/openapi.json', target: 'meta', public: true },
-  // Exports: the scrolls, whole populations to a file (lib/exports).
-  ...operations
-    .filter((op) => op.pagination === 'scroll')
-    .map((op): Route => ({ method: 'POST', path: `/exports/${op.name}`, target: 'exports' })),
+  // Exports: the scrolls and the filtered lists, to a file (lib/exports/exportable.ts).
+  ...exportableOperations.map(
+    ({ op }): Route => ({ method: 'POST', path: `/exports/${op.name}`, target: 'exports' }),
+  ),
   { method: 'GET', path: '/exports', target: 'exports' },
   { method: 'GET', path: '/exports/{exportId}', target: 'exports' },
 ];

@@ -25,6 +25,7 @@ import {
   IntercomScrollExistsError,
   IntercomTimeoutError,
 } from '../intercom/errors.ts';
+import type { PageSlots } from './page-slots.ts';
 
 export type ScrollStep =
   /** A page of records; `param` continues the scroll. */
@@ -44,6 +45,8 @@ export interface ScrollPagerDeps {
   workspace: string;
   /** Who spends the slots (kept on the governor's window records, as a bulk job's). */
   spender: string;
+  /** Slots taken a few at a time (one governor write per few pages); one `acquire` per page without. */
+  slots?: PageSlots;
   now?: () => number;
 }
 
@@ -53,10 +56,6 @@ const MIN_CALL_MS = 2_000;
 const MAX_CALL_MS = 20_000;
 /** How soon a page that never reached Intercom is asked for again. */
 const RESEND_MS = 250;
-
-export function isScrollOperation(op: Operation): boolean {
-  return op.pagination === 'scroll';
-}
 
 function hadNoEffect(error: unknown): boolean {
   return (
@@ -75,7 +74,9 @@ export async function scrollStep(
   deadline: number,
 ): Promise<ScrollStep> {
   const now = deps.now ?? Date.now;
-  const slot = await deps.governor.acquire(deps.workspace, deadline - MIN_CALL_MS, 1, { [deps.spender]: 1 });
+  const slot = deps.slots
+    ? await deps.slots.take(deadline - MIN_CALL_MS, now())
+    : await deps.governor.acquire(deps.workspace, deadline - MIN_CALL_MS, 1, { [deps.spender]: 1 });
   if (!slot.ok) return { kind: 'wait', retryAt: slot.retryAt };
   const request = buildRequest(
     op,
@@ -99,6 +100,7 @@ export async function scrollStep(
     if (!(error instanceof IntercomError)) throw error;
     if (error instanceof IntercomRateLimitError) {
       const retryAt = now() + error.retryAfterMs(now());
+      deps.slots?.drop();
       await deps.governor.pause(deps.workspace, retryAt);
       return { kind: 'wait', retryAt };
     }

@@ -1,4 +1,14 @@
-import { atLeastOneOf, body, email, idString, order, pathParam, queryParam, scrollParam } from '../params.ts';
+import {
+  atLeastOneOf,
+  body,
+  email,
+  idString,
+  order,
+  pathParam,
+  queryParam,
+  scrollParam,
+  stringOrNumber,
+} from '../params.ts';
 import type { BodySpec, OperationSpec } from '../types.ts';
 
 const upsertUserBody: BodySpec = body(
@@ -97,16 +107,23 @@ export const userOperations: OperationSpec[] = [
         minimum: 0,
       }),
       order: queryParam('Returns the users in ascending or descending order.', order),
+      // Not in the connector's list; Intercom 1.x takes them (reference #44, R1.4 list-by-tag-segment-company).
+      segment_id: queryParam(
+        'The users of this segment (string or number; sent as a string)',
+        stringOrNumber,
+      ),
       sort: queryParam('What field to sort the results by.', {
         type: 'string',
         enum: ['created_at', 'last_request_at', 'signed_up_at', 'updated_at'],
       }),
+      tag_id: queryParam('The users with this tag (string or number; sent as a string)', stringOrNumber),
     },
     resultsKeys: ['users'],
     pagination: 'pages',
     retrySafe: true,
     successStatus: 200,
-    notes: 'Intercom stops paged lists at 10,000 records; use scroll_users beyond that.',
+    notes:
+      'tag_id and segment_id narrow the list to a tag or segment. Intercom stops paged lists at 10,000 records; use scroll_users beyond that.',
   },
   {
     name: 'scroll_users',
