@@ -19,17 +19,22 @@ export const DEFAULT_FOR_EACH_ITEMS = 1_000;
 export const MAX_FOR_EACH_ITEMS = 10_000;
 const MAX_WHERE = 20;
 
-/** The record an enumeration yields, by the group of its operation: the item of a notification about one. */
+/**
+ * The record an enumeration yields, by the key its records come under (the operation's first results
+ * key: `list_users_for_company` yields users): the item of a notification about one.
+ */
 const RECORD_SAMPLES: Readonly<Record<string, unknown>> = {
   users: SAMPLES['user.created'].data.item,
-  leads: SAMPLES['contact.created'].data.item,
+  contacts: SAMPLES['contact.created'].data.item,
   companies: SAMPLES['company.created'].data.item,
   conversations: SAMPLES['conversation.user.created'].data.item,
 };
 
-/** Whether a rule may enumerate `op`: a scroll, or a paged list of records we have a sample of. */
+const recordKey = (op: Operation): string => op.resultsKeys?.[0] ?? '';
+
+/** Whether a rule may enumerate `op`: a scroll, or a paged list (lib/scroll) of records we have a sample of. */
 export function isEnumerable(op: Operation): boolean {
-  return (op.pagination === 'scroll' || op.resultsKeys !== undefined) && op.group in RECORD_SAMPLES;
+  return (op.pagination === 'scroll' || op.pagination === 'pages') && recordKey(op) in RECORD_SAMPLES;
 }
 
 /** What a for-each rule's templates and conditions see for one record: the trigger, and the record as `item`. */
@@ -39,13 +44,14 @@ export function recordRoot(trigger: unknown, record: unknown): Record<string, un
 
 /** The sample root a for-each action is validated against, for the trigger's sample. */
 export function forEachSampleRoot(operation: string): (trigger: unknown) => unknown {
-  const group = findOperation(operation)?.group ?? '';
-  return (trigger) => recordRoot(trigger, RECORD_SAMPLES[group]);
+  const op = findOperation(operation);
+  const sample = op ? RECORD_SAMPLES[recordKey(op)] : undefined;
+  return (trigger) => recordRoot(trigger, sample);
 }
 
 /** A `where` path checked against the record sample (paths start at `item.`). */
 function recordPathCheck(operation: Operation, report: Report): PathCheck {
-  const root = recordRoot({}, RECORD_SAMPLES[operation.group]);
+  const root = recordRoot({}, RECORD_SAMPLES[recordKey(operation)]);
   return (at, segments) => {
     if (segments[0] !== 'item') {
       report(at, `must start with "item." (the record), e.g. "item.email"`);

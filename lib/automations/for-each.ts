@@ -23,10 +23,10 @@ import type { WorkspaceJobs } from '../delivery/workspace-jobs.ts';
 import { DomainError } from '../errors.ts';
 import type { RateGovernor } from '../governor/rate-governor.ts';
 import type { IntercomClient } from '../intercom/client.ts';
-import { encodeCursor, type Page, pages } from '../intercom/index.ts';
 import { logger } from '../observability/logger.ts';
+import { listStep } from '../scroll/list-pager.ts';
 import { SCROLL_IDLE_MS, type ScrollLock } from '../scroll/lock.ts';
-import { isScrollOperation, scrollStep } from '../scroll/pager.ts';
+import { scrollStep } from '../scroll/pager.ts';
 import { conditionHolds } from './conditions.ts';
 import { recordRoot } from './for-each-rules.ts';
 import type { ForEachState, ForEachStore } from './for-each-store.ts';
@@ -80,38 +80,12 @@ function idOf(record: unknown): string | undefined {
 type Step =
   | { kind: 'page'; items: unknown[]; position: string | undefined; last: boolean }
   | { kind: 'restart'; message: string }
+  /** The same list page again (a 500 or a timeout: a GET changed nothing). */
+  | { kind: 'retry'; message: string }
   | { kind: 'wait'; at: number };
 
-/** The records of one list page at a time, resumable from an encoded cursor. */
-function listPager(
-  deps: ForEachDeps,
-  op: Operation,
-  run: ForEachRun,
-  input: Record<string, unknown>,
-  from?: string,
-) {
-  const client = deps.clientFor(run.workspace);
-  let iterator: AsyncGenerator<Page> | undefined;
-  return async (): Promise<Step> => {
-    const slot = await deps.governor.acquire(run.workspace, run.deadline, 1, {
-      [`rule:${run.rule.name}`]: 1,
-    });
-    if (!slot.ok) return { kind: 'wait', at: slot.retryAt };
-    iterator ??= pages(client, op, input, {
-      ...(from === undefined ? {} : { cursor: from }),
-      timeoutMs: Math.max(1_000, run.deadline - deps.now()),
-    });
-    const next = await iterator.next();
-    if (next.done) return { kind: 'page', items: [], position: undefined, last: true };
-    const page = next.value;
-    return {
-      kind: 'page',
-      items: page.items,
-      position: page.next ? encodeCursor(op.name, page.next) : undefined,
-      last: page.next === null,
-    };
-  };
-}
+/** Records per list page: Intercom 1.x serves up to 60; 50 as the list exports ask. */
+const LIST_PER_PAGE = 50;
 
 export async function runForEach(deps: ForEachDeps, run: ForEachRun): Promise<ForEachOutcome> {
   const { workspace, notification: n, rule } = run;
@@ -205,7 +179,7 @@ export async function runForEach(deps: ForEachDeps, run: ForEachRun): Promise<Fo
     { operation: forEach.operation, params: forEach.params, continueOnError: false },
     n,
   ).input;
-  const scroll = isScrollOperation(op);
+  const scroll = op.pagination === 'scroll';
   const holder = { workspace, owner: `foreach:${n.id}:${rule.name}`, token };
   const handOver = async (at: number): Promise<ForEachOutcome> => {
     if (run.lastReceive) {
@@ -233,17 +207,31 @@ export async function runForEach(deps: ForEachDeps, run: ForEachRun): Promise<Fo
       return handOver(Math.min(taken.until, now() + LOCK_RETRY_MS));
     }
   }
-  const client = deps.clientFor(workspace);
-  let nextList = scroll ? undefined : listPager(deps, op, run, input, state.position);
+  const pager = {
+    client: deps.clientFor(workspace),
+    governor: deps.governor,
+    workspace,
+    spender: `rule:${rule.name}`,
+    now,
+  };
   const step = async (): Promise<Step> => {
-    if (!scroll) return nextList!();
-    const s = await scrollStep(
-      { client, governor: deps.governor, workspace, spender: `rule:${rule.name}`, now },
-      op,
-      input,
-      state.position,
-      run.deadline,
-    );
+    if (!scroll) {
+      // A list keeps no state on Intercom's side: its position is the next page's number.
+      const page = Number(state.position ?? 1);
+      const l = await listStep(pager, op, input, page, LIST_PER_PAGE, run.deadline);
+      if (l.kind === 'page') {
+        return {
+          kind: 'page',
+          items: l.items,
+          position: l.next === null ? undefined : String(l.next),
+          last: l.next === null,
+        };
+      }
+      if (l.kind === 'capped') return { kind: 'page', items: [], position: undefined, last: true };
+      if (l.kind === 'retry') return { kind: 'retry', message: l.message };
+      return { kind: 'wait', at: l.retryAt };
+    }
+    const s = await scrollStep(pager, op, input, state.position, run.deadline);
     if (s.kind === 'page') return { kind: 'page', items: s.items, position: s.param, last: false };
     if (s.kind === 'end') return { kind: 'page', items: [], position: undefined, last: true };
     if (s.kind === 'restart') return { kind: 'restart', message: s.message };
@@ -259,10 +247,9 @@ export async function runForEach(deps: ForEachDeps, run: ForEachRun): Promise<Fo
     const s = await step();
     logger().debug('For-each step', { kind: s.kind, offset: state.offset, scanned: state.scanned });
     if (s.kind === 'wait') return handOver(s.at);
-    if (s.kind === 'restart') {
+    if (s.kind === 'restart' || s.kind === 'retry') {
       state.restarts++;
-      state.position = undefined;
-      if (!scroll) nextList = listPager(deps, op, run, input);
+      if (s.kind === 'restart') state.position = undefined;
       if (state.restarts > MAX_RESTARTS) {
         await closeScroll();
         return finish({
