@@ -18,13 +18,23 @@ interface Io {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+/** One action's outcome; a for-each action's with its bulk job and counts. */
+function describeAction(a: NotificationRun['rules'][number]['actions'][number]): string {
+  const error = a.error ? ` (${a.error.code})` : '';
+  const job =
+    a.matched === undefined
+      ? ''
+      : ` [${a.matched} of ${a.scanned ?? 0} records${a.truncated ? ', truncated' : ''}${a.jobId ? `, job ${a.jobId}` : ''}]`;
+  return `${a.operation} ${a.status}${error}${job}`;
+}
+
 function describeRun(run: NotificationRun): string {
   const rules = run.rules.length
     ? run.rules
         .map((rule) =>
           rule.status === 'skipped'
             ? `${rule.rule}: skipped (${rule.reason})`
-            : `${rule.rule}: ${rule.actions.map((a) => `${a.operation} ${a.status}${a.error ? ` (${a.error.code})` : ''}`).join(', ') || 'no actions'}`,
+            : `${rule.rule}: ${rule.actions.map(describeAction).join(', ') || 'no actions'}`,
         )
         .join('; ')
     : 'no rule matched';

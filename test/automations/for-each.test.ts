@@ -116,6 +116,19 @@ describe('for-each rules', () => {
     });
     expect(job.json.status).toBe('completed');
     expect(nurtured()).toEqual(free);
+
+    // The CLI's run log shows the job and the counts.
+    const { automationsCommand } = await import('../../lib/cli/automations.ts');
+    const out: string[] = [];
+    const io = { out: (text: string) => out.push(text), err: (text: string) => out.push(text), env: {} };
+    const code = await automationsCommand(
+      ['log', '--notification', run.notificationId, '--url', t.stack.url, '--key', t.stack.apiKey],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain(
+      `nurture-free-users: create_update_user succeeded [${free.length} of ${action.scanned} records, job ${action.jobId}]`,
+    );
   });
 
   it('skips a run while an earlier run of the rule is still enumerating, and says why', async () => {
