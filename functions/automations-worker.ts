@@ -1,5 +1,4 @@
 // The FIFO-fed automation worker: runs the rules matching each Intercom notification, in order per object.
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ForEachStore } from '../lib/automations/for-each-store.ts';
@@ -14,7 +13,7 @@ import { appConfigSource } from '../lib/config/source.ts';
 import { rateGovernor, rateSettings } from '../lib/governor/settings.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
 import { ownLogContext } from '../lib/observability/logger.ts';
-import { metrics } from '../lib/observability/metrics.ts';
+import { logMetrics, metrics } from '../lib/observability/metrics.ts';
 import { WorkQueue } from '../lib/queue/work-queue.ts';
 import { ScrollLock } from '../lib/scroll/lock.ts';
 import * as validators from '../lib/validation/generated/index.ts';

@@ -1,5 +1,4 @@
 // The SQS-fed bulk worker: each queued item through the shared client, within the workspace's rate budget.
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { bulkParts, bulkSettings } from '../lib/bulk/index.ts';
@@ -7,7 +6,7 @@ import { createBulkWorker } from '../lib/bulk/worker.ts';
 import { appConfigSource } from '../lib/config/source.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
 import { ownLogContext } from '../lib/observability/logger.ts';
-import { metrics } from '../lib/observability/metrics.ts';
+import { logMetrics, metrics } from '../lib/observability/metrics.ts';
 import { configuredWorkerClients } from '../lib/workspaces/worker-clients.ts';
 
 const settings = bulkSettings(process.env, { needsQueue: true });

@@ -1,5 +1,4 @@
 // The SQS-fed export worker: carries each export forward one invocation at a time.
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { appConfigSource } from '../lib/config/source.ts';
@@ -7,7 +6,7 @@ import { exportParts, exportSettings } from '../lib/exports/index.ts';
 import { createExportWorker } from '../lib/exports/worker.ts';
 import { refreshConfig } from '../lib/http/middleware/refresh-config.ts';
 import { ownLogContext } from '../lib/observability/logger.ts';
-import { metrics } from '../lib/observability/metrics.ts';
+import { logMetrics, metrics } from '../lib/observability/metrics.ts';
 import { configuredWorkerClients } from '../lib/workspaces/worker-clients.ts';
 
 const settings = exportSettings(process.env);

@@ -3,7 +3,6 @@
  * route, which answers the contract's 404s in its error shape instead of API Gateway's own.
  */
 
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { keyRing } from '../auth/api-keys.ts';
@@ -11,7 +10,7 @@ import { findOperation } from '../catalog/index.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
 import { ownLogContext } from '../observability/logger.ts';
-import { metrics } from '../observability/metrics.ts';
+import { logMetrics, metrics } from '../observability/metrics.ts';
 import { HttpError } from './errors.ts';
 import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';

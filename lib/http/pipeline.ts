@@ -5,11 +5,10 @@
  * large for Lambda refused (its `after` runs before the access line is written). Each function
  * adds its own authentication, body parsing and error answer, then its handler.
  */
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { ConfigSource } from '../config/source.ts';
-import { metrics } from '../observability/metrics.ts';
+import { logMetrics, metrics } from '../observability/metrics.ts';
 import { refreshConfig } from './middleware/refresh-config.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { responseSizeGuard } from './middleware/response-size.ts';
