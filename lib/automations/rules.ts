@@ -21,14 +21,24 @@ import { describe, isObject, pointer, type Report, rejectUnknownKeys } from './r
 import { SAMPLES } from './samples.ts';
 import { didYouMean } from './suggest.ts';
 import { type Expression, hasTemplate, parseTemplate, renderTree, TemplateError } from './templates.ts';
-import type { Action, Condition, Json, Rule, RuleIssue, RuleSet, RunCap } from './types.ts';
+import { readRuleWorkspace, readTrigger, type TriggerScope } from './triggers.ts';
+import type { Action, Condition, Json, Rule, RuleIssue, RuleSet, RuleTrigger, RunCap } from './types.ts';
 
 const validators: ValidatorMap = generatedValidators;
 
 export const RULE_NAME = /^[a-z0-9_-]{1,64}$/;
 export const LIMITS = { rules: 200, topics: 30, conditions: 20, actions: 10 } as const;
 const DOCUMENT_KEYS = ['version', 'rules'];
-const RULE_KEYS = ['name', 'topics', 'when', 'actions', 'ignoreBotAuthors', 'maxRunsPerObject'];
+const RULE_KEYS = [
+  'name',
+  'topics',
+  'when',
+  'actions',
+  'ignoreBotAuthors',
+  'maxRunsPerObject',
+  'on',
+  'workspace',
+];
 const ACTION_KEYS = ['operation', 'params', 'continueOnError'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -171,18 +181,23 @@ function checkTemplates(
   strings: readonly TemplateString[],
   topics: readonly Topic[] | undefined,
   report: Report,
+  scope?: TriggerScope,
 ): { used: boolean; problems: number } {
   let problems = 0;
   const counted: Report = (path, message) => {
     problems++;
     report(path, message);
   };
-  const checkPath = topics ? checkAgainstSamples(topics, counted) : undefined;
+  const checkPath = scope
+    ? (at: string, segments: readonly string[]) => scope.checkPath(at, segments)
+    : topics
+      ? checkAgainstSamples(topics, counted)
+      : undefined;
   let used = false;
   for (const { at, text } of strings) {
     if (!hasTemplate(text)) continue;
     used = true;
-    const parsed = parseTemplate(text);
+    const parsed = scope ? parseTemplate(text, scope.roots) : parseTemplate(text);
     for (const error of parsed.errors) counted(at, error);
     for (const piece of parsed.pieces) {
       // A default says the value may be missing: only paths used without one must exist.
@@ -197,6 +212,7 @@ function readAction(
   at: string,
   report: Report,
   topics: readonly Topic[] | undefined,
+  scope?: TriggerScope,
 ): Action | undefined {
   if (!isObject(raw)) {
     report(at, `must be an object {operation, params}, not ${describe(raw)}`);
@@ -236,15 +252,23 @@ function readAction(
   }
   const strings: TemplateString[] = [];
   stringsOf(params, paramsAt, counted, strings);
-  const templates = checkTemplates(strings, topics, counted);
+  const templates = checkTemplates(strings, topics, counted, scope);
   // Unusable templates would only add schema errors about their empty renderings.
-  if (templates.problems > 0 || !op || !topics) return undefined;
+  if (templates.problems > 0 || !op || (!topics && !scope)) return undefined;
   const validator = validators[op.name]!;
   const usesDollarBody = Object.hasOwn(params, '$body') && !Object.hasOwn(params, 'body');
   const toFile = (issuePath: string) => {
     const inParams = issuePath === '/' ? '' : issuePath;
     return paramsAt + (usesDollarBody ? inParams.replace(/^\/body(?=\/|$)/, '/$body') : inParams);
   };
+  if (scope) {
+    const templated = strings.filter((s) => hasTemplate(s.text)).map((s) => s.at);
+    for (const issue of triggerActionIssues(scope, params, op.name, templated, toFile))
+      counted(issue.path, issue.message);
+    if (problems > 0) return undefined;
+    return { operation: op.name, params, continueOnError: continueOnError as boolean };
+  }
+  if (!topics) return undefined;
   const found = new Map<string, { path: string; message: string; topics: Topic[] }>();
   for (const topic of templates.used ? topics : topics.slice(0, 1)) {
     let issues: ValidationIssue[];
@@ -277,6 +301,46 @@ function readAction(
   return { operation: op.name, params, continueOnError: continueOnError as boolean };
 }
 
+/**
+ * The schema problems of an event or scheduled rule's action. A firing is known exactly (its time and
+ * rule), so its parameters are checked once templated with one; an event's fields are its sender's,
+ * so its parameters are checked with every template left empty, and only problems away from the
+ * templated values count.
+ */
+function triggerActionIssues(
+  scope: TriggerScope,
+  params: { [key: string]: Json },
+  operation: string,
+  templatedAt: readonly string[],
+  toFile: (issuePath: string) => string,
+): Array<{ path: string; message: string }> {
+  const validator = validators[operation]!;
+  let issues: ValidationIssue[];
+  try {
+    const rendered = renderTree(params, scope.sample ?? {}, '') as Record<string, unknown>;
+    issues = validateInput(validator, normalizeInput(rendered));
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    issues = [{ path: error.at ?? '/', message: error.problem }];
+  }
+  const templated = (path: string) => templatedAt.some((at) => at === path || at.startsWith(`${path}/`));
+  const underTemplate = (path: string) => templatedAt.some((at) => path === at || path.startsWith(`${at}/`));
+  return issues.flatMap(({ path, message }) => {
+    const where = toFile(path);
+    if (scope.sample === undefined) {
+      // An empty rendering may fail a type, a pattern or a choice of shapes above it; a missing field does not.
+      const blank = underTemplate(where) || (templated(where) && !message.startsWith('must have required'));
+      return blank ? [] : [{ path: where, message }];
+    }
+    return [
+      {
+        path: where,
+        message: templated(where) ? `${message} (once templated with a scheduled firing)` : message,
+      },
+    ];
+  });
+}
+
 function readRule(
   raw: unknown,
   at: string,
@@ -301,8 +365,26 @@ function readRule(
     report(pointer(at, 'name'), `"${raw.name}" is already the name of ${names.get(raw.name)}`);
   } else names.set(raw.name, at);
 
-  const topics = readTopics(raw.topics, pointer(at, 'topics'), report);
-  const checkPath: PathCheck = topics ? checkAgainstSamples(topics, report) : () => {};
+  // A rule has topics (Intercom webhooks) or `on` (an EventBridge event, a schedule).
+  let topics: Topic[] | undefined;
+  let trigger: RuleTrigger | undefined;
+  let scope: TriggerScope | undefined;
+  if (raw.on === undefined) topics = readTopics(raw.topics, pointer(at, 'topics'), report);
+  else {
+    if (raw.topics !== undefined) {
+      report(
+        pointer(at, 'topics'),
+        'a rule has topics (Intercom webhooks) or on (EventBridge events, schedules), not both',
+      );
+    }
+    ({ trigger, scope } = readTrigger(raw.on, pointer(at, 'on'), report, ruleName));
+  }
+  const workspace = readRuleWorkspace(raw.workspace, pointer(at, 'workspace'), report, raw.on !== undefined);
+  const checkPath: PathCheck = scope
+    ? scope.checkPath
+    : topics
+      ? checkAgainstSamples(topics, report)
+      : () => {};
 
   const when: Condition[] = [];
   if (raw.when !== undefined) {
@@ -310,7 +392,13 @@ function readRule(
       report(pointer(at, 'when'), `must be a list of at most ${LIMITS.conditions} conditions`);
     } else {
       for (const [i, entry] of raw.when.entries()) {
-        const condition = readCondition(entry, pointer(pointer(at, 'when'), i), report, checkPath);
+        const condition = readCondition(
+          entry,
+          pointer(pointer(at, 'when'), i),
+          report,
+          checkPath,
+          scope === undefined ? undefined : scope.roots,
+        );
         if (condition) when.push(condition);
       }
     }
@@ -321,7 +409,7 @@ function readRule(
     report(pointer(at, 'actions'), `must be a list of 1 to ${LIMITS.actions} actions`);
   } else {
     for (const [i, entry] of raw.actions.entries()) {
-      const action = readAction(entry, pointer(pointer(at, 'actions'), i), report, topics);
+      const action = readAction(entry, pointer(pointer(at, 'actions'), i), report, topics, scope);
       if (action) actions.push(action);
     }
   }
@@ -330,10 +418,12 @@ function readRule(
   if (typeof ignoreBotAuthors !== 'boolean') report(pointer(at, 'ignoreBotAuthors'), 'must be true or false');
   const maxRunsPerObject = readRunCap(raw.maxRunsPerObject, pointer(at, 'maxRunsPerObject'), report);
 
-  if (problems > 0 || !topics || !maxRunsPerObject || ruleName === null) return undefined;
+  if (problems > 0 || !(topics || trigger) || !maxRunsPerObject || ruleName === null) return undefined;
   return {
     name: ruleName,
-    topics,
+    topics: topics ?? [],
+    ...(trigger ? { trigger } : {}),
+    ...(workspace ? { workspace } : {}),
     when,
     actions,
     ignoreBotAuthors: ignoreBotAuthors as boolean,

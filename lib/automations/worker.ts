@@ -234,9 +234,10 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
       return results;
     };
     const runs: RuleRun[] = [];
-    const key = objectKey(n);
+    // A trigger may name the object itself (an event's order key); else it is the notification's item.
+    const key = m.objectKey ?? objectKey(n);
     try {
-      for (const [r, rule] of deps.rules.match(n).entries()) {
+      for (const [r, rule] of deps.rules.match(n, m.workspace).entries()) {
         if (rule.ignoreBotAuthors && deps.rules.isOwnWrite(n)) {
           runs.push({ rule: rule.name, status: 'skipped', reason: 'own_write', actions: [] });
           continue;

@@ -239,11 +239,11 @@ describe('a rule', () => {
     expect(ruleIssues({ action: [], conditions: [] })).toEqual([
       [
         '/rules/0/action',
-        'is not a known field; did you mean "actions"? (known: name, topics, when, actions, ignoreBotAuthors, maxRunsPerObject)',
+        'is not a known field; did you mean "actions"? (known: name, topics, when, actions, ignoreBotAuthors, maxRunsPerObject, on, workspace)',
       ],
       [
         '/rules/0/conditions',
-        'is not a known field (known: name, topics, when, actions, ignoreBotAuthors, maxRunsPerObject)',
+        'is not a known field (known: name, topics, when, actions, ignoreBotAuthors, maxRunsPerObject, on, workspace)',
       ],
     ]);
   });
