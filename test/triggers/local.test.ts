@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { automationsCommand } from '../../lib/cli/automations.ts';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
@@ -241,6 +242,20 @@ describe('POST /automations/rules/{name}/fire', () => {
     expect(ran.json.run.rules).toEqual([
       { rule: 'nightly-tag', status: 'ran', actions: [{ operation: 'create_tag', status: 'succeeded' }] },
     ]);
+  });
+
+  it('is what `intercom-actions automations fire <rule>` calls', async () => {
+    const out: string[] = [];
+    const io = { out: (text: string) => out.push(text), err: (text: string) => out.push(text), env: {} };
+    const code = await automationsCommand(
+      ['fire', 'six-hourly-tag', '--url', t.stack.url, '--key', t.stack.apiKey],
+      io,
+    );
+    expect(code).toBe(0);
+    const id = /notification (fire:six-hourly-tag:[0-9a-f-]{36})/.exec(out.join('\n'))?.[1];
+    expect(id).toBeDefined();
+    await settle();
+    expect((await run(id!)).json.run.rules[0]).toMatchObject({ rule: 'six-hourly-tag', status: 'ran' });
   });
 
   it.each([
