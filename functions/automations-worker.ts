@@ -39,7 +39,11 @@ export const handler = ownLogContext(
     .use(refreshConfig(config))
     .handler(
       createAutomationWorker({
-        rules: createRuleEngine(rules, { botAdminIds: settings.botAdminIds }),
+        rules: createRuleEngine(rules, {
+          botAdminIds: settings.botAdminIds,
+          // Event and scheduled rules without a workspace run in the default one.
+          defaultWorkspace: () => config.value.defaultWorkspace,
+        }),
         store: new NotificationStore(db, settings.table, settings.retentionDays),
         // The same governor as bulk jobs: automations and bulk share the workspace's budget.
         governor: rateGovernor(rateConfig),

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Node } from 'constructs';
-import { loadRulesFile } from '../lib/automations/index.ts';
+import { loadRulesFile, type Rule } from '../lib/automations/index.ts';
 import { numberFrom, textFrom } from './context.ts';
 
 /** Without `-c automationsFile=...`: the project's `automations.yaml`, if it has one. */
@@ -22,6 +22,16 @@ export interface AutomationsDeploymentSettings {
    * and the scroll lock (least privilege).
    */
   forEachRuleCount: number;
+  /**
+   * The event and scheduled rules (`on:`): an EventBridge rule per event rule on the bus, a Scheduler
+   * schedule per scheduled rule, both invoking the trigger intake. None: none of those resources.
+   */
+  triggerRules: readonly Rule[];
+  /**
+   * `-c automationsEventBusName=<name or ARN>`: the event rules go on this existing bus (`default`, or
+   * one your applications already send to); absent, the stack creates `intercom-actions-<stage>`.
+   */
+  eventBusName?: string;
   /** Admins whose own writes never trigger a rule (the admin the automations act as). */
   botAdminIds: string[];
   /**
@@ -68,9 +78,16 @@ export function automationsDeploymentSettings(
   // A named file must exist (loadRulesFile says so); the default one is optional.
   const rulesFile = given ? resolve(given) : existsSync(defaultRulesFile) ? defaultRulesFile : undefined;
   const rules = rulesFile ? loadRulesFile(rulesFile).rules : [];
+  const eventBusName = textFrom(node, 'automationsEventBusName');
+  if (
+    eventBusName !== undefined &&
+    !/^([\w.\-/]{1,256}|arn:aws[\w-]*:events:[\w-]+:\d{12}:event-bus\/[\w.\-/]{1,256})$/.test(eventBusName)
+  )
+    throw new Error(`context "automationsEventBusName" must be an event bus name or ARN: ${eventBusName}`);
   const settings: AutomationsDeploymentSettings = {
     ruleCount: rules.length,
     forEachRuleCount: rules.filter((rule) => rule.forEach).length,
+    triggerRules: rules.filter((rule) => rule.trigger !== undefined),
     botAdminIds: adminIds(node),
     maxReceiveCount: numberFrom(node, 'automationsMaxReceiveCount', 10, 5, 1000),
     maxConcurrency: numberFrom(node, 'automationsMaxConcurrency', 2, 2, 1000),
@@ -78,5 +95,6 @@ export function automationsDeploymentSettings(
     queueAgeAlarmMinutes: numberFrom(node, 'automationsQueueAgeAlarmMinutes', 15, 1, 24 * 60),
   };
   if (rulesFile) settings.rulesFile = rulesFile;
+  if (eventBusName) settings.eventBusName = eventBusName;
   return settings;
 }

@@ -5,11 +5,15 @@ import type { DeploymentSettings } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { WEBHOOK_TIMEOUT, WebhookAutomations } from './constructs/automations.ts';
 import { AutomationsAlarms } from './constructs/automations-alarms.ts';
+import { bundledRulesName, NO_RULES_FILE } from './constructs/automations-worker.ts';
 import { BulkJobs } from './constructs/bulk.ts';
 import { BulkAlarms } from './constructs/bulk-alarms.ts';
+import { EventTriggers } from './constructs/events.ts';
+import { EventTriggersAlarms } from './constructs/events-alarms.ts';
 import { ExportJobs } from './constructs/exports.ts';
 import { ServiceFunction } from './constructs/function.ts';
 import { ActionHttpApi } from './constructs/http-api.ts';
+import { RuleSchedules } from './constructs/schedules.ts';
 import { ConfigSecrets } from './constructs/secrets.ts';
 import { acknowledgeNagFindings } from './nag.ts';
 
@@ -19,7 +23,7 @@ export const SERVICE_NAME = 'intercom-actions';
 const DESCRIPTIONS: Partial<Record<FunctionName, string>> = {
   bulk: 'intercom-actions bulk jobs: takes, reports and retries them',
   webhooks: 'intercom-actions webhook intake: verifies and queues Intercom notifications',
-  automations: 'intercom-actions automation run log',
+  automations: 'intercom-actions automation run log; fires scheduled rules',
   meta: 'intercom-actions health, OpenAPI and unknown routes',
   exports: 'intercom-actions export jobs: takes and reports them, presigns downloads',
 };
@@ -63,6 +67,8 @@ export class IntercomActionsStack extends Stack {
   readonly bulk: BulkJobs;
   readonly automations: WebhookAutomations;
   readonly exports: ExportJobs;
+  /** Present when the rules file has event or scheduled rules. */
+  readonly triggers: { events: EventTriggers; schedules: RuleSchedules } | undefined;
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
     super(scope, id, {
@@ -101,12 +107,20 @@ export class IntercomActionsStack extends Stack {
       workspacesSecret: this.secrets.workspaces,
       logRetentionDays: settings.logRetentionDays,
     });
+    // Firing a scheduled rule (POST /automations/rules/{name}/fire) needs the rules and the queue.
+    const fires = settings.automations.triggerRules.some((rule) => rule.trigger?.kind === 'schedule');
+    const rulesName = bundledRulesName(settings.automations.rulesFile);
     const extraEnvironment: Partial<Record<FunctionName, Record<string, string>>> = {
       bulk: this.bulk.environment,
       webhooks: this.automations.intakeEnvironment,
-      automations: this.automations.runLogEnvironment,
+      automations: fires
+        ? { ...this.automations.intakeEnvironment, AUTOMATIONS_FILE: rulesName }
+        : this.automations.runLogEnvironment,
       exports: this.exports.environment,
     };
+    const bundledFiles: Partial<Record<FunctionName, Record<string, string>>> = fires
+      ? { automations: { [rulesName]: settings.automations.rulesFile ?? NO_RULES_FILE } }
+      : {};
     const functions = {} as Record<FunctionName, ServiceFunction>;
     for (const name of FUNCTION_NAMES) {
       const reads = functionSecrets(name, settings);
@@ -123,6 +137,7 @@ export class IntercomActionsStack extends Stack {
         },
         secrets: reads.map((secret) => this.secrets[secret]),
         ...(timeout ? { timeout } : {}),
+        ...(bundledFiles[name] ? { bundledFiles: bundledFiles[name] } : {}),
         logRetentionDays: settings.logRetentionDays,
       });
     }
@@ -130,6 +145,22 @@ export class IntercomActionsStack extends Stack {
     this.bulk.grantApi(functions.bulk.fn);
     this.automations.grantIntake(functions.webhooks.fn);
     this.automations.grantRunLog(functions.automations.fn);
+    if (fires) this.automations.grantIntake(functions.automations.fn);
+    if (settings.automations.triggerRules.length > 0) {
+      const events = new EventTriggers(this, 'Triggers', {
+        stage: settings.stage,
+        settings: settings.automations,
+        automations: this.automations,
+        baseEnvironment: base,
+        logRetentionDays: settings.logRetentionDays,
+      });
+      const schedules = new RuleSchedules(this, 'Schedules', {
+        stage: settings.stage,
+        rules: settings.automations.triggerRules,
+        intake: events.intake.fn,
+      });
+      this.triggers = { events, schedules };
+    } else this.triggers = undefined;
     this.exports.grantApi(functions.exports.fn, this.bulk);
     const fns = Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.fn])) as Record<
       FunctionName,
@@ -167,6 +198,12 @@ export class IntercomActionsStack extends Stack {
       table: this.automations.table,
     });
     this.exports.alarms({ alarms, queueAgeAlarmMinutes: settings.bulk.queueAgeAlarmMinutes });
+    if (this.triggers)
+      new EventTriggersAlarms(this, 'TriggersAlarms', {
+        alarms,
+        triggers: this.triggers.events,
+        schedules: this.triggers.schedules,
+      });
     acknowledgeNagFindings(this);
   }
 }

@@ -20,6 +20,7 @@ export const DOMAIN_ERROR_CODES = [
   'job_closed',
   'offset_mismatch',
   'job_not_retryable',
+  'rule_not_fireable',
   'queue_unavailable',
   'response_too_large',
 ] as const;

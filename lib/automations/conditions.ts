@@ -2,7 +2,7 @@
  * Rule conditions: tests on values of the notification (equals, in, exists, contains) and on the time
  * it was created (outsideHours, withinHours). Every condition of a rule must hold; `not` negates one.
  */
-import { parsePath, resolvePath } from './paths.ts';
+import { type PathRoots, parsePath, resolvePath } from './paths.ts';
 import { describe, isObject, pointer, type Report, rejectUnknownKeys } from './reader.ts';
 import { closest } from './suggest.ts';
 import {
@@ -113,7 +113,7 @@ function notificationTime(notification: Notification): number | undefined {
   return undefined;
 }
 
-function holds(condition: Condition, notification: Notification): boolean {
+function holds(condition: Condition, notification: Notification, root: unknown): boolean {
   if ('outsideHours' in condition || 'withinHours' in condition) {
     const time = notificationTime(notification);
     // Without a time the hours are unknown: the condition fails rather than guess.
@@ -121,15 +121,23 @@ function holds(condition: Condition, notification: Notification): boolean {
     if ('outsideHours' in condition) return !isWithinHours(condition.outsideHours, time);
     return isWithinHours(condition.withinHours, time);
   }
-  const value = resolvePath(notification, condition.path.split('.'));
+  const value = resolvePath(root, condition.path.split('.'));
   if ('equals' in condition) return value !== undefined && jsonEquals(value, condition.equals);
   if ('in' in condition) return value !== undefined && condition.in.some((v) => jsonEquals(value, v));
   if ('exists' in condition) return (value !== undefined && value !== null) === condition.exists;
   return contains(value, condition.contains);
 }
 
-export function conditionHolds(condition: Condition, notification: Notification): boolean {
-  return holds(condition, notification) !== (condition.not === true);
+/**
+ * `root` is what paths read: the notification itself for webhook rules, the event (or the firing)
+ * for event and scheduled rules; hours always read the notification's time.
+ */
+export function conditionHolds(
+  condition: Condition,
+  notification: Notification,
+  root: unknown = notification,
+): boolean {
+  return holds(condition, notification, root) !== (condition.not === true);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -216,6 +224,8 @@ export function readCondition(
   at: string,
   report: Report,
   checkPath: PathCheck,
+  /** The fields paths start with: a notification's by default; null: any (the trigger is in error). */
+  roots?: PathRoots | null,
 ): Condition | undefined {
   if (!isObject(raw)) {
     report(at, `must be an object such as {path: "data.item.email", exists: true}, not ${describe(raw)}`);
@@ -254,7 +264,7 @@ export function readCondition(
   if (typeof raw.path !== 'string')
     counted.report(pointer(at, 'path'), 'must be a dot path such as "data.item.email"');
   else {
-    const parsed = parsePath(raw.path);
+    const parsed = roots === undefined ? parsePath(raw.path) : parsePath(raw.path, roots);
     if (!parsed.ok) counted.report(pointer(at, 'path'), parsed.message);
     // `exists` is how a rule tests for optional fields, so only the other operators need the path to be known.
     else if (operator !== 'exists') checkPath(pointer(at, 'path'), parsed.segments);

@@ -8,9 +8,10 @@
 import { findOperation, type Operation } from '../catalog/index.ts';
 import type { PathCheck } from './conditions.ts';
 import { readCondition } from './conditions.ts';
-import { type PathProblem, pathProblem } from './paths.ts';
+import { type PathProblem, type PathRoots, pathProblem } from './paths.ts';
 import { describe, isObject, pointer, type Report, rejectUnknownKeys } from './reader.ts';
 import { SAMPLES } from './samples.ts';
+import type { TriggerScope } from './triggers.ts';
 import type { Action, Condition, ForEach, Json } from './types.ts';
 
 const FOR_EACH_KEYS = ['operation', 'params', 'where', 'maxItems'];
@@ -42,21 +43,13 @@ export function recordRoot(trigger: unknown, record: unknown): Record<string, un
   return { ...(trigger as Record<string, unknown>), item: record };
 }
 
-/** The sample root a for-each action is validated against, for the trigger's sample. */
-export function forEachSampleRoot(operation: string): (trigger: unknown) => unknown {
-  const op = findOperation(operation);
-  const sample = op ? RECORD_SAMPLES[recordKey(op)] : undefined;
-  return (trigger) => recordRoot(trigger, sample);
-}
+/** Where a `where` path starts: the record. */
+const RECORD_ROOTS: PathRoots = { what: 'the record', fields: ['item'] };
 
-/** A `where` path checked against the record sample (paths start at `item.`). */
+/** A path on the record (`item.`) checked against a record of what `operation` enumerates. */
 function recordPathCheck(operation: Operation, report: Report): PathCheck {
   const root = recordRoot({}, RECORD_SAMPLES[recordKey(operation)]);
   return (at, segments) => {
-    if (segments[0] !== 'item') {
-      report(at, `must start with "item." (the record), e.g. "item.email"`);
-      return;
-    }
     const problem: PathProblem | undefined = pathProblem(root, segments);
     if (!problem) return;
     if (problem.kind === 'shape') report(at, problem.message);
@@ -64,6 +57,25 @@ function recordPathCheck(operation: Operation, report: Report): PathCheck {
       const hint = problem.suggestion === undefined ? '' : `; did you mean "${problem.suggestion}"?`;
       report(at, `"${segments.join('.')}" is not in ${operation.name} records${hint}`);
     }
+  };
+}
+
+/**
+ * What a for-each rule's action is read against: the trigger's fields (its `base` scope: paths,
+ * checks and sample) and the record as `item`.
+ */
+export function forEachRecordScope(operation: string, report: Report, base: TriggerScope): TriggerScope {
+  const op = findOperation(operation)!;
+  const checkRecord = recordPathCheck(op, report);
+  return {
+    roots: base.roots && {
+      what: `${base.roots.what} or the record (item)`,
+      fields: [...base.roots.fields, 'item'],
+    },
+    checkPath: (at, segments) =>
+      segments[0] === 'item' ? checkRecord(at, segments) : base.checkPath(at, segments),
+    sample: base.sample && recordRoot(base.sample, RECORD_SAMPLES[recordKey(op)]),
+    sampleName: `a ${op.name} record`,
   };
 }
 
@@ -104,7 +116,13 @@ export function readForEach(
     } else if (op && isEnumerable(op)) {
       const check = recordPathCheck(op, counted);
       for (const [i, entry] of raw.where.entries()) {
-        const condition = readCondition(entry, pointer(pointer(at, 'where'), i), counted, check);
+        const condition = readCondition(
+          entry,
+          pointer(pointer(at, 'where'), i),
+          counted,
+          check,
+          RECORD_ROOTS,
+        );
         if (condition) where.push(condition);
       }
     }

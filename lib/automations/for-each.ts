@@ -31,6 +31,7 @@ import { conditionHolds } from './conditions.ts';
 import { recordRoot } from './for-each-rules.ts';
 import type { ForEachState, ForEachStore } from './for-each-store.ts';
 import type { ActionResult } from './run-records.ts';
+import { inputOf } from './triggers.ts';
 import type { Action, Notification, Rule } from './types.ts';
 
 export interface ForEachDeps {
@@ -40,7 +41,8 @@ export interface ForEachDeps {
   lock: ScrollLock;
   governor: RateGovernor;
   clientFor: (workspace: string) => IntercomClient;
-  render: (action: Action, root: Notification) => { operation: string; input: Record<string, unknown> };
+  /** Renders an action's templates against `root` (the trigger's input, with the record as `item`). */
+  render: (action: Action, root: unknown) => { operation: string; input: Record<string, unknown> };
   now: () => number;
   /** Test hook: runs after a chunk went to the job and before the run recorded so (crash tests). */
   afterChunk?: (notificationId: string, offset: number) => void | Promise<void>;
@@ -175,9 +177,11 @@ export async function runForEach(deps: ForEachDeps, run: ForEachRun): Promise<Fo
   }
 
   const op = findOperation(forEach.operation)!;
+  // What the trigger's templates read: the notification, or the event or firing itself.
+  const triggerInput = inputOf(n);
   const input = deps.render(
     { operation: forEach.operation, params: forEach.params, continueOnError: false },
-    n,
+    triggerInput,
   ).input;
   const scroll = op.pagination === 'scroll';
   const holder = { workspace, owner: `foreach:${n.id}:${rule.name}`, token };
@@ -271,8 +275,8 @@ export async function runForEach(deps: ForEachDeps, run: ForEachRun): Promise<Fo
     for (const record of s.items) {
       const id = idOf(record);
       if (id !== undefined && state.seen.has(id)) continue;
-      const root = recordRoot(n, record) as Notification;
-      if (!forEach.where.every((condition) => conditionHolds(condition, root))) continue;
+      const root = recordRoot(triggerInput, record);
+      if (!forEach.where.every((condition) => conditionHolds(condition, n, root))) continue;
       if (state.offset + chunk.items.length >= forEach.maxItems) {
         full = true;
         break;

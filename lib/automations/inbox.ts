@@ -23,6 +23,8 @@ export interface QueuedNotification {
   workspace: string;
   receivedAt: number;
   notification: Notification;
+  /** The object the notification is about, when its trigger says (an event's order key): its FIFO group and run-cap key. */
+  objectKey?: string;
 }
 
 /**
@@ -84,10 +86,18 @@ export async function submitNotification(
   deps: InboxDeps,
   workspace: string,
   notification: Notification,
+  /** The FIFO group's key when the trigger knows it (an event's order key); else the item's object. */
+  key?: string,
 ): Promise<'queued' | 'duplicate'> {
   const now = deps.now ?? Date.now;
   if (await deps.store.isKnown(workspace, notification.id)) return 'duplicate';
-  const message: QueuedNotification = { v: 1, workspace, receivedAt: now(), notification };
+  const message: QueuedNotification = {
+    v: 1,
+    workspace,
+    receivedAt: now(),
+    notification,
+    ...(key === undefined ? {} : { objectKey: key }),
+  };
   const messageBody = sqsSafeJson(message);
   // Re-serialising can grow a body (1e20 is written 100000000000000000000, U+FFFF as \uffff).
   const bytes = Buffer.byteLength(messageBody, 'utf8');
@@ -101,7 +111,7 @@ export async function submitNotification(
   const dedupe = createHash('sha256').update(`${workspace}\u0000${notification.id}`).digest('hex');
   // The group id is a hash: SQS takes only printable ASCII, and object keys may hold emails or names.
   const group = createHash('sha256')
-    .update(`${workspace}/${objectKey(notification)}`)
+    .update(`${workspace}/${key ?? objectKey(notification)}`)
     .digest('hex');
   await deps.queue.sendOrdered(messageBody, group, dedupe);
   // Marked received only once queued, by a conditional write: of two deliveries racing past isKnown,

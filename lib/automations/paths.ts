@@ -21,11 +21,13 @@ export const NOTIFICATION_FIELDS = [
   'self',
 ] as const;
 
-/**
- * Where else a path may start: `item`, the record a for-each rule is acting on (its templates and
- * `where` conditions); a path on it outside such a rule is reported against the samples.
- */
-const RECORD_ROOT = 'item';
+/** The fields a path may start with, and what they are the fields of (for messages). */
+export interface PathRoots {
+  what: string;
+  fields: readonly string[];
+}
+
+export const NOTIFICATION_ROOTS: PathRoots = { what: 'the notification', fields: NOTIFICATION_FIELDS };
 
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Objects whose keys the workspace defines: any key below them may exist. */
@@ -36,7 +38,8 @@ const MAX_SEGMENTS = 32;
 
 export type PathResult = { ok: true; segments: string[] } | { ok: false; message: string };
 
-export function parsePath(path: string): PathResult {
+/** `roots` null: any first field (rendering, where the rules file was validated already). */
+export function parsePath(path: string, roots: PathRoots | null = NOTIFICATION_ROOTS): PathResult {
   const fail = (message: string): PathResult => ({ ok: false, message });
   if (path.length === 0) return fail('the path is empty');
   if (path.length > MAX_PATH_LENGTH) return fail(`the path is longer than ${MAX_PATH_LENGTH} characters`);
@@ -50,11 +53,22 @@ export function parsePath(path: string): PathResult {
     }
   }
   const first = segments[0]!;
-  if (!(NOTIFICATION_FIELDS as readonly string[]).includes(first) && first !== RECORD_ROOT) {
-    const hint = first === 'item' ? `; did you mean "data.${path}"?` : didYouMean(first, NOTIFICATION_FIELDS);
-    return fail(
-      `"${path}" must start with a field of the notification (${NOTIFICATION_FIELDS.join(', ')})${hint}`,
-    );
+  if (roots && !roots.fields.includes(first)) {
+    // The usual slip: the field inside the item (or the event's detail) without what holds it.
+    const holder = roots.fields.includes('data')
+      ? 'data'
+      : roots.fields.includes('detail')
+        ? 'detail'
+        : undefined;
+    const hint =
+      holder === 'data' && first === 'item'
+        ? `; did you mean "data.${path}"?`
+        : holder !== 'data' && (NOTIFICATION_FIELDS as readonly string[]).includes(first)
+          ? `; this rule reads ${roots.what} itself, not an Intercom notification`
+          : holder === 'detail' && didYouMean(first, roots.fields) === ''
+            ? `; did you mean "detail.${path}"?`
+            : didYouMean(first, roots.fields);
+    return fail(`"${path}" must start with a field of ${roots.what} (${roots.fields.join(', ')})${hint}`);
   }
   return { ok: true, segments };
 }

@@ -15,21 +15,32 @@ import {
 } from '../validation/validate.ts';
 import { type PathCheck, readCondition } from './conditions.ts';
 import { MAX_FILE_BYTES, parseDocument, type RulesFormat } from './document.ts';
-import { forEachSampleRoot, readForEach } from './for-each-rules.ts';
+import { forEachRecordScope, readForEach } from './for-each-rules.ts';
 import { DEFAULT_RUN_CAP } from './loop-guard.ts';
-import { type PathProblem, pathProblem } from './paths.ts';
+import { NOTIFICATION_ROOTS, type PathProblem, pathProblem } from './paths.ts';
 import { describe, isObject, pointer, type Report, rejectUnknownKeys } from './reader.ts';
 import { SAMPLES } from './samples.ts';
 import { didYouMean } from './suggest.ts';
 import { type Expression, hasTemplate, parseTemplate, renderTree, TemplateError } from './templates.ts';
-import type { Action, Condition, Json, Rule, RuleIssue, RuleSet, RunCap } from './types.ts';
+import { readRuleWorkspace, readTrigger, type TriggerScope } from './triggers.ts';
+import type { Action, Condition, Json, Rule, RuleIssue, RuleSet, RuleTrigger, RunCap } from './types.ts';
 
 const validators: ValidatorMap = generatedValidators;
 
 export const RULE_NAME = /^[a-z0-9_-]{1,64}$/;
 export const LIMITS = { rules: 200, topics: 30, conditions: 20, actions: 10 } as const;
 const DOCUMENT_KEYS = ['version', 'rules'];
-const RULE_KEYS = ['name', 'topics', 'when', 'actions', 'ignoreBotAuthors', 'maxRunsPerObject', 'forEach'];
+const RULE_KEYS = [
+  'name',
+  'topics',
+  'when',
+  'actions',
+  'ignoreBotAuthors',
+  'maxRunsPerObject',
+  'on',
+  'workspace',
+  'forEach',
+];
 const ACTION_KEYS = ['operation', 'params', 'continueOnError'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -53,35 +64,15 @@ function topicList(topics: readonly Topic[]): string {
   return topics.length === 1 ? `topic ${topics[0]}` : `topics ${topics.join(', ')}`;
 }
 
-/**
- * What templates render against when the file is validated, per topic: the topic's sample
- * notification (or, for a for-each rule's action, that sample with a record beside it).
- */
-type SampleRoot = ((topic: Topic) => unknown) & {
-  /** A for-each action's records, for messages about `item.` paths (e.g. "scroll_users records"). */
-  records?: string;
-};
-const notificationSample: SampleRoot = (topic) => SAMPLES[topic];
-
 /** Reports a path once per distinct problem, naming the topics whose samples show it. */
 function checkAgainstSamples(
   topics: readonly Topic[],
   report: Report,
-  root: SampleRoot = notificationSample,
 ): (at: string, segments: readonly string[]) => void {
   return (at, segments) => {
     const grouped = new Map<string, { problem: PathProblem; topics: Topic[] }>();
-    const sample = topics.length > 0 ? root(topics[0]!) : undefined;
-    if (segments[0] === 'item' && sample !== null && typeof sample === 'object' && !('item' in sample)) {
-      const path = segments.join('.');
-      report(
-        at,
-        `"${path}" names a for-each rule's record, and this rule has no forEach; did you mean "data.${path}"?`,
-      );
-      return;
-    }
     for (const topic of topics) {
-      const problem = pathProblem(root(topic), segments);
+      const problem = pathProblem(SAMPLES[topic], segments);
       if (!problem) continue;
       const key = problem.kind === 'missing' ? `missing:${problem.suggestion ?? ''}` : problem.message;
       const entry = grouped.get(key) ?? { problem, topics: [] };
@@ -92,9 +83,7 @@ function checkAgainstSamples(
       if (problem.kind === 'shape') report(at, `${problem.message} (${topicList(where)})`);
       else {
         const hint = problem.suggestion === undefined ? '' : `; did you mean "${problem.suggestion}"?`;
-        const source =
-          segments[0] === 'item' && root.records ? root.records : `notifications of ${topicList(where)}`;
-        report(at, `"${segments.join('.')}" is not in ${source}${hint}`);
+        report(at, `"${segments.join('.')}" is not in notifications of ${topicList(where)}${hint}`);
       }
     }
   };
@@ -194,19 +183,23 @@ function checkTemplates(
   strings: readonly TemplateString[],
   topics: readonly Topic[] | undefined,
   report: Report,
-  root: SampleRoot = notificationSample,
+  scope?: TriggerScope,
 ): { used: boolean; problems: number } {
   let problems = 0;
   const counted: Report = (path, message) => {
     problems++;
     report(path, message);
   };
-  const checkPath = topics ? checkAgainstSamples(topics, counted, root) : undefined;
+  const checkPath = scope
+    ? (at: string, segments: readonly string[]) => scope.checkPath(at, segments)
+    : topics
+      ? checkAgainstSamples(topics, counted)
+      : undefined;
   let used = false;
   for (const { at, text } of strings) {
     if (!hasTemplate(text)) continue;
     used = true;
-    const parsed = parseTemplate(text);
+    const parsed = scope ? parseTemplate(text, scope.roots) : parseTemplate(text);
     for (const error of parsed.errors) counted(at, error);
     for (const piece of parsed.pieces) {
       // A default says the value may be missing: only paths used without one must exist.
@@ -221,7 +214,7 @@ function readAction(
   at: string,
   report: Report,
   topics: readonly Topic[] | undefined,
-  root: SampleRoot = notificationSample,
+  scope?: TriggerScope,
 ): Action | undefined {
   if (!isObject(raw)) {
     report(at, `must be an object {operation, params}, not ${describe(raw)}`);
@@ -261,20 +254,28 @@ function readAction(
   }
   const strings: TemplateString[] = [];
   stringsOf(params, paramsAt, counted, strings);
-  const templates = checkTemplates(strings, topics, counted, root);
+  const templates = checkTemplates(strings, topics, counted, scope);
   // Unusable templates would only add schema errors about their empty renderings.
-  if (templates.problems > 0 || !op || !topics) return undefined;
+  if (templates.problems > 0 || !op || (!topics && !scope)) return undefined;
   const validator = validators[op.name]!;
   const usesDollarBody = Object.hasOwn(params, '$body') && !Object.hasOwn(params, 'body');
   const toFile = (issuePath: string) => {
     const inParams = issuePath === '/' ? '' : issuePath;
     return paramsAt + (usesDollarBody ? inParams.replace(/^\/body(?=\/|$)/, '/$body') : inParams);
   };
+  if (scope) {
+    const templated = strings.filter((s) => hasTemplate(s.text)).map((s) => s.at);
+    for (const issue of triggerActionIssues(scope, params, op.name, templated, toFile))
+      counted(issue.path, issue.message);
+    if (problems > 0) return undefined;
+    return { operation: op.name, params, continueOnError: continueOnError as boolean };
+  }
+  if (!topics) return undefined;
   const found = new Map<string, { path: string; message: string; topics: Topic[] }>();
   for (const topic of templates.used ? topics : topics.slice(0, 1)) {
     let issues: ValidationIssue[];
     try {
-      const rendered = renderTree(params, root(topic), '') as Record<string, unknown>;
+      const rendered = renderTree(params, SAMPLES[topic], '') as Record<string, unknown>;
       issues = validateInput(validator, normalizeInput(rendered));
     } catch (error) {
       // A filter given a value it does not take (`domain` of a list): the sample shows it now.
@@ -302,6 +303,48 @@ function readAction(
   return { operation: op.name, params, continueOnError: continueOnError as boolean };
 }
 
+/**
+ * The schema problems of an event or scheduled rule's action. A firing is known exactly (its time and
+ * rule), so its parameters are checked once templated with one; an event's fields are its sender's,
+ * so its parameters are checked with every template left empty, and only problems away from the
+ * templated values count.
+ */
+function triggerActionIssues(
+  scope: TriggerScope,
+  params: { [key: string]: Json },
+  operation: string,
+  templatedAt: readonly string[],
+  toFile: (issuePath: string) => string,
+): Array<{ path: string; message: string }> {
+  const validator = validators[operation]!;
+  let issues: ValidationIssue[];
+  try {
+    const rendered = renderTree(params, scope.sample ?? {}, '') as Record<string, unknown>;
+    issues = validateInput(validator, normalizeInput(rendered));
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    issues = [{ path: error.at ?? '/', message: error.problem }];
+  }
+  const templated = (path: string) => templatedAt.some((at) => at === path || at.startsWith(`${path}/`));
+  const underTemplate = (path: string) => templatedAt.some((at) => path === at || path.startsWith(`${at}/`));
+  return issues.flatMap(({ path, message }) => {
+    const where = toFile(path);
+    if (scope.sample === undefined) {
+      // An empty rendering may fail a type, a pattern or a choice of shapes above it; a missing field does not.
+      const blank = underTemplate(where) || (templated(where) && !message.startsWith('must have required'));
+      return blank ? [] : [{ path: where, message }];
+    }
+    return [
+      {
+        path: where,
+        message: templated(where)
+          ? `${message} (once templated with ${scope.sampleName ?? 'a scheduled firing'})`
+          : message,
+      },
+    ];
+  });
+}
+
 function readRule(
   raw: unknown,
   at: string,
@@ -326,8 +369,26 @@ function readRule(
     report(pointer(at, 'name'), `"${raw.name}" is already the name of ${names.get(raw.name)}`);
   } else names.set(raw.name, at);
 
-  const topics = readTopics(raw.topics, pointer(at, 'topics'), report);
-  const checkPath: PathCheck = topics ? checkAgainstSamples(topics, report) : () => {};
+  // A rule has topics (Intercom webhooks) or `on` (an EventBridge event, a schedule).
+  let topics: Topic[] | undefined;
+  let trigger: RuleTrigger | undefined;
+  let scope: TriggerScope | undefined;
+  if (raw.on === undefined) topics = readTopics(raw.topics, pointer(at, 'topics'), report);
+  else {
+    if (raw.topics !== undefined) {
+      report(
+        pointer(at, 'topics'),
+        'a rule has topics (Intercom webhooks) or on (EventBridge events, schedules), not both',
+      );
+    }
+    ({ trigger, scope } = readTrigger(raw.on, pointer(at, 'on'), report, ruleName));
+  }
+  const workspace = readRuleWorkspace(raw.workspace, pointer(at, 'workspace'), report, raw.on !== undefined);
+  const checkPath: PathCheck = scope
+    ? scope.checkPath
+    : topics
+      ? checkAgainstSamples(topics, report)
+      : () => {};
 
   const when: Condition[] = [];
   if (raw.when !== undefined) {
@@ -335,28 +396,33 @@ function readRule(
       report(pointer(at, 'when'), `must be a list of at most ${LIMITS.conditions} conditions`);
     } else {
       for (const [i, entry] of raw.when.entries()) {
-        const condition = readCondition(entry, pointer(pointer(at, 'when'), i), report, checkPath);
+        const condition = readCondition(
+          entry,
+          pointer(pointer(at, 'when'), i),
+          report,
+          checkPath,
+          scope === undefined ? undefined : scope.roots,
+        );
         if (condition) when.push(condition);
       }
     }
   }
 
-  // A for-each rule enumerates first; its one action then renders against each record as `item`.
+  // A for-each rule enumerates first (its input templated on the trigger); its one action then
+  // renders against each record as `item`, beside the trigger's fields.
   const forEach =
     raw.forEach === undefined
       ? undefined
       : readForEach(raw.forEach, pointer(at, 'forEach'), report, (spec, specAt) =>
-          readAction(spec, specAt, report, topics),
+          readAction(spec, specAt, report, topics, scope),
         );
-  // Read as a for-each action even when the forEach itself has problems (they are reported there).
-  const enumerated =
-    isObject(raw.forEach) && typeof raw.forEach.operation === 'string' ? raw.forEach.operation : undefined;
-  const eachRecord = raw.forEach !== undefined ? forEachSampleRoot(enumerated ?? '') : undefined;
-  const actionRoot: SampleRoot | undefined =
-    eachRecord &&
-    Object.assign((topic: Topic) => eachRecord(SAMPLES[topic]), {
-      records: `${enumerated ?? 'the enumerated'} records`,
-    });
+  const actionScope = forEach
+    ? forEachRecordScope(forEach.operation, report, {
+        roots: scope ? scope.roots : NOTIFICATION_ROOTS,
+        checkPath: checkPath,
+        sample: scope ? scope.sample : topics?.length ? SAMPLES[topics[0]!] : undefined,
+      })
+    : scope;
 
   const actions: Action[] = [];
   if (!Array.isArray(raw.actions) || raw.actions.length === 0 || raw.actions.length > LIMITS.actions) {
@@ -370,7 +436,7 @@ function readRule(
     );
   } else {
     for (const [i, entry] of raw.actions.entries()) {
-      const action = readAction(entry, pointer(pointer(at, 'actions'), i), report, topics, actionRoot);
+      const action = readAction(entry, pointer(pointer(at, 'actions'), i), report, topics, actionScope);
       if (action) actions.push(action);
     }
   }
@@ -379,10 +445,12 @@ function readRule(
   if (typeof ignoreBotAuthors !== 'boolean') report(pointer(at, 'ignoreBotAuthors'), 'must be true or false');
   const maxRunsPerObject = readRunCap(raw.maxRunsPerObject, pointer(at, 'maxRunsPerObject'), report);
 
-  if (problems > 0 || !topics || !maxRunsPerObject || ruleName === null) return undefined;
+  if (problems > 0 || !(topics || trigger) || !maxRunsPerObject || ruleName === null) return undefined;
   return {
     name: ruleName,
-    topics,
+    topics: topics ?? [],
+    ...(trigger ? { trigger } : {}),
+    ...(workspace ? { workspace } : {}),
     when,
     actions,
     ignoreBotAuthors: ignoreBotAuthors as boolean,

@@ -4,7 +4,7 @@
  * rules file cannot run code, and paths only read own properties (see paths.ts).
  */
 import { jsonShapeIssue, numberProblem } from '../validation/json-shape.ts';
-import { parsePath, resolvePath } from './paths.ts';
+import { type PathRoots, parsePath, resolvePath } from './paths.ts';
 import { describe } from './reader.ts';
 import { didYouMean } from './suggest.ts';
 import type { Json } from './types.ts';
@@ -112,12 +112,15 @@ function parseFilter(text: string): { filter: Filter } | { error: string } {
   return { filter: { name: 'default', value: value as Json } };
 }
 
-function parseExpression(source: string): { expression: Expression } | { error: string } {
+function parseExpression(
+  source: string,
+  roots: PathRoots | null | undefined,
+): { expression: Expression } | { error: string } {
   const fail = (message: string) => ({ error: `template "${shown(source)}": ${message}` });
   const [rawPath = '', ...rawFilters] = splitPipes(source.slice(2, -2));
   const path = rawPath.trim();
   if (path.length === 0) return fail('names no path');
-  const parsed = parsePath(path);
+  const parsed = roots === undefined ? parsePath(path) : parsePath(path, roots);
   if (!parsed.ok) return fail(parsed.message);
   const filters: Filter[] = [];
   for (const raw of rawFilters) {
@@ -128,7 +131,8 @@ function parseExpression(source: string): { expression: Expression } | { error: 
   return { expression: { source, path, segments: parsed.segments, filters } };
 }
 
-export function parseTemplate(text: string): ParsedTemplate {
+/** `roots`: the fields paths may start with (a notification's by default; null: any). */
+export function parseTemplate(text: string, roots?: PathRoots | null): ParsedTemplate {
   const pieces: Piece[] = [];
   const errors: string[] = [];
   if (text.length > MAX_TEMPLATE_SOURCE) {
@@ -158,7 +162,7 @@ export function parseTemplate(text: string): ParsedTemplate {
       errors.push(`has more than ${MAX_EXPRESSIONS_PER_STRING} templates`);
       break;
     }
-    const result = parseExpression(source);
+    const result = parseExpression(source, roots);
     if ('error' in result) errors.push(result.error);
     else pieces.push(result.expression);
     i = close + 2;
@@ -247,7 +251,8 @@ function parsedOnce(text: string): ParsedTemplate {
   if (!parsed) {
     // Rules are fixed per container, so the cache only bounds what a pathological file could do.
     if (cache.size >= 5_000) cache.clear();
-    parsed = parseTemplate(text);
+    // Any root: the rules were validated at load, each against its own trigger's fields.
+    parsed = parseTemplate(text, null);
     cache.set(text, parsed);
   }
   return parsed;

@@ -83,10 +83,70 @@ export interface ForEach {
   maxItems: number;
 }
 
+/**
+ * An EventBridge event pattern in EventBridge's own form: fields, and at each leaf a list of values
+ * or matchers (`{prefix}`, `{exists}`, `{anything-but}`, `{numeric}`).
+ */
+export interface EventPattern {
+  [field: string]: EventPattern | PatternValue[];
+}
+
+export type PatternValue =
+  | string
+  | number
+  | boolean
+  | null
+  | { prefix: string }
+  | { exists: boolean }
+  | { 'anything-but': string | number | (string | number)[] | { prefix: string } }
+  | { numeric: (string | number)[] };
+
+/** A rule started by events on the EventBridge bus that match its pattern. */
+export interface EventBridgeTrigger {
+  kind: 'eventbridge';
+  /** `source`, `detail-type` and `detail` in EventBridge's form: also the deployed rule's pattern. */
+  pattern: EventPattern;
+  /** A dot path into the event (`detail.orderId`): events with the same value run in order. */
+  orderBy?: string;
+}
+
+/** A rule started by EventBridge Scheduler. */
+export interface ScheduleTrigger {
+  kind: 'schedule';
+  /** `cron(0 9 * * ? *)` or `rate(1 hour)`, as Scheduler takes it. */
+  expression: string;
+  /** IANA name; `UTC` unless the rule names one. */
+  timezone: string;
+}
+
+/** What starts a rule that is not an Intercom webhook's (`on:` in the rules file). */
+export type RuleTrigger = EventBridgeTrigger | ScheduleTrigger;
+
+/** The `topic` of notifications made from an EventBridge event, and from a schedule's firing. */
+export const EVENTBRIDGE_TOPIC = 'eventbridge';
+export const SCHEDULE_TOPIC = 'schedule';
+
+/**
+ * What a trigger needs of the rules to submit an event or a firing (wired at the entry point, so a
+ * trigger never reads rules itself): which workspaces an event goes to, each with the FIFO group key
+ * that orders it; the workspace of a scheduled rule.
+ */
+export interface TriggerRouting {
+  /** One entry per workspace with a rule the event matches; empty when none does. */
+  eventRoutes(event: Record<string, unknown>): Array<{ workspace: string; objectKey: string }>;
+  /** The scheduled rule's workspace, or undefined when no scheduled rule has that name. */
+  scheduleWorkspace(rule: string): string | undefined;
+}
+
 /** A rule once validated: wildcards expanded, defaults applied. */
 export interface Rule {
   name: string;
+  /** The Intercom topics of a webhook rule; empty for a rule with a `trigger`. */
   topics: readonly Topic[];
+  /** `on:` (an EventBridge pattern or a schedule); absent for webhook rules. */
+  trigger?: RuleTrigger;
+  /** The workspace an event or scheduled rule runs in; absent: the default workspace. */
+  workspace?: string;
   /** All must hold; empty when the file has none. */
   when: readonly Condition[];
   actions: readonly Action[];

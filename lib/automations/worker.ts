@@ -17,7 +17,7 @@ import { MetricUnit, metrics } from '../observability/metrics.ts';
 import { queuedMessage, tracing } from '../observability/tracing.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
 import { normalizeInput, type ValidatorMap, validateInput } from '../validation/validate.ts';
-import type { RuleEngine } from './engine.ts';
+import { type RuleEngine, renderActionOn } from './engine.ts';
 import { type ForEachDeps, runForEach } from './for-each.ts';
 import { objectKey, type QueuedNotification } from './inbox.ts';
 import type { NotificationStore } from './notification-store.ts';
@@ -237,9 +237,10 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
       return results;
     };
     const runs: RuleRun[] = [];
-    const key = objectKey(n);
+    // A trigger may name the object itself (an event's order key); else it is the notification's item.
+    const key = m.objectKey ?? objectKey(n);
     try {
-      for (const [r, rule] of deps.rules.match(n).entries()) {
+      for (const [r, rule] of deps.rules.match(n, m.workspace).entries()) {
         if (rule.ignoreBotAuthors && deps.rules.isOwnWrite(n)) {
           runs.push({ rule: rule.name, status: 'skipped', reason: 'own_write', actions: [] });
           continue;
@@ -269,7 +270,7 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
                   ...deps.forEach!,
                   governor: deps.governor,
                   clientFor: deps.clientFor,
-                  render: (action, root) => deps.rules.render(action, root),
+                  render: renderActionOn,
                   now,
                 },
                 { workspace: m.workspace, notification: n, rule, deadline, lastReceive },

@@ -186,6 +186,11 @@ export class BulkApiClient {
     });
   }
 
+  /** A POST that is not safe to repeat once it reached the API: retried only when it was never processed. */
+  async postJson<T>(path: string, body: unknown): Promise<T> {
+    return this.#call('POST', path, { body, retry: 'unprocessed' });
+  }
+
   /** Any read-only endpoint (a path relative to the base URL), retried like the job reads. */
   async getJson<T>(path: string): Promise<T> {
     return this.#call('GET', path, { retry: 'transient' });

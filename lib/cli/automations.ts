@@ -10,7 +10,10 @@ export const AUTOMATIONS_HELP = `intercom-actions automations validate [--file a
 intercom-actions automations log [--limit 50] [--notification <id>] [--json] [--url URL] [--key KEY]
     The newest automation runs of the key's workspace: which rules ran for each notification and how
     each action ended. --notification shows one run. URL and key as for bulk (INTERCOM_ACTIONS_URL,
-    INTERCOM_ACTIONS_KEY or API_KEY; a key with the read scope).`;
+    INTERCOM_ACTIONS_KEY or API_KEY; a key with the read scope).
+intercom-actions automations fire <rule> [--url URL] [--key KEY]
+    Fires a scheduled rule now (POST /automations/rules/{name}/fire), locally (npm start's URL and key
+    by default) or on a deployment; the run then shows in \`automations log\`. A key with the write scope.`;
 
 interface Io {
   out: (text: string) => void;
@@ -41,9 +44,10 @@ function describeRun(run: NotificationRun): string {
   return `${new Date(run.finishedAt).toISOString()}  ${run.topic}  ${run.objectKey}  ${run.notificationId}  ${rules}`;
 }
 
-const OPTIONS: Readonly<Record<'validate' | 'log', FlagSpec>> = {
+const OPTIONS: Readonly<Record<'validate' | 'log' | 'fire', FlagSpec>> = {
   validate: { values: ['file'], switches: [] },
   log: { values: ['limit', 'notification', 'url', 'key'], switches: ['json'] },
+  fire: { values: ['url', 'key'], switches: ['json'] },
 };
 
 export async function automationsCommand(words: readonly string[], io: Io): Promise<number> {
@@ -52,9 +56,9 @@ export async function automationsCommand(words: readonly string[], io: Io): Prom
     io.out(AUTOMATIONS_HELP);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'validate' && sub !== 'log')
-    throw new UsageError(`Unknown automations command "${sub}" (validate, log)`);
-  const parsed = parseOptions(rest, OPTIONS[sub], `automations ${sub}`, { positionals: false });
+  if (sub !== 'validate' && sub !== 'log' && sub !== 'fire')
+    throw new UsageError(`Unknown automations command "${sub}" (validate, log, fire)`);
+  const parsed = parseOptions(rest, OPTIONS[sub], `automations ${sub}`, { positionals: sub === 'fire' });
   if (parsed.flags.has('help')) {
     io.out(AUTOMATIONS_HELP);
     return 0;
@@ -75,6 +79,23 @@ export async function automationsCommand(words: readonly string[], io: Io): Prom
     apiTarget({ url: stringFlag(parsed, 'url'), key: stringFlag(parsed, 'key') }, io.env),
   );
   const json = parsed.flags.has('json');
+  if (sub === 'fire') {
+    const [rule, ...extra] = parsed.positionals;
+    if (rule === undefined || extra.length > 0)
+      throw new UsageError('automations fire takes one rule name: intercom-actions automations fire <rule>');
+    const fired = await client.postJson<{
+      notificationId: string;
+      rule: string;
+      workspace: string;
+      time: string;
+    }>(`automations/rules/${encodeURIComponent(rule)}/fire`, {});
+    io.out(
+      json
+        ? JSON.stringify(fired, null, 2)
+        : `fired ${fired.rule} in workspace ${fired.workspace} at ${fired.time}: notification ${fired.notificationId} (intercom-actions automations log --notification ${fired.notificationId})`,
+    );
+    return 0;
+  }
   const id = stringFlag(parsed, 'notification');
   if (id !== undefined) {
     const { run } = await client.getJson<{ run: NotificationRun }>(

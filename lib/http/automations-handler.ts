@@ -1,8 +1,12 @@
 import { keyRing } from '../auth/api-keys.ts';
 import type { NotificationStore } from '../automations/notification-store.ts';
+import { requiredScopesToFire } from '../automations/triggers.ts';
+import type { RuleSet } from '../automations/types.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
-import { ownLogContext } from '../observability/logger.ts';
+import { DomainError } from '../errors.ts';
+import { logger, ownLogContext } from '../observability/logger.ts';
+import { fireRule, type TriggerDeps } from '../triggers/intake.ts';
 import { decodeCursorToken, encodeCursorToken } from '../validation/cursor-token.ts';
 import { LIST_BUDGET_BYTES } from '../validation/response-size.ts';
 import { HttpError } from './errors.ts';
@@ -53,10 +57,19 @@ function decodeCursor(raw: string | undefined, workspace: string, now: number): 
   return typeof sk === 'string' ? { day: day!, sk } : { day: day! };
 }
 
+/** What `POST /automations/rules/{name}/fire` needs: the rules, and the trigger's way to the inbox. */
+export interface FireDeps {
+  rules: RuleSet;
+  trigger: TriggerDeps;
+  /** Where rules without a `workspace` run. */
+  defaultWorkspace: string;
+}
+
 export function createAutomationsHandler(
   apiKeys: Configured<readonly ApiKeyRecord[]>,
   store: NotificationStore,
   now = Date.now,
+  fire?: FireDeps,
 ) {
   const source = sourceOf(apiKeys);
   const ring = source.derive(keyRing);
@@ -66,9 +79,45 @@ export function createAutomationsHandler(
       .use(errorResponse())
       .handler(async (event, context) => {
         const key = context.apiKey!;
+        const requestId = context.requestId;
+        if (event.routeKey === 'POST /automations/rules/{name}/fire') {
+          const name = event.pathParameters?.name ?? '';
+          const rule = fire?.rules.rules.find((r) => r.name === name);
+          // A rule of another workspace is as unknown as a rule that does not exist.
+          if (
+            !rule ||
+            (rule.trigger !== undefined && (rule.workspace ?? fire!.defaultWorkspace) !== key.workspace)
+          )
+            throw new HttpError(
+              404,
+              'not_found',
+              `No automation rule "${name.slice(0, 64)}" in this workspace`,
+            );
+          const missing = requiredScopesToFire(rule).filter((scope) => !key.scopes.includes(scope));
+          if (missing.length > 0)
+            throw new HttpError(
+              403,
+              'forbidden',
+              `This API key lacks the ${missing.map((s) => `"${s}"`).join(' and ')} scope that firing this rule needs`,
+            );
+          if (rule.trigger?.kind !== 'schedule') {
+            throw new DomainError(
+              'rule_not_fireable',
+              `Rule "${name}" is not scheduled: it runs when ${rule.trigger ? 'a matching EventBridge event' : 'an Intercom notification of its topics'} arrives`,
+            );
+          }
+          const fired = await fireRule(fire!.trigger, name, now());
+          logger().info('rule fired', { rule: name, notificationId: fired.notificationId });
+          return jsonResponse(202, {
+            notificationId: fired.notificationId,
+            rule: name,
+            workspace: key.workspace,
+            time: fired.time,
+            requestId,
+          });
+        }
         if (!key.scopes.includes('read'))
           throw new HttpError(403, 'forbidden', 'This API key lacks the "read" scope that the run log needs');
-        const requestId = context.requestId;
         if (event.routeKey === 'GET /automations/runs/{notificationId}') {
           const id = event.pathParameters?.notificationId ?? '';
           const run = id.length > 0 && id.length <= 200 ? await store.getRun(key.workspace, id) : undefined;

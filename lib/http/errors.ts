@@ -86,6 +86,7 @@ export const DOMAIN_ERROR_STATUS: Record<DomainErrorCode, number> = {
   job_closed: 409,
   offset_mismatch: 409,
   job_not_retryable: 409,
+  rule_not_fireable: 409,
   queue_unavailable: 503,
   response_too_large: 502,
 };

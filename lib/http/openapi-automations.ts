@@ -1,4 +1,4 @@
-/** The webhook intake and the automation run log in the OpenAPI document. */
+/** The webhook intake, the automation run log and firing a scheduled rule in the OpenAPI document. */
 import type { JsonSchema } from '../catalog/index.ts';
 import { json, ref } from './openapi-bulk.ts';
 
@@ -7,12 +7,17 @@ export const AUTOMATION_SCHEMAS: Record<string, JsonSchema> = {
     type: 'object',
     required: ['notificationId', 'topic', 'workspace', 'objectKey', 'receivedAt', 'finishedAt', 'rules'],
     properties: {
-      notificationId: { type: 'string' },
-      topic: { type: 'string' },
+      notificationId: {
+        type: 'string',
+        description:
+          "Intercom's notification id; `eventbridge:<event id>`, `schedule:<rule>:<time>` or `fire:<rule>:<uuid>`",
+      },
+      topic: { type: 'string', description: 'An Intercom topic, or `eventbridge` / `schedule`' },
       workspace: { type: 'string' },
       objectKey: {
         type: 'string',
-        description: '`<item type>:<id>`: notifications of one object run in order',
+        description:
+          '`<item type>:<id>`: notifications of one object run in order (an event: `<orderBy>=<value>`, or `event:<id>` unordered)',
       },
       receivedAt: { type: 'integer', description: 'epoch ms' },
       finishedAt: { type: 'integer', description: 'epoch ms' },
@@ -101,6 +106,33 @@ export function automationPaths(errorResponses: () => Record<string, unknown>): 
               properties: {
                 runs: { type: 'array', items: ref('AutomationRun') },
                 next: { type: ['string', 'null'] },
+              },
+            }),
+          },
+          ...errorResponses(),
+        },
+      },
+    },
+    '/automations/rules/{name}/fire': {
+      post: {
+        operationId: 'automation_rule_fire',
+        tags: ['automations'],
+        summary: 'Fire a scheduled rule now (scope write)',
+        description:
+          "Queues a firing of the scheduled rule, as its schedule would, with the current time as `time`; its run then shows in the run log under the returned `notificationId`. The rule must run in the key's workspace (404 `not_found` otherwise, as for an unknown rule) and be scheduled (409 `rule_not_fireable` for webhook and event rules). Each call is a firing of its own.",
+        'x-scope': ['write'],
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '202': {
+            description: 'Queued',
+            ...json({
+              type: 'object',
+              required: ['notificationId', 'rule', 'workspace', 'time'],
+              properties: {
+                notificationId: { type: 'string', description: '`fire:<rule>:<uuid>`' },
+                rule: { type: 'string' },
+                workspace: { type: 'string' },
+                time: { type: 'string', format: 'date-time' },
               },
             }),
           },

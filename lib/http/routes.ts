@@ -54,6 +54,7 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/webhooks/intercom', target: 'webhooks', public: true },
   { method: 'GET', path: '/automations/runs', target: 'automations' },
   { method: 'GET', path: '/automations/runs/{notificationId}', target: 'automations' },
+  { method: 'POST', path: '/automations/rules/{name}/fire', target: 'automations' },
   { method: 'GET', path: '/health', target: 'meta', public: true },
   { method: 'GET', path: '/openapi.json', target: 'meta', public: true },
   // Exports: the scrolls and the filtered lists, to a file (lib/exports/exportable.ts).

@@ -12,6 +12,7 @@ import { type LocalAutomations, type LocalAutomationsOptions, startLocalAutomati
 import { type LocalBulk, type LocalBulkOptions, startLocalBulk } from './bulk.ts';
 import { type LocalExports, type LocalExportsOptions, startLocalExports } from './exports.ts';
 import { type HttpHandler, type RequestLogLine, startLocalServer } from './http-server.ts';
+import { type LocalTriggers, type LocalTriggersOptions, startLocalTriggers } from './triggers.ts';
 
 export interface LocalStackOptions {
   port?: number;
@@ -30,6 +31,11 @@ export interface LocalStackOptions {
   automations?: LocalAutomationsOptions;
   /** The S3 emulator, export queue and export worker. */
   exports?: LocalExportsOptions;
+  /**
+   * The local EventBridge bus and schedules: `port` is EVENTS_PORT (4011), and a free one when the
+   * API itself is on a random port (tests).
+   */
+  events?: Partial<LocalTriggersOptions>;
 }
 
 export interface LocalStack {
@@ -43,6 +49,8 @@ export interface LocalStack {
   bulk: LocalBulk;
   automations: LocalAutomations;
   exports: LocalExports;
+  /** PutEvents on EVENTS_PORT, and the scheduled rules' timers. */
+  triggers: LocalTriggers;
   generated: { apiKey: boolean; webhookSecret: boolean };
   /** What was queued again at start from kept data. */
   recovered: { jobs: number; items: number; notifications: number; exports: number };
@@ -133,6 +141,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     closers.unshift(() => server.close());
+    const triggers = await startLocalTriggers(env, {
+      ...options.events,
+      port: options.events?.port ?? (options.port === 0 ? 0 : Number(env.EVENTS_PORT ?? 4011)),
+    });
+    closers.unshift(() => triggers.close());
     if (sandbox) {
       const secret = env.INTERCOM_WEBHOOK_SECRET.split(',')[0]!;
       await automations.subscribeSandbox(sandbox.url, `${server.url}/webhooks/intercom`, secret);
@@ -146,6 +159,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bulk,
       automations,
       exports,
+      triggers,
       generated,
       recovered: { jobs: jobs.jobs, items: jobs.requeued, notifications, exports: unfinishedExports },
       close: async () => {

@@ -8,6 +8,11 @@ import { startLocalStack } from './stack.ts';
 const latencyNote = (latency: LatencyConfig | null | undefined) =>
   latency ? `, answering after ${latency.baseMs} ms ± ${latency.jitterMs} ms` : '';
 
+const scheduleNote = (next: ReadonlyMap<string, number>) =>
+  next.size === 0
+    ? ''
+    : `; schedules: ${[...next].map(([rule, at]) => `${rule} next at ${new Date(at).toISOString()}`).join(', ')}`;
+
 try {
   // Jobs, notifications and runs are kept on disk and resumed at the next start; `none` keeps them in memory.
   const dataDir =
@@ -18,6 +23,12 @@ try {
     ...(workerTimeoutSeconds ? { bulk: { workerTimeoutMs: workerTimeoutSeconds * 1000 } } : {}),
     onRequest: ({ method, path, status, ms, requestId }) =>
       console.log(`${new Date().toISOString()} ${method} ${path} ${status} ${ms}ms ${requestId}`),
+    events: {
+      onEvent: ({ id, source, detailType, bus, outcome }) =>
+        console.log(
+          `${new Date().toISOString()} EventBridge ${source} ${detailType} ${id} ${outcome === 'delivered' ? 'delivered' : outcome === 'no_rule' ? 'matches no rule' : `put on bus "${bus}", which no rule is on: dropped, as AWS does`}`,
+        ),
+    },
   });
   const lines = [
     '',
@@ -31,6 +42,7 @@ try {
       : []),
     `Data: ${dataDir ? `${dataDir} (delete it to start fresh)` : 'in memory (LOCAL_DATA_DIR=none)'}${stack.recovered.jobs + stack.recovered.notifications + stack.recovered.exports > 0 ? `; resumed ${stack.recovered.jobs} unfinished job(s) (${stack.recovered.items} item(s) queued again), ${stack.recovered.notifications} notification(s) and ${stack.recovered.exports} export(s)` : ''}`,
     `Webhooks: ${stack.url}/webhooks/intercom (the sandbox sends its notifications there); rules: ${stack.automations.rulesFile ?? 'none (set AUTOMATIONS_FILE)'}`,
+    `EventBridge: PutEvents at ${stack.triggers.bus.url} (EVENTS_PORT), bus "${stack.triggers.bus.busName}"${scheduleNote(stack.triggers.schedules.next())}`,
     '',
     'Try:',
     `  curl -s -X POST ${stack.url}/actions/list_users -H 'Authorization: Bearer ${stack.apiKey}' \\`,
@@ -57,7 +69,7 @@ try {
   if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
   else if (error instanceof RuleValidationError) console.error(error.message);
   else if ((error as { code?: string }).code === 'EADDRINUSE')
-    console.error(`port in use: ${(error as Error).message} (set PORT / SANDBOX_PORT)`);
+    console.error(`port in use: ${(error as Error).message} (set PORT / SANDBOX_PORT / EVENTS_PORT)`);
   else console.error(error);
   process.exit(1);
 }

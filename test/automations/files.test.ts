@@ -135,7 +135,15 @@ describe('automations.example.yaml', () => {
       'note-closed-conversation',
       'auto-reply-outside-office-hours',
       'convert-lead-with-email',
+      'tag-big-spenders',
+      'nightly-checkpoint',
     ]);
+    expect(ruleNamed('tag-big-spenders').trigger?.kind).toBe('eventbridge');
+    expect(ruleNamed('nightly-checkpoint').trigger).toEqual({
+      kind: 'schedule',
+      expression: 'cron(0 2 * * ? *)',
+      timezone: 'Europe/Paris',
+    });
   });
 
   it('tags new users by email domain', () => {

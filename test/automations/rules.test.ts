@@ -239,11 +239,11 @@ describe('a rule', () => {
     expect(ruleIssues({ action: [], conditions: [] })).toEqual([
       [
         '/rules/0/action',
-        'is not a known field; did you mean "actions"? (known: name, topics, when, actions, ignoreBotAuthors, maxRunsPerObject, forEach)',
+        'is not a known field; did you mean "actions"? (known: name, topics, when, actions, ignoreBotAuthors, maxRunsPerObject, on, workspace, forEach)',
       ],
       [
         '/rules/0/conditions',
-        'is not a known field (known: name, topics, when, actions, ignoreBotAuthors, maxRunsPerObject, forEach)',
+        'is not a known field (known: name, topics, when, actions, ignoreBotAuthors, maxRunsPerObject, on, workspace, forEach)',
       ],
     ]);
   });
@@ -852,7 +852,10 @@ describe('a for-each rule', () => {
         }),
       }),
     ).toEqual([
-      ['/rules/0/forEach/where/0/path', 'must start with "item." (the record), e.g. "item.email"'],
+      [
+        '/rules/0/forEach/where/0/path',
+        '"data.item.email" must start with a field of the record (item); this rule reads the record itself, not an Intercom notification',
+      ],
       [
         '/rules/0/forEach/where/1/path',
         '"item.emial" is not in scroll_users records; did you mean "item.email"?',
@@ -876,6 +879,10 @@ describe('a for-each rule', () => {
       ),
     ).toEqual([
       ['/rules/0/actions/0/params/body/user_id', '"item.user_id" is not in scroll_companies records'],
+      [
+        '/rules/0/actions/0/params/body/user_id',
+        'must NOT have fewer than 1 characters (once templated with a scroll_companies record)',
+      ],
     ]);
   });
 
@@ -888,7 +895,7 @@ describe('a for-each rule', () => {
     ).toEqual([
       [
         '/rules/0/actions/0/params/body/name',
-        '"item.email" names a for-each rule\'s record, and this rule has no forEach; did you mean "data.item.email"?',
+        'template "{{item.email}}": "item.email" must start with a field of the notification (type, id, topic, app_id, created_at, data, delivery_status, delivery_attempts, delivered_at, first_sent_at, links, self); did you mean "data.item.email"?',
       ],
     ]);
   });
