@@ -18,7 +18,7 @@
  * enumerating is skipped, with the reason in the run log.
  */
 import { randomUUID } from 'node:crypto';
-import { findOperation, type Operation } from '../catalog/index.ts';
+import { findOperation } from '../catalog/index.ts';
 import type { WorkspaceJobs } from '../delivery/workspace-jobs.ts';
 import { DomainError } from '../errors.ts';
 import type { RateGovernor } from '../governor/rate-governor.ts';
