@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { SqsHandler } from '../../lib/local/sqs-event-source.ts';
+import { buildAutomationWorker } from '../helpers/automation-worker.ts';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'for-each-crash-'));
@@ -29,51 +30,18 @@ writeFileSync(
 );
 const crashes: number[] = [];
 
-async function buildWorker(): Promise<SqsHandler> {
-  const { createRuleEngine, loadRulesFile } = await import('../../lib/automations/index.ts');
-  const { documentClient, sqsClient } = await import('../../lib/aws/clients.ts');
-  const { rateGovernor, rateSettings } = await import('../../lib/governor/settings.ts');
-  const { WorkQueue } = await import('../../lib/queue/work-queue.ts');
-  const { workerClientFactory } = await import('../../lib/workspaces/worker-clients.ts');
-  const { workspaceClients } = await import('../../lib/workspaces/clients.ts');
-  const { loadConfig } = await import('../../lib/config/index.ts');
-  const validators = await import('../../lib/validation/generated/index.ts');
-  const { automationSettings } = await import('../../lib/automations/settings.ts');
-  const { NotificationStore } = await import('../../lib/automations/notification-store.ts');
-  const { ForEachStore } = await import('../../lib/automations/for-each-store.ts');
-  const { ScrollLock } = await import('../../lib/scroll/lock.ts');
-  const { BulkService } = await import('../../lib/bulk/service.ts');
-  const { bulkParts, bulkSettings } = await import('../../lib/bulk/index.ts');
-  const { createAutomationWorker } = await import('../../lib/automations/worker.ts');
-  const settings = automationSettings();
-  const db = documentClient();
-  const bulk = new BulkService({ ...bulkParts(bulkSettings()), validators });
-  return createAutomationWorker({
-    rules: createRuleEngine(loadRulesFile(settings.rulesFile), { botAdminIds: settings.botAdminIds }),
-    store: new NotificationStore(db, settings.table, settings.retentionDays),
-    governor: rateGovernor(rateSettings()),
-    queue: new WorkQueue(sqsClient(), settings.queueUrl),
-    validators,
-    clientFor: workspaceClients(
-      await loadConfig(process.env, { requireApiKeys: false }),
-      workerClientFactory,
-    ),
-    maxReceiveCount: settings.maxReceiveCount,
-    forEach: {
-      store: new ForEachStore(db, settings.table, settings.retentionDays),
-      jobs: { submit: (chunk) => bulk.submitForWorkspace(chunk) },
-      lock: new ScrollLock(db, rateSettings().rateTable),
-      afterChunk: async (_notificationId, offset) => {
-        // Dies once after the first chunk and once after the second.
-        if (crashes.includes(offset)) return;
-        crashes.push(offset);
-        // The dead invocation's scroll stays open on Intercom until a minute idle passes (the next
-        // one gets scroll_exists and waits meanwhile): pass that minute now.
-        await fetch(`${t.stack.sandbox!.url}/__sandbox/scroll/expire`, { method: 'POST' });
-        throw new Error('simulated crash after a chunk went to the job');
-      },
+function buildWorker(): Promise<SqsHandler> {
+  return buildAutomationWorker({
+    afterChunk: async (_notificationId, offset) => {
+      // Dies once after the first chunk and once after the second.
+      if (crashes.includes(offset)) return;
+      crashes.push(offset);
+      // The dead invocation's scroll stays open on Intercom until a minute idle passes (the next
+      // one gets scroll_exists and waits meanwhile): pass that minute now.
+      await fetch(`${t.stack.sandbox!.url}/__sandbox/scroll/expire`, { method: 'POST' });
+      throw new Error('simulated crash after a chunk went to the job');
     },
-  }) as SqsHandler;
+  });
 }
 
 let t: BulkTestStack;

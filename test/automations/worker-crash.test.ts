@@ -6,42 +6,21 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { SqsHandler } from '../../lib/local/sqs-event-source.ts';
+import { buildAutomationWorker } from '../helpers/automation-worker.ts';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
 
 const RULES = fileURLToPath(new URL('../fixtures/webhooks/crash-rules.yaml', import.meta.url));
 const crashed = new Set<string>();
 
-async function buildWorker(): Promise<SqsHandler> {
-  const { createRuleEngine, loadRulesFile } = await import('../../lib/automations/index.ts');
-  const { documentClient, sqsClient } = await import('../../lib/aws/clients.ts');
-  const { rateGovernor, rateSettings } = await import('../../lib/governor/settings.ts');
-  const { WorkQueue } = await import('../../lib/queue/work-queue.ts');
-  const { workerClientFactory } = await import('../../lib/workspaces/worker-clients.ts');
-  const { workspaceClients } = await import('../../lib/workspaces/clients.ts');
-  const { loadConfig } = await import('../../lib/config/index.ts');
-  const validators = await import('../../lib/validation/generated/index.ts');
-  const { automationSettings } = await import('../../lib/automations/settings.ts');
-  const { NotificationStore } = await import('../../lib/automations/notification-store.ts');
-  const { createAutomationWorker } = await import('../../lib/automations/worker.ts');
-  const settings = automationSettings();
-  return createAutomationWorker({
-    rules: createRuleEngine(loadRulesFile(settings.rulesFile), { botAdminIds: settings.botAdminIds }),
-    store: new NotificationStore(documentClient(), settings.table, settings.retentionDays),
-    governor: rateGovernor(rateSettings()),
-    queue: new WorkQueue(sqsClient(), settings.queueUrl),
-    validators,
-    clientFor: workspaceClients(
-      await loadConfig(process.env, { requireApiKeys: false }),
-      workerClientFactory,
-    ),
-    maxReceiveCount: settings.maxReceiveCount,
+function buildWorker(): Promise<SqsHandler> {
+  return buildAutomationWorker({
     afterCall: (notificationId, operation) => {
       const key = `${notificationId}:${operation}`;
       if (crashed.has(key)) return;
       crashed.add(key);
       throw new Error('simulated crash after Intercom answered');
     },
-  }) as SqsHandler;
+  });
 }
 
 let t: BulkTestStack;
