@@ -17,9 +17,6 @@ interface ExportView {
   error?: { code: string; message: string };
 }
 
-/** Still changing: queued, running, or waiting for Intercom's scroll (one per app). */
-const moving = (e: ExportView) => e.status !== 'succeeded' && e.status !== 'failed';
-
 /** A presigned link is asked for when wanted: it expires, so it is never kept in the list. */
 function Download({ exportId }: { exportId: string }) {
   const [link, setLink] = useState<{ url: string; expiresAt: string } | undefined>(undefined);
@@ -42,12 +39,13 @@ export function ExportsPage() {
     () =>
       api<{ exports: ExportView[]; next?: string }>(`/exports${query({ limit: 20, next: cursors.at(-1) })}`),
     [cursors],
-    { keepGoing: (page) => page.exports.some(moving) },
+    // New exports and their progress appear as they happen, until paused.
+    { keepGoing: () => true, intervalMs: 3_000 },
   );
   const exports = poll.data?.exports ?? [];
   return html`<section>
     <h1 tabIndex="-1">Exports</h1>
-    <${LiveControls} poll=${poll} live=${exports.some(moving)} />
+    <${LiveControls} poll=${poll} live=${true} />
     <${ErrorNote} error=${poll.error} />
     ${
       poll.data && exports.length === 0

@@ -53,7 +53,8 @@ export function JobsPage() {
         `/bulk/jobs${query({ ...filters, limit: 20, next: cursors.at(-1) })}`,
       ),
     [filters, cursors],
-    { keepGoing: (page) => page.jobs.some(moving) },
+    // New jobs appear as they are submitted: the list stays live until paused.
+    { keepGoing: () => true, intervalMs: 3_000 },
   );
   const marked = useRef(false);
   useEffect(() => {
@@ -82,7 +83,7 @@ export function JobsPage() {
       </label>
       <button type="submit">Apply filters</button>
     </form>
-    <${LiveControls} poll=${poll} live=${jobs.some(moving)} />
+    <${LiveControls} poll=${poll} live=${true} />
     <${ErrorNote} error=${poll.error} />
     ${
       poll.data && jobs.length === 0
@@ -113,8 +114,9 @@ export function ThroughputChart({ data }: { data: Throughput }) {
   const windows = data.windows.map((w) => ({ at: Date.parse(w.start), accepted: w.accepted }));
   if (windows.length === 0) return html`<p id="throughput-empty">No requests recorded yet.</p>`;
   const first = windows[0]!.at;
-  // One slot per window from the first to the last (idle windows are empty slots), the last 120 at most.
-  const slots = Math.min(120, Math.round((windows.at(-1)!.at - first) / windowMs) + 1);
+  // One slot per window from the first to the last (idle windows are empty slots), the last 120 at
+  // most, and 30 at least (five minutes at 10 s), so that one window is a bar, not the whole chart.
+  const slots = Math.max(30, Math.min(120, Math.round((windows.at(-1)!.at - first) / windowMs) + 1));
   const start = windows.at(-1)!.at - (slots - 1) * windowMs;
   const peak = Math.max(...windows.map((w) => w.accepted));
   const top = Math.max(peak, data.budget) * 1.1;
@@ -122,6 +124,8 @@ export function ThroughputChart({ data }: { data: Throughput }) {
   const height = 160;
   const slotWidth = width / slots;
   const y = (value: number) => height - (value / top) * height;
+  // A window with requests is never invisible, however small beside the budget.
+  const barTop = (value: number) => Math.min(y(value), height - 2);
   const label = `Requests per ${data.windowSeconds}-second window: peak ${peak}, budget ${data.budget} (Intercom's limit ${data.limit}).`;
   return html`<figure class="chart">
     <svg viewBox=${`0 0 ${width} ${height + 20}`} role="img" aria-labelledby="chart-title">
@@ -130,7 +134,7 @@ export function ThroughputChart({ data }: { data: Throughput }) {
         .filter((w) => w.at >= start)
         .map((w) => {
           const x = ((w.at - start) / windowMs) * slotWidth;
-          return html`<rect class="bar" x=${x + 1} y=${y(w.accepted)} width=${Math.max(1, slotWidth - 2)} height=${height - y(w.accepted)}>
+          return html`<rect class="bar" x=${x + 1} y=${barTop(w.accepted)} width=${Math.max(1, slotWidth - 2)} height=${height - barTop(w.accepted)}>
             <title>${`${new Date(w.at).toLocaleTimeString()}: ${w.accepted} requests`}</title>
           </rect>`;
         })}
@@ -192,7 +196,7 @@ function RetryDialog({
         }</p>
       </div>
       <${ErrorNote} error=${error} />
-      <div class="actions">
+      <div class="dialog-actions">
         <button type="button" id="retry-confirm" disabled=${busy} onClick=${confirm}>Retry ${job.failed} item(s)</button>
         <button type="button" onClick=${() => dialog.current?.close()}>Cancel</button>
       </div>

@@ -199,7 +199,7 @@ export function TryPage() {
     <h1 tabIndex="-1">Try an operation</h1>
     <p>Calls <code>POST /actions/{operation}</code> with this key: the call reaches Intercom.</p>
     <${ErrorNote} error=${error} />
-    <label for="operation">Operation</label>
+    <label for="operation" class="block">Operation</label>
     <select id="operation" value=${name} disabled=${!doc} onChange=${(e: Event) => setName((e.target as HTMLSelectElement).value)}>
       <option value="">Choose an operation</option>
       ${(doc ?? []).map((o) => html`<option value=${o.name}>${o.name}: ${o.summary}</option>`)}
