@@ -249,7 +249,8 @@ export class NotificationStore extends TableStore {
     let after = cursor?.sk;
     const position = () => (after === undefined ? { day: day(current) } : { day: day(current), sk: after });
     for (let queries = 0; runs.length < limit && current >= floor; queries++) {
-      if (queries >= MAX_RUN_QUERIES) return { runs, next: position() };
+      // Unfiltered, every query returns runs or moves a day back: bounded by the retention period.
+      if (filtered && queries >= MAX_RUN_QUERIES) return { runs, next: position() };
       const upper = after === undefined || (toBound !== undefined && toBound < after) ? toBound : after;
       const page = await this.db.send(
         new QueryCommand({

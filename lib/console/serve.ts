@@ -4,7 +4,6 @@
  * accepts it (compressed once per container). Asset names carry their content's hash: they are
  * cached for a year; the page, which names them, is revalidated on every load.
  */
-import { gzipSync } from 'node:zlib';
 import { CONSOLE_ASSETS, CONSOLE_PAGE } from './generated/assets.ts';
 
 export interface ConsoleAnswer {
@@ -62,11 +61,14 @@ export function acceptsGzip(header: string | undefined): boolean {
   });
 }
 
-/** `asset` undefined: the page. Undefined for an asset this build does not have. */
-export function consoleResponse(
+/**
+ * `asset` undefined: the page. Undefined for an asset this build does not have. zlib is loaded on
+ * the first console request, not when the meta function starts (its cold start serves the API).
+ */
+export async function consoleResponse(
   asset: string | undefined,
   acceptEncoding: string | undefined,
-): ConsoleAnswer | undefined {
+): Promise<ConsoleAnswer | undefined> {
   const entry = entries.get(asset ?? '');
   if (!entry) return undefined;
   const headers: Record<string, string> = {
@@ -77,7 +79,10 @@ export function consoleResponse(
   };
   if (!acceptsGzip(acceptEncoding))
     return { statusCode: 200, headers, body: entry.text, isBase64Encoded: false };
-  entry.gzipped ??= gzipSync(entry.text, { level: 9 }).toString('base64');
+  if (entry.gzipped === undefined) {
+    const { gzipSync } = await import('node:zlib');
+    entry.gzipped = gzipSync(entry.text, { level: 9 }).toString('base64');
+  }
   return {
     statusCode: 200,
     headers: { ...headers, 'content-encoding': 'gzip' },

@@ -109,7 +109,10 @@ export function createMetaHandler(apiKeys: Configured<readonly ApiKeyRecord[]>) 
           });
         }
         if (event.routeKey === 'GET /console' || event.routeKey === 'GET /console/{asset}') {
-          const answer = consoleResponse(event.pathParameters?.asset, event.headers?.['accept-encoding']);
+          const answer = await consoleResponse(
+            event.pathParameters?.asset,
+            event.headers?.['accept-encoding'],
+          );
           if (answer) return answer;
           throw new HttpError(404, 'not_found', 'No such console asset');
         }

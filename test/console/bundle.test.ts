@@ -34,8 +34,8 @@ describe('the console bundle', () => {
 describe('serving the console', () => {
   const [script] = Object.keys(CONSOLE_ASSETS).filter((name) => name.endsWith('.js'));
 
-  it('gzips when the client accepts it, and caches hashed assets for a year', () => {
-    const answer = consoleResponse(script, 'gzip, deflate, br')!;
+  it('gzips when the client accepts it, and caches hashed assets for a year', async () => {
+    const answer = (await consoleResponse(script, 'gzip, deflate, br'))!;
     expect(answer.headers).toMatchObject({
       'content-type': 'text/javascript; charset=utf-8',
       'content-encoding': 'gzip',
@@ -48,16 +48,16 @@ describe('serving the console', () => {
     );
   });
 
-  it('sends plain text to a client that does not accept gzip', () => {
+  it('sends plain text to a client that does not accept gzip', async () => {
     for (const header of [undefined, 'identity', 'gzip;q=0, br']) {
-      const answer = consoleResponse(script, header)!;
+      const answer = (await consoleResponse(script, header))!;
       expect([answer.isBase64Encoded, answer.headers['content-encoding']]).toEqual([false, undefined]);
       expect(answer.body).toBe(CONSOLE_ASSETS[script!]!.text);
     }
   });
 
-  it('serves the page revalidated, under a CSP without inline code or frames', () => {
-    const page = consoleResponse(undefined, undefined)!;
+  it('serves the page revalidated, under a CSP without inline code or frames', async () => {
+    const page = (await consoleResponse(undefined, undefined))!;
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers['cache-control']).toBe('no-cache');
     expect(page.headers['content-security-policy']).toBe(CONSOLE_CSP);
@@ -66,9 +66,9 @@ describe('serving the console', () => {
     expect(CONSOLE_CSP).not.toContain('unsafe');
   });
 
-  it('knows no other asset', () => {
-    expect(consoleResponse('app.js', 'gzip')).toBeUndefined();
-    expect(consoleResponse('../openapi.json', 'gzip')).toBeUndefined();
+  it('knows no other asset', async () => {
+    expect(await consoleResponse('app.js', 'gzip')).toBeUndefined();
+    expect(await consoleResponse('../openapi.json', 'gzip')).toBeUndefined();
   });
 
   it.each([
