@@ -65,14 +65,16 @@ export class BulkJobs extends Construct {
 
   /**
    * What the `bulk` HTTP function needs: records jobs (every write is an UpdateItem; items are
-   * counted with a Query on the table, failures paged with one on the index), reads the governor's
-   * state and window for estimates (GetItem), enqueues items.
+   * counted and jobs listed with a Query on the table, a page of listed jobs read with one
+   * BatchGetItem, failures paged with a Query on the index), reads
+   * the governor's state and window for estimates (GetItem) and a job's windows for its throughput
+   * (Query), enqueues items.
    */
   grantApi(fn: IFunction): void {
     const { tables } = this;
-    tables.grant(fn, tables.jobs, ['GetItem', 'UpdateItem']);
+    tables.grant(fn, tables.jobs, ['GetItem', 'BatchGetItem', 'UpdateItem']);
     tables.grant(fn, tables.jobs, ['Query'], { index: true });
-    tables.grant(fn, tables.rate, ['GetItem']);
+    tables.grant(fn, tables.rate, ['GetItem', 'Query']);
     // SendMessageBatch is authorized as sqs:SendMessage.
     this.queue.queue.grant(fn, 'sqs:SendMessage');
   }

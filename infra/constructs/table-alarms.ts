@@ -7,6 +7,7 @@ import { ALARM_PERIOD, alarmAtLeast } from './queue-worker-alarms.ts';
 
 const OPERATIONS: Record<TableAction, Operation> = {
   GetItem: Operation.GET_ITEM,
+  BatchGetItem: Operation.BATCH_GET_ITEM,
   PutItem: Operation.PUT_ITEM,
   UpdateItem: Operation.UPDATE_ITEM,
   Query: Operation.QUERY,

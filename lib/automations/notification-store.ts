@@ -6,7 +6,14 @@
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, TableStore } from '../tables/table-store.ts';
 import { ByteBudget } from '../validation/response-size.ts';
-import { type ActionResult, keyOf, type NotificationRun, notificationKey } from './run-records.ts';
+import {
+  type ActionResult,
+  keyOf,
+  matchesRunFilter,
+  type NotificationRun,
+  notificationKey,
+  type RunFilter,
+} from './run-records.ts';
 
 export type NotificationClaim =
   | { kind: 'claimed'; done: Record<string, ActionResult> }
@@ -14,6 +21,10 @@ export type NotificationClaim =
   | { kind: 'busy'; leaseUntil: number };
 
 const DAY_MS = 86_400_000;
+/** Reads of the run log per request at most when a filter skips runs (one day's page each). */
+const MAX_RUN_QUERIES = 20;
+/** Runs read per query when a filter may skip most of them. */
+const FILTERED_QUERY_LIMIT = 100;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export class NotificationStore extends TableStore {
@@ -208,9 +219,10 @@ export class NotificationStore extends TableStore {
   }
 
   /**
-   * Newest runs first, day partition by day back over the retention period: at most `limit`, and no
-   * more than `maxBytes` of response (lib/validation/response-size.ts), `next` then naming the last
-   * run returned.
+   * Newest runs first, day partition by day back over the retention period: at most `limit` that
+   * match `filter`, and no more than `maxBytes` of response (lib/validation/response-size.ts), `next`
+   * then naming the last run read. A filter that matches few runs may answer a short page (even an
+   * empty one) with `next` after `MAX_RUN_QUERIES` reads, rather than read the whole log at once.
    */
   async listRuns(
     workspace: string,
@@ -218,47 +230,62 @@ export class NotificationStore extends TableStore {
     cursor: { day: string; sk?: string } | undefined,
     now: number,
     maxBytes?: number,
+    filter: RunFilter = {},
   ): Promise<{ runs: NotificationRun[]; next: { day: string; sk?: string } | undefined }> {
     const runs: NotificationRun[] = [];
     const bytes = new ByteBudget(maxBytes);
-    const oldest = now - this.retentionSeconds * 1000;
-    // A cursor's day is clamped to the retained days: a forged one cannot send this back through years.
-    let current = Math.min(
-      now,
-      Math.max(oldest - DAY_MS, cursor ? Date.parse(`${cursor.day}T00:00:00Z`) : now),
+    const filtered = Object.values(filter).some((value) => value !== undefined);
+    const top = filter.to === undefined ? now : Math.min(now, filter.to);
+    // Runs are kept by the day they finished: no day before `from`'s is read.
+    const floor = Math.max(
+      now - this.retentionSeconds * 1000 - DAY_MS,
+      filter.from === undefined ? Number.NEGATIVE_INFINITY : Date.parse(`${day(filter.from)}T00:00:00Z`),
     );
+    // Sort keys start with the 15-digit finish time: below this one, a run finished at `to` or before.
+    const toBound = filter.to === undefined ? undefined : String(filter.to + 1).padStart(15, '0');
+    // A cursor's day is clamped to the retained days: a forged one cannot send this back through years.
+    let current = Math.min(top, Math.max(floor, cursor ? Date.parse(`${cursor.day}T00:00:00Z`) : top));
+    /** The sort key of the last run read on the current day (the next read starts below it). */
     let after = cursor?.sk;
-    while (runs.length < limit && current >= oldest - DAY_MS) {
+    const position = () => (after === undefined ? { day: day(current) } : { day: day(current), sk: after });
+    for (let queries = 0; runs.length < limit && current >= floor; queries++) {
+      // Unfiltered, every query returns runs or moves a day back: bounded by the retention period.
+      if (filtered && queries >= MAX_RUN_QUERIES) return { runs, next: position() };
+      const upper = after === undefined || (toBound !== undefined && toBound < after) ? toBound : after;
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: after ? '#pk = :pk AND #sk < :after' : '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': 'pk', ...(after ? { '#sk': 'sk' } : {}) },
+          KeyConditionExpression: upper ? '#pk = :pk AND #sk < :upper' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'pk', ...(upper ? { '#sk': 'sk' } : {}) },
           ExpressionAttributeValues: {
             ':pk': keyOf('log', workspace, day(current)),
-            ...(after ? { ':after': after } : {}),
+            ...(upper ? { ':upper': upper } : {}),
           },
           ScanIndexForward: false,
-          Limit: limit - runs.length,
+          Limit: filtered ? FILTERED_QUERY_LIMIT : limit - runs.length,
         }),
       );
-      const items = page.Items ?? [];
-      for (const [i, item] of items.entries()) {
-        const { pk: _pk, sk: _sk, expiresAt: _e, ...run } = item;
-        if (!bytes.take(run)) {
-          // The first run left out comes first next time: the cursor names the last one returned
-          // (or, when none of this day was, where this day's reading started).
-          const last = i > 0 ? String(items[i - 1]!.sk) : after;
-          return { runs, next: last === undefined ? { day: day(current) } : { day: day(current), sk: last } };
+      for (const item of page.Items ?? []) {
+        const { pk: _pk, sk, expiresAt: _e, ...rest } = item;
+        const run = rest as NotificationRun;
+        // Newest first: every later run finished before `from` too.
+        if (filter.from !== undefined && run.finishedAt < filter.from) return { runs, next: undefined };
+        if (matchesRunFilter(run, filter)) {
+          // The first run left out comes first next time: the cursor names the last one read.
+          if (!bytes.take(run)) return { runs, next: position() };
+          runs.push(run);
         }
-        runs.push(run as NotificationRun);
+        after = String(sk);
+        if (runs.length === limit) return { runs, next: position() };
       }
-      if (page.LastEvaluatedKey)
-        return { runs, next: { day: day(current), sk: String(page.LastEvaluatedKey.sk) } };
+      if (page.LastEvaluatedKey) {
+        after = String(page.LastEvaluatedKey.sk);
+        continue;
+      }
       current -= DAY_MS;
       after = undefined;
     }
-    return { runs, next: current >= oldest - DAY_MS ? { day: day(current) } : undefined };
+    return { runs, next: current >= floor ? position() : undefined };
   }
 
   /** Counts a run of `rule` on `objectKey` in the current window; false once `max` is reached. */

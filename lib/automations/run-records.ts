@@ -16,6 +16,10 @@ export interface ActionResult {
   scanned?: number;
   matched?: number;
   truncated?: boolean;
+  /** Intercom's id of the request that decided the outcome (its `X-Request-Id`), when it answered. */
+  intercomRequestId?: string;
+  /** How long the action's Intercom call took, ms (absent when none was made). */
+  durationMs?: number;
 }
 
 export interface RuleRun {
@@ -38,6 +42,48 @@ export interface NotificationRun {
   receivedAt: number;
   finishedAt: number;
   rules: RuleRun[];
+}
+
+/**
+ * A run in one word, for people filtering the log: `failed` if any action failed, else
+ * `outcome_unknown` if any may or may not have happened, else `succeeded` if a rule ran, `skipped` if
+ * every matching rule was skipped (loop guard), `no_match` if no rule matched.
+ */
+export type RunOutcome = 'succeeded' | 'failed' | 'outcome_unknown' | 'skipped' | 'no_match';
+export const RUN_OUTCOMES: readonly RunOutcome[] = [
+  'succeeded',
+  'failed',
+  'outcome_unknown',
+  'skipped',
+  'no_match',
+];
+
+export function runOutcome(run: Pick<NotificationRun, 'rules'>): RunOutcome {
+  const statuses = new Set(run.rules.flatMap((rule) => rule.actions.map((action) => action.status)));
+  if (statuses.has('failed') || statuses.has('in_flight')) return 'failed';
+  if (statuses.has('outcome_unknown')) return 'outcome_unknown';
+  if (run.rules.some((rule) => rule.status === 'ran')) return 'succeeded';
+  return run.rules.length > 0 ? 'skipped' : 'no_match';
+}
+
+/** Which runs of the log to list: all the given conditions hold. Times are epoch ms, inclusive. */
+export interface RunFilter {
+  /** A rule that matched the notification (ran or was skipped). */
+  rule?: string;
+  outcome?: RunOutcome;
+  /** Finished at or after. */
+  from?: number;
+  /** Finished at or before. */
+  to?: number;
+}
+
+export function matchesRunFilter(run: NotificationRun, filter: RunFilter): boolean {
+  return (
+    (filter.rule === undefined || run.rules.some((r) => r.rule === filter.rule)) &&
+    (filter.outcome === undefined || runOutcome(run) === filter.outcome) &&
+    (filter.from === undefined || run.finishedAt >= filter.from) &&
+    (filter.to === undefined || run.finishedAt <= filter.to)
+  );
 }
 
 /**

@@ -11,7 +11,7 @@ import { backoffMs, itemError, judge } from '../delivery/outcomes.ts';
 import { canVerify, type Verification, verifyWrite } from '../delivery/verify.ts';
 import type { RateGovernor } from '../governor/rate-governor.ts';
 import type { IntercomClient } from '../intercom/client.ts';
-import { IntercomError } from '../intercom/errors.ts';
+import { IntercomError, IntercomHttpError } from '../intercom/errors.ts';
 import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import { MetricUnit, metrics } from '../observability/metrics.ts';
 import { queuedMessage, tracing } from '../observability/tracing.ts';
@@ -150,6 +150,7 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
     }
     // One write before a non-idempotent call, so that whoever picks the notification up after a crash knows to look first.
     if (!op.retrySafe) await record({ operation: op.name, status: 'in_flight', since: now() });
+    const calledAt = now();
     try {
       const result = await client.call(op, input, {
         timeoutMs: Math.min(20_000, deadline - now()),
@@ -157,25 +158,37 @@ export function createAutomationWorker(deps: AutomationWorkerDeps) {
       });
       if (result.rateLimit) await deps.governor.observe(m.workspace, result.rateLimit);
       await deps.afterCall?.(m.notification.id, op.name);
-      return { operation: op.name, status: 'succeeded' };
+      return {
+        operation: op.name,
+        status: 'succeeded',
+        durationMs: now() - calledAt,
+        ...(result.requestId ? { intercomRequestId: result.requestId } : {}),
+      };
     } catch (error) {
       if (!(error instanceof IntercomError)) throw error;
+      const timed = (result: ActionResult): ActionResult => ({
+        ...result,
+        durationMs: now() - calledAt,
+        ...(error instanceof IntercomHttpError && error.requestId
+          ? { intercomRequestId: error.requestId }
+          : {}),
+      });
       if (client.rateLimit) await deps.governor.observe(m.workspace, client.rateLimit);
       const verdict = judge(error, op, tries, now(), deps.governor.windowMs);
       if (verdict.kind === 'retry') {
         if (verdict.rateLimited) await deps.governor.pause(m.workspace, verdict.retryAt);
         if (!lastReceive) throw new RetryLater(verdict.retryAt, error);
-        return { operation: op.name, status: 'failed', error: itemError(error) };
+        return timed({ operation: op.name, status: 'failed', error: itemError(error) });
       }
       // The answer was lost: the in-flight marker stays, and the next delivery looks it up.
       if (verdict.kind === 'unknown' && canVerify(op.name) && !lastReceive) {
         throw new RetryLater(now() + Math.max(backoffMs(tries), VERIFY_DELAY_MS), error);
       }
-      return {
+      return timed({
         operation: op.name,
         status: verdict.kind === 'unknown' ? 'outcome_unknown' : 'failed',
         error: verdict.error,
-      };
+      });
     }
   }
 

@@ -4,7 +4,9 @@
  * DynamoDB Local stand-ins have no transactions, so counters and item states are two writes; the
  * `counted` field on each item makes the counter update repeatable (see `settle`).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -30,6 +32,8 @@ import {
   itemKey,
   type JobRecord,
   jobKey,
+  jobListKey,
+  jobListPartition,
   type LastChunk,
   type StoredInput,
 } from './records.ts';
@@ -107,6 +111,25 @@ export class JobStore extends TableStore {
     return Item as JobRecord | undefined;
   }
 
+  /** Job records by id (eventually consistent, as a list shows them), in one BatchGetItem per 100. */
+  async getJobs(jobIds: readonly string[]): Promise<Map<string, JobRecord>> {
+    const jobs = new Map<string, JobRecord>();
+    for (let start = 0; start < jobIds.length; start += 100) {
+      let keys: Array<Record<string, unknown>> = jobIds.slice(start, start + 100).map(jobKey);
+      // DynamoDB may leave keys unprocessed under load: asked again after a short, growing pause.
+      for (let round = 0; keys.length > 0; round++) {
+        if (round === 6) throw new Error(`DynamoDB left ${keys.length} job(s) unread after ${round} tries`);
+        if (round > 0) await sleep(25 * 2 ** round);
+        const { Responses, UnprocessedKeys } = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }),
+        );
+        for (const item of Responses?.[this.table] ?? []) jobs.set(String(item.jobId), item as JobRecord);
+        keys = UnprocessedKeys?.[this.table]?.Keys ?? [];
+      }
+    }
+    return jobs;
+  }
+
   async getItem(jobId: string, index: number): Promise<ItemRecord | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: itemKey(jobId, index), ConsistentRead: true }),
@@ -180,6 +203,7 @@ export class JobStore extends TableStore {
       const previous = (Attributes as Partial<JobRecord> | undefined)?.lastChunk;
       await Promise.all([
         this.#putChunk(c.jobId, { offset: c.offset, accepted: c.accepted, ...signature }, c.expiresAt, false),
+        ...(first ? [this.#putListEntry({ ...c, createdAt: c.now })] : []),
         ...(previous && previous.accepted !== undefined
           ? [this.#putChunk(c.jobId, previous as ChunkRecord, c.expiresAt, true)]
           : []),
@@ -203,9 +227,80 @@ export class JobStore extends TableStore {
       if (seen.final !== c.final) differs.push(`"final": ${seen.final}, not ${c.final}`);
       if (differs.length === 0 && seen.hash !== c.hash) differs.push('other items');
       if (differs.length > 0) return { kind: 'conflict', reason: 'chunk', job, differs };
+      // The first chunk's repeat writes the list entry a crash after the job's write may have lost.
+      if (c.offset === 0) await this.#putListEntry({ ...job, expiresAt: this.expiresAt(job.createdAt) });
       return { kind: 'replay', job, queued: chunk?.queued === true };
     }
     return { kind: 'conflict', reason: job.final ? 'closed' : 'offset', job };
+  }
+
+  /** The job's entry in its owner's list: the same values however often it is written. */
+  async #putListEntry(job: {
+    jobId: string;
+    operation: string;
+    workspace: string;
+    ownerId: OwnerId;
+    createdAt: number;
+    expiresAt: number;
+  }): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: jobListKey(job.workspace, job.ownerId, job.createdAt, job.jobId),
+        UpdateExpression: 'SET #jobId = :jobId, #operation = :op, #createdAt = :createdAt, #expiresAt = :exp',
+        ExpressionAttributeNames: {
+          '#jobId': 'jobId',
+          '#operation': 'operation',
+          '#createdAt': 'createdAt',
+          '#expiresAt': 'expiresAt',
+        },
+        ExpressionAttributeValues: {
+          ':jobId': job.jobId,
+          ':op': job.operation,
+          ':createdAt': job.createdAt,
+          ':exp': job.expiresAt,
+        },
+      }),
+    );
+  }
+
+  /**
+   * One Query of an owner's job list, newest first, below the sort key `before`: at most `limit`
+   * entries read (fewer returned with an `operation` filter); `lastKey` is the sort key of the last
+   * entry read when more remain.
+   */
+  async listEntries(
+    workspace: string,
+    ownerId: OwnerId,
+    limit: number,
+    before: string | undefined,
+    operation: string | undefined,
+  ): Promise<{ entries: Array<{ sk: string; jobId: string }>; lastKey: string | undefined }> {
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: before === undefined ? '#pk = :pk' : '#pk = :pk AND #sk < :before',
+        ExpressionAttributeNames: {
+          '#pk': 'pk',
+          '#sk': 'sk',
+          '#jobId': 'jobId',
+          ...(operation === undefined ? {} : { '#operation': 'operation' }),
+        },
+        ExpressionAttributeValues: {
+          ':pk': jobListPartition(workspace, ownerId),
+          ...(before === undefined ? {} : { ':before': before }),
+          ...(operation === undefined ? {} : { ':op': operation }),
+        },
+        ...(operation === undefined ? {} : { FilterExpression: '#operation = :op' }),
+        ProjectionExpression: '#sk, #jobId',
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return {
+      entries: Items.map((item) => ({ sk: String(item.sk), jobId: String(item.jobId) })),
+      lastKey: LastEvaluatedKey ? String(LastEvaluatedKey.sk) : undefined,
+    };
   }
 
   /** Writes a chunk's record; `ifMissing`: only where none is (it may have been marked queued). */

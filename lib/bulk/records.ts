@@ -111,6 +111,23 @@ export const inputKey = (jobId: string, offset: number, part: number) => ({
 });
 export const INPUT_PREFIX = 'input#';
 
+/**
+ * A job's entry in its owner's list (`GET /bulk/jobs`), written once with the job's first chunk and
+ * never updated: the list is a Query on one partition per owner, newest first by sort key; a job's
+ * status is read from its own record. Workspace and owner are escaped: neither may forge the other's
+ * partition.
+ */
+export const jobListKey = (workspace: string, ownerId: string, createdAt: number, jobId: string) => ({
+  pk: jobListPartition(workspace, ownerId),
+  sk: jobListSortKey(createdAt, jobId),
+});
+export const jobListPartition = (workspace: string, ownerId: string) =>
+  `jobs#${encodeURIComponent(workspace)}#${encodeURIComponent(ownerId)}`;
+/** Creation time (ms, 15 digits: they sort as strings as they do as numbers), then the job id. */
+export const jobListSortKey = (createdAt: number, jobId: string) =>
+  `${String(createdAt).padStart(15, '0')}#${jobId}`;
+export const JOB_LIST_SORT_KEY = /^\d{15}#job_[A-Za-z0-9_-]{8,64}$/;
+
 /** One stored item input: its index in the job and its validated parameters. */
 export interface StoredInput {
   index: number;

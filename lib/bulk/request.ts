@@ -13,6 +13,18 @@ export interface BulkRequest {
   final: boolean;
 }
 
+export type JobStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors';
+export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'completed_with_errors'];
+
+/** What `GET /bulk/jobs` may be asked for. */
+export interface JobListQuery {
+  limit: number;
+  status?: JobStatus;
+  operation?: string;
+  next?: string;
+}
+export const MAX_JOBS_PAGE = 100;
+
 const KNOWN = new Set(['items', 'dryRun', 'jobId', 'offset', 'final']);
 export const JOB_ID_PATTERN = /^job_[A-Za-z0-9_-]{8,64}$/;
 

@@ -30,17 +30,18 @@ import {
 } from '../validation/validate.ts';
 import type { JobStore } from './job-store.ts';
 import { encodeItemMessage } from './messages.ts';
-import type { Counted, ItemError, JobRecord } from './records.ts';
-import type { BulkRequest } from './request.ts';
+import { type Counted, type ItemError, JOB_LIST_SORT_KEY, type JobRecord } from './records.ts';
+import type { BulkRequest, JobListQuery, JobStatus } from './request.ts';
 
 export interface Rejection {
   index: number;
   error: { code: 'validation_failed'; message: string; details: ValidationIssue[] };
 }
 
-export type JobStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors';
+export type { JobStatus };
 
-export interface JobView {
+/** A job as `GET /bulk/jobs` lists it: its counters as its record holds them. */
+export interface JobSummary {
   jobId: string;
   operation: string;
   status: JobStatus;
@@ -52,6 +53,9 @@ export interface JobView {
   final: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface JobView extends JobSummary {
   rateLimit: {
     limit: number;
     budget: number;
@@ -70,6 +74,23 @@ export interface BulkServiceDeps {
 }
 
 const LIST_CONTROLS = ['resultsPath', 'limit', 'next'];
+
+const JOBS_CURSOR = 'bulk-jobs';
+/**
+ * Queries per owner list per request at most: a filter that matches few jobs answers a short (even
+ * empty) page with `next` rather than reading the whole history in one request.
+ */
+const MAX_JOB_LIST_ROUNDS = 5;
+
+/** The per-window accepted requests of a job, against the workspace's budget (`GET /bulk/jobs/{jobId}/throughput`). */
+export interface JobThroughput {
+  jobId: string;
+  windowSeconds: number;
+  /** Intercom's limit per window, and the bulk share of it, as the governor sees them now. */
+  limit: number;
+  budget: number;
+  windows: Array<{ start: string; accepted: number }>;
+}
 
 /** One entry of `GET /bulk/jobs/{jobId}/failures`. */
 export interface FailedItem {
@@ -119,6 +140,23 @@ export function jobStatus(
   const done = job.succeeded + job.failed;
   if (job.final && done >= job.total) return job.failed > 0 ? 'completed_with_errors' : 'completed';
   return done === 0 && job.attempt === 1 ? 'queued' : 'running';
+}
+
+function summary(job: JobRecord): JobSummary {
+  const settled = Math.min(job.total, job.succeeded + job.failed);
+  return {
+    jobId: job.jobId,
+    operation: job.operation,
+    status: jobStatus(job),
+    total: job.total,
+    succeeded: job.succeeded,
+    failed: job.failed,
+    pending: job.total - settled,
+    attempt: job.attempt,
+    final: job.final,
+    createdAt: new Date(job.createdAt).toISOString(),
+    updatedAt: new Date(job.updatedAt).toISOString(),
+  };
 }
 
 export class BulkService {
@@ -424,19 +462,8 @@ export class BulkService {
   async status(jobId: string, key: ApiKeyRecord): Promise<JobView> {
     const job = await this.#verified(await this.#visibleJob(jobId, key, 'read'));
     const headroom: Headroom = await this.#d.governor.describe(job.workspace);
-    const settled = Math.min(job.total, job.succeeded + job.failed);
     return {
-      jobId: job.jobId,
-      operation: job.operation,
-      status: jobStatus(job),
-      total: job.total,
-      succeeded: job.succeeded,
-      failed: job.failed,
-      pending: job.total - settled,
-      attempt: job.attempt,
-      final: job.final,
-      createdAt: new Date(job.createdAt).toISOString(),
-      updatedAt: new Date(job.updatedAt).toISOString(),
+      ...summary(job),
       rateLimit: {
         limit: headroom.limit,
         budget: headroom.budget,
@@ -444,6 +471,102 @@ export class BulkService {
         resetAt: headroom.resetAt,
         pausedUntil: headroom.pausedUntil > this.#now() ? headroom.pausedUntil : null,
       },
+    };
+  }
+
+  /**
+   * The jobs `key` may read, newest first: its own (with `bulk`) and its workspace's (with `read`),
+   * each owner's list one Query, merged by creation time. Filters apply to the entries read: a page
+   * may hold fewer than `limit` jobs (none, even) and still have a `next`.
+   */
+  async list(key: ApiKeyRecord, query: JobListQuery): Promise<{ jobs: JobSummary[]; next: string | null }> {
+    const owners: OwnerId[] = [
+      ...(key.scopes.includes('bulk') ? [keyOwner(key)] : []),
+      ...(key.scopes.includes('read') ? [WORKSPACE_OWNER] : []),
+    ];
+    let before = query.next === undefined ? undefined : this.#listPosition(query.next, key);
+    const jobs: JobSummary[] = [];
+    let more = owners.length > 0;
+    for (let round = 0; more && jobs.length < query.limit && round < MAX_JOB_LIST_ROUNDS; round++) {
+      const pages = await Promise.all(
+        owners.map((owner) =>
+          this.#d.store.listEntries(key.workspace, owner, query.limit, before, query.operation),
+        ),
+      );
+      // An owner's unread entries all sort below its last entry read: merged entries above the
+      // highest such key are complete, and are taken in order.
+      const horizon = pages.reduce<string | undefined>(
+        (most, page) =>
+          page.lastKey !== undefined && (most === undefined || page.lastKey > most) ? page.lastKey : most,
+        undefined,
+      );
+      more = horizon !== undefined;
+      const entries = pages
+        .flatMap((page) => page.entries)
+        .filter((entry) => horizon === undefined || entry.sk >= horizon)
+        .sort((a, b) => (a.sk < b.sk ? 1 : -1));
+      const records = await this.#d.store.getJobs(entries.map((entry) => entry.jobId));
+      let position = horizon;
+      for (const [i, entry] of entries.entries()) {
+        const job = records.get(entry.jobId);
+        // An entry outlives its job by TTL's own delay at most: such a job is gone.
+        if (job && isVisibleTo(job, key) && (query.status === undefined || jobStatus(job) === query.status))
+          jobs.push(summary(job));
+        if (jobs.length === query.limit) {
+          position = entry.sk;
+          more = i < entries.length - 1 || more;
+          break;
+        }
+      }
+      before = position;
+    }
+    return {
+      jobs,
+      next:
+        more && before !== undefined
+          ? encodeCursorToken(JOBS_CURSOR, { ws: key.workspace, key: key.id, before })
+          : null,
+    };
+  }
+
+  /** The position a `GET /bulk/jobs` cursor of this key names; anything else is refused. */
+  #listPosition(next: string, key: ApiKeyRecord): string {
+    const cursor = decodeCursorToken(JOBS_CURSOR, next, ['ws', 'key', 'before']);
+    const before = cursor?.before;
+    if (
+      cursor?.ws !== key.workspace ||
+      cursor.key !== key.id ||
+      typeof before !== 'string' ||
+      !JOB_LIST_SORT_KEY.test(before)
+    ) {
+      throw new DomainError('validation_failed', 'Invalid parameters', {
+        details: [{ path: '/next', message: 'is not a cursor of this job list' }],
+      });
+    }
+    return before;
+  }
+
+  /**
+   * The requests the governor granted the job in each rate window of its run (one counter per window,
+   * written with the batch's slots: lib/governor), and the budget they were spent against.
+   */
+  async throughput(jobId: string, key: ApiKeyRecord): Promise<JobThroughput> {
+    const job = await this.#visibleJob(jobId, key, 'read');
+    const [headroom, windows] = await Promise.all([
+      this.#d.governor.describe(job.workspace),
+      this.#d.governor.jobWindows(
+        job.workspace,
+        job.jobId,
+        job.createdAt,
+        Math.max(job.updatedAt, this.#now()),
+      ),
+    ]);
+    return {
+      jobId: job.jobId,
+      windowSeconds: headroom.windowSeconds,
+      limit: headroom.limit,
+      budget: headroom.budget,
+      windows: windows.map((w) => ({ start: new Date(w.windowStart).toISOString(), accepted: w.granted })),
     };
   }
 

@@ -1,5 +1,6 @@
 import { keyRing } from '../auth/api-keys.ts';
 import type { NotificationStore } from '../automations/notification-store.ts';
+import { type NotificationRun, runOutcome } from '../automations/run-records.ts';
 import { requiredScopesToFire } from '../automations/triggers.ts';
 import type { RuleSet } from '../automations/types.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
@@ -14,8 +15,12 @@ import { apiKeyAuth } from './middleware/auth.ts';
 import { errorResponse } from './middleware/error-response.ts';
 import { httpPipeline } from './pipeline.ts';
 import { jsonResponse } from './response.ts';
+import { runFilterOf } from './run-filters.ts';
 
 const MAX_PAGE = 200;
+
+/** A run as the API shows it: with its outcome in one word (`runOutcome`). */
+const withOutcome = (run: NotificationRun) => ({ ...run, outcome: runOutcome(run) });
 
 function invalid(path: string, message: string): HttpError {
   return new HttpError(400, 'validation_failed', 'Invalid parameters', { details: [{ path, message }] });
@@ -123,7 +128,7 @@ export function createAutomationsHandler(
           const run = id.length > 0 && id.length <= 200 ? await store.getRun(key.workspace, id) : undefined;
           if (!run || run.workspace !== key.workspace)
             throw new HttpError(404, 'not_found', 'No automation run for this notification');
-          return jsonResponse(200, { run, requestId });
+          return jsonResponse(200, { run: withOutcome(run), requestId });
         }
         const rawLimit = event.queryStringParameters?.limit;
         // Digits only: Number() would also take "", " 5", "1e2" and "0x10".
@@ -133,9 +138,10 @@ export function createAutomationsHandler(
           throw invalid('/limit', `must be an integer from 1 to ${MAX_PAGE}`);
         const at = now();
         const cursor = decodeCursor(event.queryStringParameters?.next, key.workspace, at);
-        const page = await store.listRuns(key.workspace, limit, cursor, at, LIST_BUDGET_BYTES);
+        const filter = runFilterOf(event);
+        const page = await store.listRuns(key.workspace, limit, cursor, at, LIST_BUDGET_BYTES, filter);
         return jsonResponse(200, {
-          runs: page.runs,
+          runs: page.runs.map(withOutcome),
           next: page.next ? encodeCursor(key.workspace, page.next) : null,
           requestId,
         });

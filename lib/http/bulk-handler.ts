@@ -1,5 +1,11 @@
 import { keyRing } from '../auth/api-keys.ts';
-import { JOB_ID_PATTERN, parseBulkRequest } from '../bulk/request.ts';
+import {
+  JOB_ID_PATTERN,
+  JOB_STATUSES,
+  type JobStatus,
+  MAX_JOBS_PAGE,
+  parseBulkRequest,
+} from '../bulk/request.ts';
 import { type BulkService, MAX_FAILURES_PAGE } from '../bulk/service.ts';
 import { findOperation } from '../catalog/index.ts';
 import type { ApiKeyScope } from '../catalog/types.ts';
@@ -13,7 +19,7 @@ import { errorResponse } from './middleware/error-response.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { httpPipeline } from './pipeline.ts';
 import { jsonResponse } from './response.ts';
-import { BULK_PREFIX } from './routes.ts';
+import { BULK_PREFIX, isBulkOperation } from './routes.ts';
 import type { HttpEvent } from './types.ts';
 
 /** Lambda's synchronous payload limit is 6 MB; 1,000 items of a few KB fit well below. */
@@ -41,17 +47,36 @@ function jobIdOf(event: HttpEvent): string {
   return jobId;
 }
 
-function pageLimit(event: HttpEvent): number {
+function invalid(path: string, message: string): HttpError {
+  return new HttpError(400, 'validation_failed', 'Invalid parameters', { details: [{ path, message }] });
+}
+
+function pageLimit(event: HttpEvent, fallback = 100, most = MAX_FAILURES_PAGE): number {
   const raw = event.queryStringParameters?.limit;
-  if (raw === undefined) return 100;
+  if (raw === undefined) return fallback;
   // Digits only: Number() would also take "", " 5", "1e2" and "0x10".
   const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_FAILURES_PAGE) {
-    throw new HttpError(400, 'validation_failed', 'Invalid parameters', {
-      details: [{ path: '/limit', message: `must be an integer from 1 to ${MAX_FAILURES_PAGE}` }],
-    });
-  }
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > most)
+    throw invalid('/limit', `must be an integer from 1 to ${most}`);
   return limit;
+}
+
+/** `GET /bulk/jobs`' filters: a status of the job model, a bulk operation of the catalog. */
+function jobListQuery(event: HttpEvent) {
+  const query = event.queryStringParameters ?? {};
+  const status = query.status;
+  if (status !== undefined && !JOB_STATUSES.includes(status as JobStatus))
+    throw invalid('/status', `must be one of ${JOB_STATUSES.join(', ')}`);
+  const operation = query.operation;
+  const op = operation === undefined ? undefined : findOperation(operation);
+  if (operation !== undefined && !(op && isBulkOperation(op)))
+    throw invalid('/operation', 'must be the name of an operation that runs in bulk');
+  return {
+    limit: pageLimit(event, 20, MAX_JOBS_PAGE),
+    ...(status === undefined ? {} : { status: status as JobStatus }),
+    ...(operation === undefined ? {} : { operation }),
+    ...(query.next === undefined ? {} : { next: query.next }),
+  };
 }
 
 export function createBulkHandler(
@@ -72,8 +97,14 @@ export function createBulkHandler(
         const withId = (body: object) => ({ ...body, requestId: context.requestId });
         // A job is read with `bulk` (the key's own jobs) or `read` (the workspace's jobs, created by
         // rules); the service checks which applies to the job (lib/auth/ownership.ts).
-        if (route.includes('/bulk/jobs/') && !key.scopes.some((s) => s === 'bulk' || s === 'read'))
+        if (route.includes('/bulk/jobs') && !key.scopes.some((s) => s === 'bulk' || s === 'read'))
           requireScopes(key, ['bulk'], 'bulk jobs');
+        if (route === 'GET /bulk/jobs') {
+          return jsonResponse(200, withId(await service.list(key, jobListQuery(event))));
+        }
+        if (route === 'GET /bulk/jobs/{jobId}/throughput') {
+          return jsonResponse(200, withId(await service.throughput(jobIdOf(event), key)));
+        }
         if (route === 'GET /bulk/jobs/{jobId}') {
           return jsonResponse(200, withId(await service.status(jobIdOf(event), key)));
         }

@@ -1,6 +1,7 @@
 /**
- * The `meta` function: `GET /health`, `GET /openapi.json` (both public) and API Gateway's `$default`
- * route, which answers the contract's 404s in its error shape instead of API Gateway's own.
+ * The `meta` function: `GET /health`, `GET /openapi.json`, the web console's page and assets (all
+ * public: they hold no data), `GET /whoami` and API Gateway's `$default` route, which answers the
+ * contract's 404s in its error shape instead of API Gateway's own.
  */
 
 import middy from '@middy/core';
@@ -9,6 +10,7 @@ import { keyRing } from '../auth/api-keys.ts';
 import { findOperation } from '../catalog/index.ts';
 import { type Configured, sourceOf } from '../config/source.ts';
 import type { ApiKeyRecord } from '../config/types.ts';
+import { consoleResponse } from '../console/serve.ts';
 import { ownLogContext } from '../observability/logger.ts';
 import { logMetrics, metrics } from '../observability/metrics.ts';
 import { HttpError } from './errors.ts';
@@ -18,6 +20,7 @@ import { operationName } from './middleware/operation.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { openApiDocument } from './openapi.ts';
 import { jsonResponse } from './response.ts';
+import { routeKey, routes } from './routes.ts';
 import type { ActionContext, HttpEvent, HttpResult } from './types.ts';
 
 function safeDecode(value: string): string {
@@ -49,6 +52,9 @@ export function requestBaseUrl(event: HttpEvent): string | undefined {
   return `${proto}://${host.toLowerCase()}${stagePath}`;
 }
 
+/** The meta function's public routes, from the routing table (the `$default` route is not public). */
+const PUBLIC_ROUTES = new Set(routes.filter((r) => r.target === 'meta' && r.public).map(routeKey));
+
 /** Documents already serialized, by base URL; a few, as one function serves one API (and a local one). */
 const MAX_CACHED_DOCUMENTS = 8;
 
@@ -77,8 +83,9 @@ export function createMetaHandler(apiKeys: Configured<readonly ApiKeyRecord[]>) 
         before: async (request) => {
           const method = request.event.requestContext?.http?.method;
           const isPublic =
-            method === 'GET' &&
-            (request.event.rawPath === '/health' || request.event.rawPath === '/openapi.json');
+            PUBLIC_ROUTES.has(request.event.routeKey ?? '') ||
+            (method === 'GET' &&
+              (request.event.rawPath === '/health' || request.event.rawPath === '/openapi.json'));
           // The public routes never wait for a refresh of the keys they do not use.
           if (!isPublic) {
             await source.fresh();
@@ -87,9 +94,28 @@ export function createMetaHandler(apiKeys: Configured<readonly ApiKeyRecord[]>) 
         },
       })
       .use(errorResponse())
-      .handler(async (event) => {
+      .handler(async (event, context) => {
         const method = event.requestContext?.http?.method;
         if (method === 'GET' && event.rawPath === '/health') return jsonResponse(200, { status: 'ok' });
+        if (event.routeKey === 'GET /whoami') {
+          // The caller's own key, whatever its scopes: what the console shows after a key is entered.
+          const key = context.apiKey!;
+          return jsonResponse(200, {
+            workspace: key.workspace,
+            keyId: key.id,
+            keyName: key.name,
+            scopes: key.scopes,
+            requestId: context.requestId,
+          });
+        }
+        if (event.routeKey === 'GET /console' || event.routeKey === 'GET /console/{asset}') {
+          const answer = await consoleResponse(
+            event.pathParameters?.asset,
+            event.headers?.['accept-encoding'],
+          );
+          if (answer) return answer;
+          throw new HttpError(404, 'not_found', 'No such console asset');
+        }
         if (method === 'GET' && event.rawPath === '/openapi.json') {
           return {
             statusCode: 200,

@@ -1,4 +1,6 @@
 /** The webhook intake, the automation run log and firing a scheduled rule in the OpenAPI document. */
+
+import { RUN_OUTCOMES } from '../automations/run-records.ts';
 import type { JsonSchema } from '../catalog/index.ts';
 import { json, ref } from './openapi-bulk.ts';
 
@@ -21,6 +23,11 @@ export const AUTOMATION_SCHEMAS: Record<string, JsonSchema> = {
       },
       receivedAt: { type: 'integer', description: 'epoch ms' },
       finishedAt: { type: 'integer', description: 'epoch ms' },
+      outcome: {
+        enum: [...RUN_OUTCOMES],
+        description:
+          '`failed` if any action failed, else `outcome_unknown` if any may or may not have happened, else `succeeded` if a rule ran, `skipped` if the loop guard skipped every matching rule, `no_match` if none matched',
+      },
       rules: {
         type: 'array',
         items: {
@@ -39,6 +46,11 @@ export const AUTOMATION_SCHEMAS: Record<string, JsonSchema> = {
                   operation: { type: 'string' },
                   status: { enum: ['succeeded', 'failed', 'outcome_unknown'] },
                   error: { type: 'object' },
+                  intercomRequestId: {
+                    type: 'string',
+                    description: "Intercom's id of the request that decided the outcome",
+                  },
+                  durationMs: { type: 'integer', description: "The Intercom call's duration" },
                 },
               },
             },
@@ -88,7 +100,23 @@ export function automationPaths(errorResponses: () => Record<string, unknown>): 
         operationId: 'automation_runs',
         tags: ['automations'],
         summary: "The newest automation runs of the key's workspace (scope read)",
+        description:
+          'Filters are checked against each run as it is read: a page may be short, even empty, and still have a `next`.',
         parameters: [
+          { name: 'rule', in: 'query', schema: { type: 'string' }, description: 'Runs this rule matched' },
+          { name: 'outcome', in: 'query', schema: { enum: [...RUN_OUTCOMES] } },
+          {
+            name: 'from',
+            in: 'query',
+            schema: { type: 'string', format: 'date-time' },
+            description: 'Runs finished at or after',
+          },
+          {
+            name: 'to',
+            in: 'query',
+            schema: { type: 'string', format: 'date-time' },
+            description: 'Runs finished at or before',
+          },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
           {
             name: 'next',

@@ -1,4 +1,6 @@
 /** The bulk endpoints of the OpenAPI document: one `POST /bulk/{operation}` per bulk operation, and the job endpoints. */
+
+import { JOB_STATUSES, MAX_JOBS_PAGE } from '../bulk/request.ts';
 import { exampleInput, inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
 import { isBulkOperation } from './routes.ts';
 
@@ -64,7 +66,7 @@ export const BULK_SCHEMAS: Record<string, JsonSchema> = {
     properties: {
       jobId: { type: 'string' },
       operation: { type: 'string' },
-      status: { enum: ['queued', 'running', 'completed', 'completed_with_errors'] },
+      status: { enum: [...JOB_STATUSES] },
       total: { type: 'integer' },
       succeeded: { type: 'integer' },
       failed: { type: 'integer' },
@@ -74,6 +76,60 @@ export const BULK_SCHEMAS: Record<string, JsonSchema> = {
       createdAt: { type: 'string', format: 'date-time' },
       updatedAt: { type: 'string', format: 'date-time' },
       rateLimit: { type: 'object', description: "The workspace's rate budget as the workers see it" },
+      requestId: { type: 'string' },
+    },
+  },
+  BulkJobList: {
+    type: 'object',
+    required: ['jobs', 'next'],
+    properties: {
+      jobs: {
+        type: 'array',
+        description:
+          'Newest first; counters as the job record holds them (GET /bulk/jobs/{jobId} verifies them)',
+        items: {
+          type: 'object',
+          required: ['jobId', 'operation', 'status', 'total', 'succeeded', 'failed', 'pending', 'createdAt'],
+          properties: {
+            jobId: { type: 'string' },
+            operation: { type: 'string' },
+            status: { enum: [...JOB_STATUSES] },
+            total: { type: 'integer' },
+            succeeded: { type: 'integer' },
+            failed: { type: 'integer' },
+            pending: { type: 'integer' },
+            attempt: { type: 'integer' },
+            final: { type: 'boolean' },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+      next: {
+        type: ['string', 'null'],
+        description: 'The next page (a filtered page may be short, even empty, and still have one)',
+      },
+      requestId: { type: 'string' },
+    },
+  },
+  BulkThroughput: {
+    type: 'object',
+    required: ['jobId', 'windowSeconds', 'limit', 'budget', 'windows'],
+    properties: {
+      jobId: { type: 'string' },
+      windowSeconds: { type: 'integer', description: 'The rate window (Intercom counts requests per 10 s)' },
+      limit: { type: 'integer', description: "Intercom's limit per window" },
+      budget: { type: 'integer', description: 'The bulk share of it (the limit less the reserve)' },
+      windows: {
+        type: 'array',
+        description:
+          'Requests the rate governor granted the job, per window that had any, oldest first (window records are kept a day)',
+        items: {
+          type: 'object',
+          required: ['start', 'accepted'],
+          properties: { start: { type: 'string', format: 'date-time' }, accepted: { type: 'integer' } },
+        },
+      },
       requestId: { type: 'string' },
     },
   },
@@ -164,12 +220,64 @@ export function bulkPaths(errorResponses: () => Record<string, unknown>): Record
       },
     };
   }
+  paths['/bulk/jobs'] = {
+    get: {
+      operationId: 'bulk_jobs',
+      tags: ['bulk'],
+      summary: 'The jobs this key may read, newest first',
+      description:
+        "Scope `bulk` for the key's own jobs, `read` for its workspace's (created by no key). Filters are checked against each job as it is read: a page may be short, even empty, and still have a `next`.",
+      'x-scope': ['bulk', 'read'],
+      parameters: [
+        {
+          name: 'status',
+          in: 'query',
+          schema: { enum: [...JOB_STATUSES] },
+          description: 'Only jobs in this status now',
+        },
+        {
+          name: 'operation',
+          in: 'query',
+          schema: { type: 'string' },
+          description: 'Only jobs of this operation (one that runs in bulk)',
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          schema: { type: 'integer', minimum: 1, maximum: MAX_JOBS_PAGE, default: 20 },
+        },
+        {
+          name: 'next',
+          in: 'query',
+          description: "The previous page's `next`; any other value is 400 `validation_failed`",
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        '200': { description: 'A page of jobs', ...json(ref('BulkJobList')) },
+        ...errorResponses(),
+      },
+    },
+  };
   paths['/bulk/jobs/{jobId}'] = {
     get: {
       operationId: 'bulk_job',
       tags: ['bulk'],
       parameters: [jobIdParameter],
       responses: { '200': { description: 'The job', ...json(ref('BulkJob')) }, ...errorResponses() },
+    },
+  };
+  paths['/bulk/jobs/{jobId}/throughput'] = {
+    get: {
+      operationId: 'bulk_job_throughput',
+      tags: ['bulk'],
+      summary: "The job's requests per rate window, against the budget",
+      description: 'Scopes as `GET /bulk/jobs/{jobId}`.',
+      parameters: [jobIdParameter],
+      responses: {
+        '200': { description: 'Requests per window', ...json(ref('BulkThroughput')) },
+        ...errorResponses(),
+      },
     },
   };
   paths['/bulk/jobs/{jobId}/failures'] = {

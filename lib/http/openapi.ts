@@ -1,7 +1,8 @@
 /** The OpenAPI 3.1 description of the HTTP API, generated from the catalog (served at GET /openapi.json). */
 import { exampleInput, inputSchemaOf, type JsonSchema, operations } from '../catalog/index.ts';
+import { API_KEY_SCOPES } from '../config/parse.ts';
 import { AUTOMATION_SCHEMAS, automationPaths } from './openapi-automations.ts';
-import { BULK_SCHEMAS, bulkPaths } from './openapi-bulk.ts';
+import { BULK_SCHEMAS, bulkPaths, json, ref } from './openapi-bulk.ts';
 import { EXPORT_SCHEMAS, exportPaths } from './openapi-exports.ts';
 
 const ERROR_STATUSES: Record<string, string> = {
@@ -164,6 +165,57 @@ export function openApiDocument(options: OpenApiOptions = {}): Record<string, un
           description: 'This document',
           content: { 'application/json': { schema: { type: 'object' } } },
         },
+      },
+    },
+  };
+  paths['/whoami'] = {
+    get: {
+      operationId: 'whoami',
+      summary: 'The calling key: its workspace, id, name and scopes (any scope)',
+      responses: {
+        '200': {
+          description: 'The key that made this request',
+          ...json({
+            type: 'object',
+            required: ['workspace', 'keyId', 'keyName', 'scopes'],
+            properties: {
+              workspace: { type: 'string' },
+              keyId: { type: 'string' },
+              keyName: { type: 'string' },
+              scopes: { type: 'array', items: { enum: [...API_KEY_SCOPES] } },
+              requestId: { type: 'string' },
+            },
+          }),
+        },
+        ...errorResponses(),
+      },
+    },
+  };
+  paths['/console'] = {
+    get: {
+      operationId: 'console',
+      summary: 'The web console (an HTML page; its data requests carry the API key)',
+      security: [],
+      responses: {
+        '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
+      },
+    },
+  };
+  paths['/console/{asset}'] = {
+    get: {
+      operationId: 'console_asset',
+      summary: "The console's script and stylesheet (hashed names, cached for a year)",
+      security: [],
+      parameters: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        '200': {
+          description: 'The asset',
+          content: {
+            'text/javascript': { schema: { type: 'string' } },
+            'text/css': { schema: { type: 'string' } },
+          },
+        },
+        '404': { description: '`not_found`: no such asset in this build', ...json(ref('Error')) },
       },
     },
   };

@@ -46,7 +46,9 @@ export const routes: readonly Route[] = [
   ...operations
     .filter(isBulkOperation)
     .map((op): Route => ({ method: 'POST', path: `${BULK_PREFIX}${op.name}`, target: 'bulk' })),
+  { method: 'GET', path: '/bulk/jobs', target: 'bulk' },
   { method: 'GET', path: '/bulk/jobs/{jobId}', target: 'bulk' },
+  { method: 'GET', path: '/bulk/jobs/{jobId}/throughput', target: 'bulk' },
   { method: 'GET', path: '/bulk/jobs/{jobId}/failures', target: 'bulk' },
   { method: 'POST', path: '/bulk/jobs/{jobId}/retry-failed', target: 'bulk' },
   { method: 'POST', path: '/bulk/jobs/{jobId}/recover', target: 'bulk' },
@@ -57,6 +59,10 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/automations/rules/{name}/fire', target: 'automations' },
   { method: 'GET', path: '/health', target: 'meta', public: true },
   { method: 'GET', path: '/openapi.json', target: 'meta', public: true },
+  { method: 'GET', path: '/whoami', target: 'meta' },
+  // The web console's page and assets hold no data (every data request carries the key): lib/console.
+  { method: 'GET', path: '/console', target: 'meta', public: true },
+  { method: 'GET', path: '/console/{asset}', target: 'meta', public: true },
   // Exports: the scrolls and the filtered lists, to a file (lib/exports/exportable.ts).
   ...exportableOperations.map(
     ({ op }): Route => ({ method: 'POST', path: `/exports/${op.name}`, target: 'exports' }),

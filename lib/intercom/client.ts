@@ -92,6 +92,8 @@ export interface IntercomResult<T = unknown> {
   /** Attempts made (1 = no retry). */
   attempts: number;
   rateLimit: RateLimitState | undefined;
+  /** Intercom's `X-Request-Id` of the answer, when it sent one. */
+  requestId?: string;
 }
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -220,7 +222,14 @@ export class IntercomClient {
         error,
       });
       if (!error && outcome.result) {
-        return { status: outcome.result.status, data: outcome.result.data, attempts: attempt, rateLimit };
+        const requestId = outcome.result.headers['x-request-id'];
+        return {
+          status: outcome.result.status,
+          data: outcome.result.data,
+          attempts: attempt,
+          rateLimit,
+          ...(typeof requestId === 'string' ? { requestId } : {}),
+        };
       }
       const delay = this.#retryDelay(error!, attempt, maxRetries, options.retrySafe, deadline);
       if (delay === undefined) throw error;

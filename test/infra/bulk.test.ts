@@ -184,11 +184,13 @@ describe('bulk jobs on AWS', () => {
   it('grants each bulk function exactly the table and queue actions its code uses', () => {
     const jobsIndex = `${ids.jobs}/index/${JOBS_TABLE.index!.name}`;
     // The bulk code sends GetItem, UpdateItem and Query (jobs), GetItem and UpdateItem (rate): no
-    // PutItem anywhere (the governor's either), no Query on the rate table, and the worker never queries.
+    // PutItem anywhere (the governor's either); the API queries the rate table only for a job's
+    // windows (its throughput), and the worker never queries.
     expect(grants(statementsOf(ids.api))).toEqual({
+      'dynamodb:BatchGetItem': [ids.jobs],
       'dynamodb:GetItem': [ids.jobs, ids.rate].sort(),
       'dynamodb:UpdateItem': [ids.jobs],
-      'dynamodb:Query': [ids.jobs, jobsIndex].sort(),
+      'dynamodb:Query': [ids.jobs, jobsIndex, ids.rate].sort(),
       'sqs:SendMessage': [ids.queue],
     });
     expect(grants(statementsOf(ids.worker))).toEqual({
@@ -233,8 +235,14 @@ describe('bulk jobs on AWS', () => {
     expectThrottleAlarm(synthesized, ids.jobs);
     expectThrottleAlarm(synthesized, ids.rate);
     // PutItem: export records live in the jobs table, the scroll lock in the rate table.
-    expect(operationsGrantedOn(synthesized, ids.jobs)).toEqual(['GetItem', 'PutItem', 'Query', 'UpdateItem']);
-    expect(operationsGrantedOn(synthesized, ids.rate)).toEqual(['GetItem', 'PutItem', 'UpdateItem']);
+    expect(operationsGrantedOn(synthesized, ids.jobs)).toEqual([
+      'BatchGetItem',
+      'GetItem',
+      'PutItem',
+      'Query',
+      'UpdateItem',
+    ]);
+    expect(operationsGrantedOn(synthesized, ids.rate)).toEqual(['GetItem', 'PutItem', 'Query', 'UpdateItem']);
   });
 
   it('refuses to synthesize a table grant made after its throttle alarm (the alarm would miss it)', () => {
@@ -244,9 +252,9 @@ describe('bulk jobs on AWS', () => {
       'Late',
       deploymentSettings(app.node, { rulesFile: NO_DEFAULT_RULES }),
     );
-    grantTable(late.functions.meta.fn, late.bulk.tables.rate, ['Query']);
+    grantTable(late.functions.meta.fn, late.bulk.tables.rate, ['BatchGetItem']);
     expect(() => Template.fromStack(late)).toThrow(
-      'RateTableThrottles watches GetItem, PutItem, UpdateItem but GetItem, PutItem, Query, UpdateItem are granted on the table',
+      'RateTableThrottles watches GetItem, PutItem, Query, UpdateItem but BatchGetItem, GetItem, PutItem, Query, UpdateItem are granted on the table',
     );
   });
 });

@@ -77,7 +77,18 @@ describe('webhook automations', () => {
       (r) => r.topic === 'user.created' && r.objectKey === `user:${created.json.data.id}`,
     );
     expect(run.rules).toEqual([
-      { rule: 'tag-by-domain', status: 'ran', actions: [{ operation: 'create_tag', status: 'succeeded' }] },
+      {
+        rule: 'tag-by-domain',
+        status: 'ran',
+        actions: [
+          {
+            operation: 'create_tag',
+            status: 'succeeded',
+            intercomRequestId: expect.any(String),
+            durationMs: expect.any(Number),
+          },
+        ],
+      },
     ]);
     const one = await t.request('GET', `/automations/runs/${run.notificationId}`);
     expect(one.json.run).toMatchObject({ notificationId: run.notificationId, topic: 'user.created' });
