@@ -85,18 +85,17 @@ function parseField(text: string, kind: Kind): { value?: unknown; problem?: stri
 function OperationForm({ op }: { op: OperationDoc }) {
   const fields = Object.entries(op.schema.properties ?? {});
   const required = new Set(op.schema.required ?? []);
-  const [values, setValues] = useState<Record<string, string>>({});
+  // The form is keyed by its operation (a new one for each), so its fields start from the
+  // operation's example at once: values set by an effect after the first paint could overwrite what
+  // a quick user (or a test) had typed already.
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(fields.map(([name, s]) => [name, textOf(op.example[name], kindOf(s))])),
+  );
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [other, setOther] = useState<Issue[]>([]);
   const [answer, setAnswer] = useState<{ status: number; json: unknown } | undefined>(undefined);
   const [failure, setFailure] = useState<Error | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setValues(Object.fromEntries(fields.map(([name, s]) => [name, textOf(op.example[name], kindOf(s))])));
-    setErrors({});
-    setOther([]);
-    setAnswer(undefined);
-  }, [op.name]);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -152,7 +151,10 @@ function OperationForm({ op }: { op: OperationDoc }) {
         'aria-describedby': described || undefined,
         'aria-required': required.has(name) ? 'true' : undefined,
       };
-      const onInput = (e: Event) => setValues({ ...values, [name]: (e.target as HTMLInputElement).value });
+      const onInput = (e: Event) => {
+        const value = (e.target as HTMLInputElement).value;
+        setValues((current) => ({ ...current, [name]: value }));
+      };
       const control =
         kind === 'enum' || kind === 'boolean'
           ? html`<select ...${common} value=${values[name] ?? ''} onChange=${onInput}>
@@ -204,6 +206,6 @@ export function TryPage() {
       <option value="">Choose an operation</option>
       ${(doc ?? []).map((o) => html`<option value=${o.name}>${o.name}: ${o.summary}</option>`)}
     </select>
-    ${op ? html`<${OperationForm} op=${op} />` : null}
+    ${op ? html`<${OperationForm} key=${op.name} op=${op} />` : null}
   </section>`;
 }
