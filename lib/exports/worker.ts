@@ -7,6 +7,11 @@
  * Memory holds one part at most, plus the ids already written (12 bytes each, lib/exports/id-set.ts)
  * once a scroll restarted, or from the start for a list.
  *
+ * Pages are serial, but writing one does not need the next: the next page is asked for as soon as a
+ * page arrives (its param or number is known), then the page is written while the request is out, so
+ * Intercom's latency hides our work. One request at most is ahead, and it is always taken and written
+ * before the export is handed over or finished, so the saved position never lags what Intercom served.
+ *
  * What a continuation finds is all in the record. An invocation that died (its token still on the
  * record) left records behind that were read but never made durable, and the scroll moved past them:
  * the next invocation restarts the scroll and skips the ids of the durable ones, as after a 500.
@@ -27,10 +32,10 @@ import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError } from '../intercom/errors.ts';
 import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
-import { listStep } from '../scroll/list-pager.ts';
+import { type ListStep, listStep } from '../scroll/list-pager.ts';
 import { SCROLL_IDLE_MS, type ScrollLock } from '../scroll/lock.ts';
 import { PageSlots } from '../scroll/page-slots.ts';
-import { scrollStep } from '../scroll/pager.ts';
+import { type ScrollStep, scrollStep } from '../scroll/pager.ts';
 import { exportMode, LIST_PER_PAGE } from './exportable.ts';
 import type { ExportFiles } from './files.ts';
 import { lineFormat } from './format.ts';
@@ -263,34 +268,44 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         logger().warn('Export resumed after an invocation died: restarting the scroll');
         await restart();
       } else if (progress.restarts > 0) await loadSeen();
-      for (;;) {
-        if (now() >= stopAt) return await handOver(0, 'running');
-        const step = await scrollStep(pager, op!, {}, progress.param, deadline);
-        if (step.kind === 'page') {
-          if (progress.waitingSince !== undefined) delete progress.waitingSince;
-          progress.pages++;
-          progress.param = step.param;
-          write(step.items);
-          await deps.afterPage?.(r.exportId, progress.pages);
-          if (buffered >= deps.partBytes) await flushPart();
-          continue;
+      const ahead = new PageAhead<ScrollStep>();
+      try {
+        for (;;) {
+          if (!ahead.pending) {
+            if (now() >= stopAt) return await handOver(0, 'running');
+            ahead.send(scrollStep(pager, op!, {}, progress.param, deadline));
+          }
+          const step = await ahead.take();
+          if (step.kind === 'page') {
+            if (progress.waitingSince !== undefined) delete progress.waitingSince;
+            progress.pages++;
+            progress.param = step.param;
+            // The next page is asked for before this one is written: its latency hides our work.
+            if (now() < stopAt) ahead.send(scrollStep(pager, op!, {}, step.param, deadline));
+            write(step.items);
+            await deps.afterPage?.(r.exportId, progress.pages);
+            if (buffered >= deps.partBytes) await flushPart();
+            continue;
+          }
+          if (step.kind === 'end') return await finish();
+          if (step.kind === 'restart') {
+            logger().info('Export scroll restarts', { reason: step.reason });
+            await restart();
+            continue;
+          }
+          if (step.kind === 'busy') {
+            progress.waitingSince ??= now();
+            if (now() - progress.waitingSince > deps.scrollWaitSeconds * 1000)
+              throw new ExportFailure(
+                'scroll_busy',
+                `Another scroll of this Intercom app stayed open for over ${deps.scrollWaitSeconds} s (Intercom allows one at a time): ${step.message}`,
+              );
+            return await handOver(BUSY_RETRY_SECONDS, 'waiting');
+          }
+          if (!(await waitUntil(step.retryAt))) return;
         }
-        if (step.kind === 'end') return await finish();
-        if (step.kind === 'restart') {
-          logger().info('Export scroll restarts', { reason: step.reason });
-          await restart();
-          continue;
-        }
-        if (step.kind === 'busy') {
-          progress.waitingSince ??= now();
-          if (now() - progress.waitingSince > deps.scrollWaitSeconds * 1000)
-            throw new ExportFailure(
-              'scroll_busy',
-              `Another scroll of this Intercom app stayed open for over ${deps.scrollWaitSeconds} s (Intercom allows one at a time): ${step.message}`,
-            );
-          return await handOver(BUSY_RETRY_SECONDS, 'waiting');
-        }
-        if (!(await waitUntil(step.retryAt))) return;
+      } finally {
+        await ahead.settle();
       }
     }
 
@@ -299,42 +314,56 @@ export function createExportWorker(deps: ExportWorkerDeps) {
       // invocation included): nothing to restart. Pages may shift under us: skip ids already written.
       await loadSeen();
       let totalCount: number | undefined;
-      for (;;) {
-        if (now() >= stopAt) return await handOver(0, 'running');
-        const step = await listStep(pager, op!, r.params ?? {}, progress.page ?? 1, LIST_PER_PAGE, deadline);
-        if (step.kind === 'page') {
-          progress.pages++;
-          totalCount = step.totalCount ?? totalCount;
-          write(step.items);
-          await deps.afterPage?.(r.exportId, progress.pages);
-          if (step.next === null) {
-            if (totalCount !== undefined && totalCount > step.position) {
-              progress.capped = true;
-              progress.available = totalCount;
+      const ahead = new PageAhead<ListStep>();
+      const ask = (page: number) =>
+        ahead.send(listStep(pager, op!, r.params ?? {}, page, LIST_PER_PAGE, deadline));
+      try {
+        for (;;) {
+          if (!ahead.pending) {
+            if (now() >= stopAt) return await handOver(0, 'running');
+            ask(progress.page ?? 1);
+          }
+          const step = await ahead.take();
+          if (step.kind === 'page') {
+            progress.pages++;
+            totalCount = step.totalCount ?? totalCount;
+            if (step.next !== null && now() < stopAt) ask(step.next);
+            write(step.items);
+            await deps.afterPage?.(r.exportId, progress.pages);
+            if (step.next === null) {
+              if (totalCount !== undefined && totalCount > step.position) {
+                progress.capped = true;
+                progress.available = totalCount;
+              }
+              return await finish();
             }
+            progress.page = step.next;
+            if (buffered >= deps.partBytes) await flushPart();
+            continue;
+          }
+          if (step.kind === 'capped') {
+            progress.capped = true;
+            if (totalCount !== undefined) progress.available = totalCount;
             return await finish();
           }
-          progress.page = step.next;
-          if (buffered >= deps.partBytes) await flushPart();
-          continue;
+          if (step.kind === 'retry') {
+            progress.restarts++;
+            if (progress.restarts > deps.maxRestarts)
+              throw new ExportFailure(
+                'list_failed',
+                `List pages failed ${deps.maxRestarts} times (last: ${step.message})`,
+              );
+            logger().info('Export list page asked again', {
+              page: progress.page ?? 1,
+              message: step.message,
+            });
+            if (!(await waitUntil(now() + LIST_RETRY_MS))) return;
+            continue;
+          }
+          if (!(await waitUntil(step.retryAt))) return;
         }
-        if (step.kind === 'capped') {
-          progress.capped = true;
-          if (totalCount !== undefined) progress.available = totalCount;
-          return await finish();
-        }
-        if (step.kind === 'retry') {
-          progress.restarts++;
-          if (progress.restarts > deps.maxRestarts)
-            throw new ExportFailure(
-              'list_failed',
-              `List pages failed ${deps.maxRestarts} times (last: ${step.message})`,
-            );
-          logger().info('Export list page asked again', { page: progress.page ?? 1, message: step.message });
-          if (!(await waitUntil(now() + LIST_RETRY_MS))) return;
-          continue;
-        }
-        if (!(await waitUntil(step.retryAt))) return;
+      } finally {
+        await ahead.settle();
       }
     }
 
@@ -431,6 +460,38 @@ export function createExportWorker(deps: ExportWorkerDeps) {
     }
     return { batchItemFailures: failures };
   };
+}
+
+/**
+ * The one page request a serial enumerator keeps ahead of its writing. Every path that hands the
+ * export over or finishes it first takes the page ahead (a scroll's position moved when it was
+ * sent, so its records must be written before the position is saved); an invocation ending on an
+ * error lets it settle and leaves it unwritten, which the next invocation treats as a death.
+ */
+class PageAhead<T> {
+  #pending: Promise<T> | undefined;
+
+  get pending(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  send(step: Promise<T>): void {
+    // Taken later, or settled on the way out: never an unhandled rejection meanwhile.
+    step.catch(() => undefined);
+    this.#pending = step;
+  }
+
+  take(): Promise<T> {
+    const step = this.#pending!;
+    this.#pending = undefined;
+    return step;
+  }
+
+  async settle(): Promise<void> {
+    const step = this.#pending;
+    this.#pending = undefined;
+    if (step) await step.catch(() => undefined);
+  }
 }
 
 class LostExport extends Error {}
