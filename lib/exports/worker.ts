@@ -385,6 +385,9 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         return;
       }
       throw error;
+    } finally {
+      // No governor request of this invocation outlives it.
+      await pager.slots.settle();
     }
 
     async function finish(): Promise<void> {
