@@ -23,7 +23,8 @@
  * already written. It ends at the list's end or at Intercom's cap (10,000 records), then `capped`.
  */
 import { randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { findOperation } from '../catalog/index.ts';
 import { WorkspaceNotConfiguredError } from '../config/types.ts';
@@ -41,6 +42,7 @@ import type { ExportFiles } from './files.ts';
 import { lineFormat } from './format.ts';
 import { IdSet } from './id-set.ts';
 import { decodeExportMessage, type ExportMessage, encodeExportMessage } from './messages.ts';
+import { PartBuffer } from './part-buffer.ts';
 import type { ExportProgress, ExportRecord, ExportStore } from './store.ts';
 
 export interface ExportWorkerDeps {
@@ -60,6 +62,9 @@ export interface ExportWorkerDeps {
   afterPage?: (exportId: string, pages: number) => void | Promise<void>;
 }
 
+/** Room in the part's buffer past the part size, for the page that crosses it (100 records, ~100 KB). */
+const PAGE_ROOM_BYTES = 512 * 1024;
+const gzipAsync = promisify(gzip);
 /** Time kept back from the Lambda's end to hand over. */
 const END_MARGIN_MS = 5_000;
 /** How soon an export waiting for another scroll looks again. */
@@ -163,18 +168,9 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         ? 'text/csv'
         : 'application/x-ndjson';
     // The buffer: the carry of the last invocation, or the header of a new file.
-    const chunks: Buffer[] = [];
-    let buffered = 0;
-    const add = (text: string) => {
-      const b = Buffer.from(text);
-      chunks.push(b);
-      buffered += b.length;
-    };
-    if (progress.carryBytes > 0) {
-      const carry = await deps.files.get(carryKey(r.key));
-      chunks.push(carry);
-      buffered += carry.length;
-    } else if (progress.parts.length === 0 && format.header) add(format.header);
+    const part = new PartBuffer(deps.partBytes + PAGE_ROOM_BYTES);
+    if (progress.carryBytes > 0) part.append(await deps.files.get(carryKey(r.key)));
+    else if (progress.parts.length === 0 && format.header) part.write(format.header);
     /** Ids of records in the buffer not yet in an id list. */
     let pendingIds: string[] = [];
     /** Ids already in the file: loaded once a scroll restarts, and from the start for a list. */
@@ -210,7 +206,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         text += format.line(item);
         progress.records++;
       }
-      if (text) add(text);
+      if (text) part.write(text);
     };
     const writeIds = async () => {
       if (pendingIds.length === 0) return;
@@ -218,25 +214,25 @@ export function createExportWorker(deps: ExportWorkerDeps) {
       progress.idsLists++;
       pendingIds = [];
     };
-    const body = () => {
-      const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
-      chunks.length = 0;
-      return r.gzip ? gzipSync(raw) : raw;
+    /** What is gathered, as it goes into the file: a view of the buffer, until it is cleared. */
+    const body = async (): Promise<Uint8Array> => {
+      // Compressed on libuv's threads: the event loop takes the next page meanwhile.
+      return r.gzip ? await gzipAsync(part.view()) : part.view();
     };
     const flushPart = async () => {
       progress.uploadId ??= await deps.files.startUpload(r.key, contentType);
-      const data = body();
-      const part = await deps.files.uploadPart(r.key, progress.uploadId, progress.parts.length + 1, data);
+      const data = await body();
+      const uploaded = await deps.files.uploadPart(r.key, progress.uploadId, progress.parts.length + 1, data);
+      part.clear();
       await writeIds();
-      progress.parts.push(part);
+      progress.parts.push(uploaded);
       progress.bytes += data.length;
       progress.carryBytes = 0;
-      buffered = 0;
       await save(progress);
     };
     const handOver = async (delaySeconds: number, status: 'running' | 'waiting') => {
-      if (buffered > 0) await deps.files.put(carryKey(r.key), Buffer.concat(chunks, buffered));
-      progress.carryBytes = buffered;
+      if (part.length > 0) await deps.files.put(carryKey(r.key), part.view());
+      progress.carryBytes = part.length;
       await writeIds();
       await save({ ...progress, status, runToken: null });
       if (scrolls && progress.param !== undefined) await deps.lock.handOver(holder, now() + SCROLL_IDLE_MS);
@@ -284,7 +280,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
             if (now() < stopAt) ahead.send(scrollStep(pager, op!, {}, step.param, deadline));
             write(step.items);
             await deps.afterPage?.(r.exportId, progress.pages);
-            if (buffered >= deps.partBytes) await flushPart();
+            if (part.length >= deps.partBytes) await flushPart();
             continue;
           }
           if (step.kind === 'end') return await finish();
@@ -338,7 +334,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
               return await finish();
             }
             progress.page = step.next;
-            if (buffered >= deps.partBytes) await flushPart();
+            if (part.length >= deps.partBytes) await flushPart();
             continue;
           }
           if (step.kind === 'capped') {
@@ -392,12 +388,12 @@ export function createExportWorker(deps: ExportWorkerDeps) {
 
     async function finish(): Promise<void> {
       if (progress.parts.length === 0) {
-        const data = body();
+        const data = await body();
         await deps.files.put(r.key, data, contentType);
         progress.bytes = data.length;
       } else {
-        if (buffered > 0) {
-          const data = body();
+        if (part.length > 0) {
+          const data = await body();
           progress.parts.push(
             await deps.files.uploadPart(r.key, progress.uploadId!, progress.parts.length + 1, data),
           );
