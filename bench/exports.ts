@@ -89,6 +89,18 @@ function minus(after: Counts, before: Counts): Record<string, number> {
 
 const mb = (bytes: number) => bytes / 2 ** 20;
 
+/** The floor (bench/scroll-floor.ts, its own process): the scroll read straight from the sandbox. */
+async function rawScroll(sandboxUrl: string, token: string) {
+  const child = fork(fileURLToPath(new URL('./scroll-floor.ts', import.meta.url)), [sandboxUrl, token], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const { pages, seconds } = await new Promise<{ pages: number; seconds: number }>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as { pages: number; seconds: number }));
+    child.once('exit', (code) => reject(new Error(`the floor's process exited (${code}) without a result`)));
+  });
+  return { pages, pagesPerSecond: pages / seconds, msPerPage: (seconds * 1000) / pages - LATENCY_MS };
+}
+
 export async function run(): Promise<BenchResult> {
   const port = await freePort();
   const token = `bench_${Date.now()}`;
@@ -252,20 +264,24 @@ export async function run(): Promise<BenchResult> {
     const load = loadavg();
     const warmup = await exportOnce(false);
     users = await generate(USERS - WARMUP_USERS);
+    const floorBefore = await rawScroll(sandboxUrl, token);
     const clean = await exportOnce(false);
     const faulty = await exportOnce(true);
+    const floorAfter = await rawScroll(sandboxUrl, token);
+    const floorMsPerPage = (floorBefore.msPerPage + floorAfter.msPerPage) / 2;
     const loadAfter = loadavg();
     const row = (name: string, r: typeof clean) =>
-      `| ${name} | ${r.records} | ${r.pages} | ${r.seconds.toFixed(1)} | ${r.pagesPerSecond.toFixed(2)} (${(r.pagesPerSecond / GOAL_PAGES_PER_SECOND).toFixed(2)} of goal) | ${r.oursMsPerPage.toFixed(1)} | ${r.cpuMsPerPage.toFixed(1)} / ${r.mainThreadCpuMsPerPage.toFixed(1)} | ${r.emulatorsCpuMsPerPage.toFixed(1)} | ${r.restarts} | ${r.rssStartMb.toFixed(0)} + ${r.rssGrowthMb.toFixed(0)} | ${r.emulatorsRssStartMb.toFixed(0)} + ${r.emulatorsRssGrowthMb.toFixed(0)} | ${r.everyRecordOnce ? 'yes' : `no (${r.lines} lines, ${r.unique} unique)`} | ${r.dynamodbPerPage.toFixed(3)} / ${r.sqsPerPage.toFixed(4)} / ${r.s3PerPage.toFixed(4)} |`;
+      `| ${name} | ${r.records} | ${r.pages} | ${r.seconds.toFixed(1)} | ${r.pagesPerSecond.toFixed(2)} (${(r.pagesPerSecond / GOAL_PAGES_PER_SECOND).toFixed(2)} of goal) | ${r.oursMsPerPage.toFixed(1)} (${(r.oursMsPerPage - floorMsPerPage).toFixed(1)}) | ${r.cpuMsPerPage.toFixed(1)} / ${r.mainThreadCpuMsPerPage.toFixed(1)} | ${r.emulatorsCpuMsPerPage.toFixed(1)} | ${r.restarts} | ${r.rssStartMb.toFixed(0)} + ${r.rssGrowthMb.toFixed(0)} | ${r.emulatorsRssStartMb.toFixed(0)} + ${r.emulatorsRssGrowthMb.toFixed(0)} | ${r.everyRecordOnce ? 'yes' : `no (${r.lines} lines, ${r.unique} unique)`} | ${r.dynamodbPerPage.toFixed(3)} / ${r.sqsPerPage.toFixed(4)} / ${r.s3PerPage.toFixed(4)} |`;
     const calls = (name: string, r: typeof clean) =>
       `- ${name}: DynamoDB ${JSON.stringify(r.dynamodb)}, SQS ${JSON.stringify(r.sqs)}, S3 ${JSON.stringify(r.s3)}`;
     return {
       title: `Exports: ${users} users at ${LATENCY_MS} ms per page`,
       markdown: [
         `Goals: ${GOAL_PAGES_PER_SECOND.toFixed(1)} pages/s (our time <= ${(LATENCY_MS / 9).toFixed(1)} ms per page), RSS growth <= ${GOAL_RSS_MB} MB. Load average ${load.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after.`,
+        `Floor (the same scroll read straight from the sandbox, nothing done per page): ${floorBefore.pagesPerSecond.toFixed(2)} pages/s before the exports and ${floorAfter.pagesPerSecond.toFixed(2)} after, i.e. ${floorBefore.msPerPage.toFixed(1)} and ${floorAfter.msPerPage.toFixed(1)} ms per page beyond the latency (the sandbox's and the loopback's time); an export's time beyond it (in brackets below) is ours.`,
         `Stack RSS: ${mb(memoryAtStart.rss).toFixed(0)} MB before the stack, ${mb(memoryStackUp.rss).toFixed(0)} MB with it started (heap ${mb(memoryStackUp.heapUsed).toFixed(0)} MB). Stack RSS growth: warm-up (a) ${warmup.rssGrowthMb.toFixed(0)} MB, over the large export after it (b) ${clean.rssGrowthMb.toFixed(0)} MB (${(clean.rssGrowthMb / GOAL_RSS_MB).toFixed(2)} of the ${GOAL_RSS_MB} MB limit); the emulators' process (c) ${warmup.emulatorsRssGrowthMb.toFixed(0)} and ${clean.emulatorsRssGrowthMb.toFixed(0)} MB.`,
         '',
-        '| run | records | pages | seconds | pages/s | ours ms/page (wall) | stack CPU ms/page (process / main thread) | emulators CPU ms/page | restarts | stack RSS MB (start + growth) | emulators RSS MB (start + growth) | every record once | DynamoDB / SQS / S3 requests per page |',
+        '| run | records | pages | seconds | pages/s | ms/page beyond the latency, wall (beyond the floor) | stack CPU ms/page (process / main thread) | emulators CPU ms/page | restarts | stack RSS MB (start + growth) | emulators RSS MB (start + growth) | every record once | DynamoDB / SQS / S3 requests per page |',
         '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
         row('warm-up (first, small)', warmup),
         row('clean', clean),
@@ -284,6 +300,7 @@ export async function run(): Promise<BenchResult> {
         loadAverage: { before: load, after: loadAfter },
         memoryAtStart,
         memoryStackUp,
+        floor: { before: floorBefore, after: floorAfter },
         warmup,
         clean,
         faulty,
