@@ -7,6 +7,11 @@
  * Memory holds one part at most, plus the ids already written (12 bytes each, lib/exports/id-set.ts)
  * once a scroll restarted, or from the start for a list.
  *
+ * Pages are serial, but writing one does not need the next: the next page is asked for as soon as a
+ * page arrives (its param or number is known), then the page is written while the request is out, so
+ * Intercom's latency hides our work. One request at most is ahead, and it is always taken and written
+ * before the export is handed over or finished, so the saved position never lags what Intercom served.
+ *
  * What a continuation finds is all in the record. An invocation that died (its token still on the
  * record) left records behind that were read but never made durable, and the scroll moved past them:
  * the next invocation restarts the scroll and skips the ids of the durable ones, as after a 500.
@@ -18,7 +23,8 @@
  * already written. It ends at the list's end or at Intercom's cap (10,000 records), then `capped`.
  */
 import { randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { findOperation } from '../catalog/index.ts';
 import { WorkspaceNotConfiguredError } from '../config/types.ts';
@@ -27,15 +33,16 @@ import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomError } from '../intercom/errors.ts';
 import { appendLogKeys, logger, withLogKeys } from '../observability/logger.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
-import { listStep } from '../scroll/list-pager.ts';
+import { type ListStep, listStep } from '../scroll/list-pager.ts';
 import { SCROLL_IDLE_MS, type ScrollLock } from '../scroll/lock.ts';
 import { PageSlots } from '../scroll/page-slots.ts';
-import { scrollStep } from '../scroll/pager.ts';
+import { type ScrollStep, scrollStep } from '../scroll/pager.ts';
 import { exportMode, LIST_PER_PAGE } from './exportable.ts';
 import type { ExportFiles } from './files.ts';
 import { lineFormat } from './format.ts';
 import { IdSet } from './id-set.ts';
 import { decodeExportMessage, type ExportMessage, encodeExportMessage } from './messages.ts';
+import { PartBuffer } from './part-buffer.ts';
 import type { ExportProgress, ExportRecord, ExportStore } from './store.ts';
 
 export interface ExportWorkerDeps {
@@ -55,6 +62,9 @@ export interface ExportWorkerDeps {
   afterPage?: (exportId: string, pages: number) => void | Promise<void>;
 }
 
+/** Room in the part's buffer past the part size, for the page that crosses it (100 records, ~100 KB). */
+const PAGE_ROOM_BYTES = 512 * 1024;
+const gzipAsync = promisify(gzip);
 /** Time kept back from the Lambda's end to hand over. */
 const END_MARGIN_MS = 5_000;
 /** How soon an export waiting for another scroll looks again. */
@@ -158,18 +168,9 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         ? 'text/csv'
         : 'application/x-ndjson';
     // The buffer: the carry of the last invocation, or the header of a new file.
-    const chunks: Buffer[] = [];
-    let buffered = 0;
-    const add = (text: string) => {
-      const b = Buffer.from(text);
-      chunks.push(b);
-      buffered += b.length;
-    };
-    if (progress.carryBytes > 0) {
-      const carry = await deps.files.get(carryKey(r.key));
-      chunks.push(carry);
-      buffered += carry.length;
-    } else if (progress.parts.length === 0 && format.header) add(format.header);
+    const part = new PartBuffer(deps.partBytes + PAGE_ROOM_BYTES);
+    if (progress.carryBytes > 0) part.append(await deps.files.get(carryKey(r.key)));
+    else if (progress.parts.length === 0 && format.header) part.write(format.header);
     /** Ids of records in the buffer not yet in an id list. */
     let pendingIds: string[] = [];
     /** Ids already in the file: loaded once a scroll restarts, and from the start for a list. */
@@ -205,7 +206,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         text += format.line(item);
         progress.records++;
       }
-      if (text) add(text);
+      if (text) part.write(text);
     };
     const writeIds = async () => {
       if (pendingIds.length === 0) return;
@@ -213,25 +214,25 @@ export function createExportWorker(deps: ExportWorkerDeps) {
       progress.idsLists++;
       pendingIds = [];
     };
-    const body = () => {
-      const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
-      chunks.length = 0;
-      return r.gzip ? gzipSync(raw) : raw;
+    /** What is gathered, as it goes into the file: a view of the buffer, until it is cleared. */
+    const body = async (): Promise<Uint8Array> => {
+      // Compressed on libuv's threads: the event loop takes the next page meanwhile.
+      return r.gzip ? await gzipAsync(part.view()) : part.view();
     };
     const flushPart = async () => {
       progress.uploadId ??= await deps.files.startUpload(r.key, contentType);
-      const data = body();
-      const part = await deps.files.uploadPart(r.key, progress.uploadId, progress.parts.length + 1, data);
+      const data = await body();
+      const uploaded = await deps.files.uploadPart(r.key, progress.uploadId, progress.parts.length + 1, data);
+      part.clear();
       await writeIds();
-      progress.parts.push(part);
+      progress.parts.push(uploaded);
       progress.bytes += data.length;
       progress.carryBytes = 0;
-      buffered = 0;
       await save(progress);
     };
     const handOver = async (delaySeconds: number, status: 'running' | 'waiting') => {
-      if (buffered > 0) await deps.files.put(carryKey(r.key), Buffer.concat(chunks, buffered));
-      progress.carryBytes = buffered;
+      if (part.length > 0) await deps.files.put(carryKey(r.key), part.view());
+      progress.carryBytes = part.length;
       await writeIds();
       await save({ ...progress, status, runToken: null });
       if (scrolls && progress.param !== undefined) await deps.lock.handOver(holder, now() + SCROLL_IDLE_MS);
@@ -263,34 +264,44 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         logger().warn('Export resumed after an invocation died: restarting the scroll');
         await restart();
       } else if (progress.restarts > 0) await loadSeen();
-      for (;;) {
-        if (now() >= stopAt) return await handOver(0, 'running');
-        const step = await scrollStep(pager, op!, {}, progress.param, deadline);
-        if (step.kind === 'page') {
-          if (progress.waitingSince !== undefined) delete progress.waitingSince;
-          progress.pages++;
-          progress.param = step.param;
-          write(step.items);
-          await deps.afterPage?.(r.exportId, progress.pages);
-          if (buffered >= deps.partBytes) await flushPart();
-          continue;
+      const ahead = new PageAhead<ScrollStep>();
+      try {
+        for (;;) {
+          if (!ahead.pending) {
+            if (now() >= stopAt) return await handOver(0, 'running');
+            ahead.send(scrollStep(pager, op!, {}, progress.param, deadline));
+          }
+          const step = await ahead.take();
+          if (step.kind === 'page') {
+            if (progress.waitingSince !== undefined) delete progress.waitingSince;
+            progress.pages++;
+            progress.param = step.param;
+            // The next page is asked for before this one is written: its latency hides our work.
+            if (now() < stopAt) ahead.send(scrollStep(pager, op!, {}, step.param, deadline));
+            write(step.items);
+            await deps.afterPage?.(r.exportId, progress.pages);
+            if (part.length >= deps.partBytes) await flushPart();
+            continue;
+          }
+          if (step.kind === 'end') return await finish();
+          if (step.kind === 'restart') {
+            logger().info('Export scroll restarts', { reason: step.reason });
+            await restart();
+            continue;
+          }
+          if (step.kind === 'busy') {
+            progress.waitingSince ??= now();
+            if (now() - progress.waitingSince > deps.scrollWaitSeconds * 1000)
+              throw new ExportFailure(
+                'scroll_busy',
+                `Another scroll of this Intercom app stayed open for over ${deps.scrollWaitSeconds} s (Intercom allows one at a time): ${step.message}`,
+              );
+            return await handOver(BUSY_RETRY_SECONDS, 'waiting');
+          }
+          if (!(await waitUntil(step.retryAt))) return;
         }
-        if (step.kind === 'end') return await finish();
-        if (step.kind === 'restart') {
-          logger().info('Export scroll restarts', { reason: step.reason });
-          await restart();
-          continue;
-        }
-        if (step.kind === 'busy') {
-          progress.waitingSince ??= now();
-          if (now() - progress.waitingSince > deps.scrollWaitSeconds * 1000)
-            throw new ExportFailure(
-              'scroll_busy',
-              `Another scroll of this Intercom app stayed open for over ${deps.scrollWaitSeconds} s (Intercom allows one at a time): ${step.message}`,
-            );
-          return await handOver(BUSY_RETRY_SECONDS, 'waiting');
-        }
-        if (!(await waitUntil(step.retryAt))) return;
+      } finally {
+        await ahead.settle();
       }
     }
 
@@ -299,42 +310,56 @@ export function createExportWorker(deps: ExportWorkerDeps) {
       // invocation included): nothing to restart. Pages may shift under us: skip ids already written.
       await loadSeen();
       let totalCount: number | undefined;
-      for (;;) {
-        if (now() >= stopAt) return await handOver(0, 'running');
-        const step = await listStep(pager, op!, r.params ?? {}, progress.page ?? 1, LIST_PER_PAGE, deadline);
-        if (step.kind === 'page') {
-          progress.pages++;
-          totalCount = step.totalCount ?? totalCount;
-          write(step.items);
-          await deps.afterPage?.(r.exportId, progress.pages);
-          if (step.next === null) {
-            if (totalCount !== undefined && totalCount > step.position) {
-              progress.capped = true;
-              progress.available = totalCount;
+      const ahead = new PageAhead<ListStep>();
+      const ask = (page: number) =>
+        ahead.send(listStep(pager, op!, r.params ?? {}, page, LIST_PER_PAGE, deadline));
+      try {
+        for (;;) {
+          if (!ahead.pending) {
+            if (now() >= stopAt) return await handOver(0, 'running');
+            ask(progress.page ?? 1);
+          }
+          const step = await ahead.take();
+          if (step.kind === 'page') {
+            progress.pages++;
+            totalCount = step.totalCount ?? totalCount;
+            if (step.next !== null && now() < stopAt) ask(step.next);
+            write(step.items);
+            await deps.afterPage?.(r.exportId, progress.pages);
+            if (step.next === null) {
+              if (totalCount !== undefined && totalCount > step.position) {
+                progress.capped = true;
+                progress.available = totalCount;
+              }
+              return await finish();
             }
+            progress.page = step.next;
+            if (part.length >= deps.partBytes) await flushPart();
+            continue;
+          }
+          if (step.kind === 'capped') {
+            progress.capped = true;
+            if (totalCount !== undefined) progress.available = totalCount;
             return await finish();
           }
-          progress.page = step.next;
-          if (buffered >= deps.partBytes) await flushPart();
-          continue;
+          if (step.kind === 'retry') {
+            progress.restarts++;
+            if (progress.restarts > deps.maxRestarts)
+              throw new ExportFailure(
+                'list_failed',
+                `List pages failed ${deps.maxRestarts} times (last: ${step.message})`,
+              );
+            logger().info('Export list page asked again', {
+              page: progress.page ?? 1,
+              message: step.message,
+            });
+            if (!(await waitUntil(now() + LIST_RETRY_MS))) return;
+            continue;
+          }
+          if (!(await waitUntil(step.retryAt))) return;
         }
-        if (step.kind === 'capped') {
-          progress.capped = true;
-          if (totalCount !== undefined) progress.available = totalCount;
-          return await finish();
-        }
-        if (step.kind === 'retry') {
-          progress.restarts++;
-          if (progress.restarts > deps.maxRestarts)
-            throw new ExportFailure(
-              'list_failed',
-              `List pages failed ${deps.maxRestarts} times (last: ${step.message})`,
-            );
-          logger().info('Export list page asked again', { page: progress.page ?? 1, message: step.message });
-          if (!(await waitUntil(now() + LIST_RETRY_MS))) return;
-          continue;
-        }
-        if (!(await waitUntil(step.retryAt))) return;
+      } finally {
+        await ahead.settle();
       }
     }
 
@@ -356,16 +381,19 @@ export function createExportWorker(deps: ExportWorkerDeps) {
         return;
       }
       throw error;
+    } finally {
+      // No governor request of this invocation outlives it.
+      await pager.slots.settle();
     }
 
     async function finish(): Promise<void> {
       if (progress.parts.length === 0) {
-        const data = body();
+        const data = await body();
         await deps.files.put(r.key, data, contentType);
         progress.bytes = data.length;
       } else {
-        if (buffered > 0) {
-          const data = body();
+        if (part.length > 0) {
+          const data = await body();
           progress.parts.push(
             await deps.files.uploadPart(r.key, progress.uploadId!, progress.parts.length + 1, data),
           );
@@ -431,6 +459,38 @@ export function createExportWorker(deps: ExportWorkerDeps) {
     }
     return { batchItemFailures: failures };
   };
+}
+
+/**
+ * The one page request a serial enumerator keeps ahead of its writing. Every path that hands the
+ * export over or finishes it first takes the page ahead (a scroll's position moved when it was
+ * sent, so its records must be written before the position is saved); an invocation ending on an
+ * error lets it settle and leaves it unwritten, which the next invocation treats as a death.
+ */
+class PageAhead<T> {
+  #pending: Promise<T> | undefined;
+
+  get pending(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  send(step: Promise<T>): void {
+    // Taken later, or settled on the way out: never an unhandled rejection meanwhile.
+    step.catch(() => undefined);
+    this.#pending = step;
+  }
+
+  take(): Promise<T> {
+    const step = this.#pending!;
+    this.#pending = undefined;
+    return step;
+  }
+
+  async settle(): Promise<void> {
+    const step = this.#pending;
+    this.#pending = undefined;
+    if (step) await step.catch(() => undefined);
+  }
 }
 
 class LostExport extends Error {}
