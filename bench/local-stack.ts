@@ -125,7 +125,9 @@ export async function startExportBenchStack(env: Record<string, string>) {
       dynamodb,
       TABLES.map((t) => createTableInput(t, tableNames[t.id]!)),
     );
-    const workerTimeoutMs = 60_000;
+    // As deployed: the export worker's own timeout decides how often an export hands over.
+    const { EXPORT_WORKER_TIMEOUT_SECONDS } = await import('../lib/exports/settings.ts');
+    const workerTimeoutMs = EXPORT_WORKER_TIMEOUT_SECONDS * 1000;
     const queue = await createQueueWithDeadLetter(sqs, {
       name: LOCAL_EXPORTS.queue,
       visibilityTimeoutSeconds: Math.ceil((6 * workerTimeoutMs) / 1000),

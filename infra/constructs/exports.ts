@@ -10,6 +10,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
+import { EXPORT_WORKER_TIMEOUT_SECONDS, EXPORT_WORKER_V8_OPTIONS } from '../../lib/exports/settings.ts';
 import type { BulkJobs } from './bulk.ts';
 import { RATE_GOVERNOR_ACTIONS } from './bulk-tables.ts';
 import { QueueWithDeadLetter } from './queue-with-dead-letter.ts';
@@ -17,7 +18,7 @@ import { consumerVisibilityTimeout, QueueWorker } from './queue-worker.ts';
 import { queueWorkerAlarms, type WatchedQueueWorker } from './queue-worker-alarms.ts';
 
 /** 5 minutes: an invocation pages until 5 s before its end, then continues through the queue. */
-export const EXPORT_WORKER_TIMEOUT = Duration.minutes(5);
+export const EXPORT_WORKER_TIMEOUT = Duration.seconds(EXPORT_WORKER_TIMEOUT_SECONDS);
 /** Export files and their id lists are deleted this long after they were written. */
 export const EXPORT_FILE_DAYS = 7;
 
@@ -79,7 +80,11 @@ export class ExportJobs extends Construct {
     this.worker = new QueueWorker(this, 'Worker', {
       entry: new URL('../../functions/exports-worker.ts', import.meta.url).pathname,
       description: 'intercom-actions export worker: scrolls into a multipart S3 upload, continuing itself',
-      environment: { ...props.baseEnvironment, ...this.environment },
+      environment: {
+        ...props.baseEnvironment,
+        ...this.environment,
+        NODE_OPTIONS: `--enable-source-maps ${EXPORT_WORKER_V8_OPTIONS}`,
+      },
       workspacesSecret: props.workspacesSecret,
       timeout: EXPORT_WORKER_TIMEOUT,
       logRetentionDays: props.logRetentionDays,

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { EXPORT_WORKER_TIMEOUT_SECONDS } from '../exports/settings.ts';
 import { WorkQueue } from '../queue/work-queue.ts';
 import { createQueueWithDeadLetter, type Emulators, type QueueWithDeadLetter } from './emulators.ts';
 import { type SqsEventSource, type SqsHandler, startSqsEventSource } from './sqs-event-source.ts';
@@ -61,7 +62,8 @@ export async function startLocalExports(
     if (temporary) await rm(temporary, { recursive: true, force: true });
   };
   try {
-    const workerTimeoutMs = options.workerTimeoutMs ?? 60_000;
+    // The deployed worker's timeout: an export hands over as often locally as on AWS.
+    const workerTimeoutMs = options.workerTimeoutMs ?? EXPORT_WORKER_TIMEOUT_SECONDS * 1000;
     const queue = await createQueueWithDeadLetter(emulators.sqs, {
       name: LOCAL_EXPORTS.queue,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil((6 * workerTimeoutMs) / 1000),

@@ -56,6 +56,15 @@ describe('export jobs on AWS', () => {
         expect.arrayContaining(['EXPORTS_BUCKET', 'EXPORTS_QUEUE_URL', 'BULK_JOBS_TABLE', 'RATE_TABLE']),
       );
     }
+    // The worker runs 5 minutes (as npm start does) with V8's heap bounded: flat memory, measured.
+    const props = resources[worker]!.Properties;
+    expect(props.Timeout).toBe(300);
+    expect(props.Environment.Variables.NODE_OPTIONS).toBe(
+      '--enable-source-maps --max-semi-space-size=4 --max-old-space-size=128',
+    );
+    expect(
+      resources[logicalId(stack.functions.exports.fn)]!.Properties.Environment.Variables.NODE_OPTIONS,
+    ).toBe('--enable-source-maps');
   });
 
   it('grants the worker and the API only what their code uses', () => {
