@@ -13,8 +13,8 @@
 import type { Operation } from '../catalog/index.ts';
 import { buildRequest } from '../catalog/request.ts';
 import { extractItems } from '../catalog/results.ts';
-import { IntercomError, IntercomHttpError, IntercomRateLimitError } from '../intercom/errors.ts';
-import type { ScrollPagerDeps } from './pager.ts';
+import { IntercomError, IntercomHttpError } from '../intercom/errors.ts';
+import { pageFailure, type ScrollPagerDeps } from './pager.ts';
 
 export type ListStep =
   /** A page of records; `next`: the page after it, or null when the list ends there. */
@@ -75,15 +75,9 @@ export async function listStep(
     const hasNext = typeof pages?.next === 'string' && pages.next.length > 0 && items.length > 0;
     const totalCount = typeof data?.total_count === 'number' ? data.total_count : undefined;
     return { kind: 'page', items, next: hasNext ? page + 1 : null, position, totalCount };
-  } catch (error) {
-    if (deps.client.rateLimit) await deps.governor.observe(deps.workspace, deps.client.rateLimit);
-    if (!(error instanceof IntercomError)) throw error;
-    if (error instanceof IntercomRateLimitError) {
-      const retryAt = now() + error.retryAfterMs(now());
-      deps.slots?.drop();
-      await deps.governor.pause(deps.workspace, retryAt);
-      return { kind: 'wait', retryAt };
-    }
+  } catch (caught) {
+    const error = await pageFailure(deps, caught, now);
+    if (!(error instanceof IntercomError)) return error;
     if (isPageLimit(error)) return { kind: 'capped' };
     if (error.retryable) return { kind: 'retry', message: error.message };
     throw error;

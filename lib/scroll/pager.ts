@@ -66,6 +66,25 @@ function hadNoEffect(error: unknown): boolean {
 }
 
 /** Fetches the page after `param` (or opens the scroll when it is undefined), within `deadline` (epoch ms). */
+/**
+ * What every page step does first with a failed request: the governor learns the headroom Intercom
+ * reported, a 429 pauses the whole workspace until its reset (slots taken ahead are dropped) and is a
+ * wait; anything that is not an Intercom error is thrown. Otherwise the error, for the step to judge.
+ */
+export async function pageFailure(
+  deps: ScrollPagerDeps,
+  error: unknown,
+  now: () => number,
+): Promise<{ kind: 'wait'; retryAt: number } | IntercomError> {
+  if (deps.client.rateLimit) await deps.governor.observe(deps.workspace, deps.client.rateLimit);
+  if (!(error instanceof IntercomError)) throw error;
+  if (!(error instanceof IntercomRateLimitError)) return error;
+  const retryAt = now() + error.retryAfterMs(now());
+  deps.slots?.drop();
+  await deps.governor.pause(deps.workspace, retryAt);
+  return { kind: 'wait', retryAt };
+}
+
 export async function scrollStep(
   deps: ScrollPagerDeps,
   op: Operation,
@@ -95,15 +114,9 @@ export async function scrollStep(
     const next = (result.data as { scroll_param?: unknown } | null)?.scroll_param;
     if (typeof next !== 'string' || next.length === 0) return { kind: 'end' };
     return { kind: 'page', items, param: next };
-  } catch (error) {
-    if (deps.client.rateLimit) await deps.governor.observe(deps.workspace, deps.client.rateLimit);
-    if (!(error instanceof IntercomError)) throw error;
-    if (error instanceof IntercomRateLimitError) {
-      const retryAt = now() + error.retryAfterMs(now());
-      deps.slots?.drop();
-      await deps.governor.pause(deps.workspace, retryAt);
-      return { kind: 'wait', retryAt };
-    }
+  } catch (caught) {
+    const error = await pageFailure(deps, caught, now);
+    if (!(error instanceof IntercomError)) return error;
     if (error instanceof IntercomScrollExistsError) return { kind: 'busy', message: error.message };
     if (hadNoEffect(error)) return { kind: 'wait', retryAt: now() + RESEND_MS };
     if (param !== undefined && error instanceof IntercomHttpError && error.status === 404)
