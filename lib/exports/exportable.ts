@@ -55,7 +55,7 @@ export function exportParams(
     for (const key of Object.keys(given))
       issues.push({
         path: `/params/${key}`,
-        message: `is not a parameter of an ${op.name} export (it takes none)`,
+        message: `is not a parameter of a ${op.name} export (it takes none)`,
       });
     return { issues, params: out };
   }
@@ -64,7 +64,7 @@ export function exportParams(
     if (!mode.filters.includes(key)) {
       issues.push({
         path: `/params/${key}`,
-        message: `is not a filter an ${op.name} export takes (one of: ${allowed})`,
+        message: `is not a filter a ${op.name} export takes (one of: ${allowed})`,
       });
       continue;
     }
@@ -81,7 +81,7 @@ export function exportParams(
   if (present.length !== 1)
     issues.push({
       path: '/params',
-      message: `needs exactly one of: ${allowed} (an ${op.name} export is a tag's or a segment's members, up to Intercom's ${LIST_CAP.toLocaleString('en-US')}-record cap${scrollFor(op) ? `; ${scrollFor(op)} exports everyone` : ''})`,
+      message: `needs exactly one of: ${allowed} (a ${op.name} export is a tag's or a segment's members, up to Intercom's ${LIST_CAP.toLocaleString('en-US')}-record cap${scrollFor(op) ? `; ${scrollFor(op)} exports everyone` : ''})`,
     });
   return { issues, params: out };
 }
