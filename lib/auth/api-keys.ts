@@ -1,5 +1,5 @@
 /** API keys: presented as `Authorization: Bearer <key>` or `x-api-key`, stored and compared as SHA-256. */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyRecord } from '../config/types.ts';
 
 /** A new random key: `ia_` + 32 random bytes (base64url). Shown once; only its hash is stored. */
@@ -33,7 +33,8 @@ export function keyRing(records: readonly ApiKeyRecord[]): KeyRing {
   const hashes = records.map((record) => ({ record, digest: Buffer.from(record.sha256, 'hex') }));
   return {
     find(key) {
-      const digest = createHash('sha256').update(key, 'utf8').digest();
+      // One-shot: half the cost of a Hash object, on every request.
+      const digest = hash('sha256', key, 'buffer');
       let found: ApiKeyRecord | undefined;
       // Compare against every record, without an early exit, so timing says nothing about the match.
       for (const entry of hashes) {

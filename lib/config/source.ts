@@ -65,12 +65,17 @@ export class ConfigSource<T> {
     return this.#value;
   }
 
+  /** Whether the next `fresh()` re-reads: lets a caller skip awaiting it on every request. */
+  isDue(): boolean {
+    return this.#refreshMs !== undefined && this.#now() >= this.#nextAttemptAt;
+  }
+
   /**
    * Once per invocation: re-reads when the value is older than the interval, then returns it.
    * Concurrent callers share one read; it never throws (a failed read keeps the last good value).
    */
   async fresh(): Promise<T> {
-    if (this.#refreshMs !== undefined && this.#now() >= this.#nextAttemptAt) {
+    if (this.isDue()) {
       this.#inFlight ??= this.#refresh().finally(() => {
         this.#inFlight = undefined;
       });

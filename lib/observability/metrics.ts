@@ -20,6 +20,34 @@ const MAX_VALUES = 100;
 
 type Write = (line: string) => void;
 
+/**
+ * The metadata part of a record (namespace, dimension names, metric names and units), by its
+ * signature: the same few metric sets recur on every invocation, so each is serialised once.
+ */
+const directivesBySignature = new Map<string, string>();
+const MAX_CACHED_DIRECTIVES = 256;
+
+function directivesOf(
+  namespace: string,
+  dimensionNames: readonly string[],
+  metrics: ReadonlyMap<string, { unit: MetricUnit; values: number[] }>,
+): string {
+  let signature = `${namespace}|${dimensionNames.join(',')}|`;
+  for (const [name, { unit }] of metrics) signature += `${name}:${unit};`;
+  let directives = directivesBySignature.get(signature);
+  if (directives === undefined) {
+    directives = JSON.stringify([
+      {
+        Namespace: namespace,
+        Dimensions: [['service', ...dimensionNames]],
+        Metrics: [...metrics].map(([name, { unit }]) => ({ Name: name, Unit: unit })),
+      },
+    ]);
+    if (directivesBySignature.size < MAX_CACHED_DIRECTIVES) directivesBySignature.set(signature, directives);
+  }
+  return directives;
+}
+
 /** One EMF record: metrics with their values, under the service dimension and any other given. */
 function emfLine(
   namespace: string,
@@ -28,22 +56,12 @@ function emfLine(
   metrics: ReadonlyMap<string, { unit: MetricUnit; values: number[] }>,
   timestamp: number,
 ): string {
-  const record: Record<string, unknown> = {
-    _aws: {
-      Timestamp: timestamp,
-      CloudWatchMetrics: [
-        {
-          Namespace: namespace,
-          Dimensions: [['service', ...Object.keys(dimensions)]],
-          Metrics: [...metrics].map(([name, { unit }]) => ({ Name: name, Unit: unit })),
-        },
-      ],
-    },
-    service,
-    ...dimensions,
-  };
-  for (const [name, { values }] of metrics) record[name] = values.length === 1 ? values[0] : values;
-  return JSON.stringify(record);
+  const dimensionNames = Object.keys(dimensions);
+  let line = `{"_aws":{"Timestamp":${timestamp},"CloudWatchMetrics":${directivesOf(namespace, dimensionNames, metrics)}},"service":${JSON.stringify(service)}`;
+  for (const name of dimensionNames) line += `,${JSON.stringify(name)}:${JSON.stringify(dimensions[name])}`;
+  for (const [name, { values }] of metrics)
+    line += `,${JSON.stringify(name)}:${JSON.stringify(values.length === 1 ? values[0] : values)}`;
+  return `${line}}`;
 }
 
 export class EmfMetrics {

@@ -11,8 +11,7 @@ export function refreshConfig<TEvent, TResult, TContext>(
 ): MiddlewareObj<TEvent, TResult, Error, TContext> {
   return {
     name: 'refreshConfig',
-    before: async () => {
-      await source.fresh();
-    },
+    // Synchronous unless a re-read is due: an awaited no-op costs every request two promises.
+    before: () => (source.isDue() ? source.fresh().then(() => undefined) : undefined),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { appendLogKeys, logger } from '../../observability/logger.ts';
+import { appendLogKeys, logInfoLine } from '../../observability/logger.ts';
 import { recordRequest } from '../../observability/metrics.ts';
 import { SECURITY_HEADERS } from '../response.ts';
 import type { ActionContext, HttpEvent, HttpResult } from '../types.ts';
@@ -23,7 +23,7 @@ function finish(request: Request<HttpEvent, HttpResult, Error, ActionContext>): 
   const status = response.statusCode ?? 200;
   const errorCode = status >= 400 ? (request.error as { code?: string } | null)?.code : undefined;
   recordRequest(status, errorCode);
-  logger().info('request', {
+  logInfoLine('request', {
     method: event.requestContext?.http?.method,
     path: event.rawPath,
     operation: context.operation?.name,
