@@ -285,46 +285,53 @@ function infoLine(
   for (let c: LogContext | undefined = context; c; c = c.parent) chain.push(c);
   const invocation = invocationOf(context);
   const lambda = invocation?.context;
-  const merged: Record<string, unknown> = {};
-  // Powertools' order and merge: a later value of the same name replaces the earlier one in place,
-  // unless it is undefined.
-  const put = (key: string, value: unknown) => {
-    if (value !== undefined || merged[key] === undefined) merged[key] = value;
+  // Powertools' base attributes, in its order (undefined: not known here).
+  const printed: Record<string, unknown> = {
+    level: 'INFO',
+    message,
+    timestamp: new Date().toISOString(),
+    service: serviceName(),
+    cold_start: invocation?.coldStart,
+    function_arn: lambda?.invokedFunctionArn,
+    function_memory_size: lambda?.memoryLimitInMB,
+    function_name: lambda?.functionName,
+    function_request_id: lambda?.awsRequestId,
+    sampling_rate: 0,
+    xray_trace_id: getXRayTraceIdFromEnv(),
+    tenant_id: (lambda as { tenantId?: string } | undefined)?.tenantId,
   };
-  put('level', 'INFO');
-  put('message', message);
-  put('timestamp', new Date().toISOString());
-  put('service', serviceName());
-  put('cold_start', invocation?.coldStart);
-  put('function_arn', lambda?.invokedFunctionArn);
-  put('function_memory_size', lambda?.memoryLimitInMB);
-  put('function_name', lambda?.functionName);
-  put('function_request_id', lambda?.awsRequestId);
-  put('sampling_rate', 0);
-  put('xray_trace_id', getXRayTraceIdFromEnv());
-  put('tenant_id', (lambda as { tenantId?: string } | undefined)?.tenantId);
   const printable = (key: string, value: unknown) =>
     !RESERVED_KEYS.has(key) &&
     key !== '__proto__' &&
     key !== 'constructor' &&
     (value === null || typeof value !== 'object') &&
     typeof value !== 'bigint';
+  // Its other attributes: the context's keys (outermost first, a name in its first place, an
+  // undefined one left out), then this line's own, replacing theirs even with undefined.
+  const keys: Record<string, unknown> = {};
   for (let i = chain.length - 1; i >= 0; i--) {
-    const keys = chain[i]!.keys;
-    for (const key in keys) {
-      if (!printable(key, keys[key])) return undefined;
-      put(key, keys[key]);
+    const own = chain[i]!.keys;
+    for (const key in own) {
+      if (!printable(key, own[key])) return undefined;
+      keys[key] = own[key];
     }
   }
+  const others: Record<string, unknown> = {};
+  for (const key in keys) if (keys[key] !== undefined) others[key] = keys[key];
   for (const key in attributes) {
     if (!printable(key, attributes[key])) return undefined;
-    put(key, attributes[key]);
+    others[key] = attributes[key];
   }
-  // Empty values dropped, then secrets redacted (Powertools' replacer runs on what is printed).
-  const printed: Record<string, unknown> = {};
-  for (const key in merged) {
-    const value = merged[key];
-    if (value !== undefined && value !== null && value !== '') printed[key] = redactSecrets(key, value);
+  // Merged into the base (an undefined value never replaces a known one), empty values dropped,
+  // secrets redacted on what is printed (JSON leaves the undefined out).
+  for (const key in others) {
+    const value = others[key];
+    if (value !== undefined || printed[key] === undefined) printed[key] = value;
+  }
+  for (const key in printed) {
+    const value = printed[key];
+    printed[key] =
+      value === null || value === '' || value === undefined ? undefined : redactSecrets(key, value);
   }
   return `${JSON.stringify(printed)}\n`;
 }

@@ -21,31 +21,53 @@ const MAX_VALUES = 100;
 type Write = (line: string) => void;
 
 /**
- * The metadata part of a record (namespace, dimension names, metric names and units), by its
- * signature: the same few metric sets recur on every invocation, so each is serialised once.
+ * The metadata part of a record (namespace, dimension names, metric names and units), serialised
+ * once per set: the same few sets recur on every invocation. Found by walking the metrics in order
+ * through a tree keyed by name and unit, so a lookup builds no string.
  */
-const directivesBySignature = new Map<string, string>();
+interface DirectivesNode {
+  /** The unit of the metric that leads here (a name is only ever used with one unit; else no cache). */
+  unit?: MetricUnit;
+  directives?: string;
+  next: Map<string, DirectivesNode>;
+}
+const directivesTrees = new Map<string, DirectivesNode>();
 const MAX_CACHED_DIRECTIVES = 256;
+let cachedDirectives = 0;
 
 function directivesOf(
   namespace: string,
   dimensionNames: readonly string[],
   metrics: ReadonlyMap<string, { unit: MetricUnit; values: number[] }>,
 ): string {
-  let signature = `${namespace}|${dimensionNames.join(',')}|`;
-  for (const [name, { unit }] of metrics) signature += `${name}:${unit};`;
-  let directives = directivesBySignature.get(signature);
-  if (directives === undefined) {
-    directives = JSON.stringify([
+  const root = dimensionNames.length === 0 ? namespace : `${namespace}\u0000${dimensionNames.join('\u0000')}`;
+  let node: DirectivesNode | undefined = directivesTrees.get(root);
+  if (!node) {
+    node = { next: new Map() };
+    if (cachedDirectives < MAX_CACHED_DIRECTIVES) directivesTrees.set(root, node);
+  }
+  let cacheable = true;
+  for (const [name, { unit }] of metrics) {
+    let next: DirectivesNode | undefined = node.next.get(name);
+    if (!next) {
+      next = { unit, next: new Map() };
+      if (cachedDirectives < MAX_CACHED_DIRECTIVES) node.next.set(name, next);
+    } else if (next.unit !== unit) cacheable = false;
+    node = next;
+  }
+  if (node.directives === undefined || !cacheable) {
+    const directives = JSON.stringify([
       {
         Namespace: namespace,
         Dimensions: [['service', ...dimensionNames]],
         Metrics: [...metrics].map(([name, { unit }]) => ({ Name: name, Unit: unit })),
       },
     ]);
-    if (directivesBySignature.size < MAX_CACHED_DIRECTIVES) directivesBySignature.set(signature, directives);
+    if (!cacheable) return directives;
+    node.directives = directives;
+    cachedDirectives++;
   }
-  return directives;
+  return node.directives;
 }
 
 /** One EMF record: metrics with their values, under the service dimension and any other given. */

@@ -55,6 +55,35 @@ describe('EMF metrics', () => {
     expect(lines[0]._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service', 'ErrorCode']]);
   });
 
+  it('describes each record by its own metrics, whatever sets came before (the metadata is cached per set)', () => {
+    const { m, lines } = recorder();
+    const sets: [string, MetricUnit][][] = [
+      [
+        ['Requests', MetricUnit.Count],
+        ['IntercomLatency', MetricUnit.Milliseconds],
+      ],
+      [['Requests', MetricUnit.Count]],
+      [
+        ['IntercomLatency', MetricUnit.Milliseconds],
+        ['Requests', MetricUnit.Count],
+      ],
+      [
+        ['Requests', MetricUnit.Count],
+        ['IntercomLatency', MetricUnit.Milliseconds],
+      ],
+      // A name seen before with another unit.
+      [['Requests', MetricUnit.Milliseconds]],
+      [['Requests', MetricUnit.Count]],
+    ];
+    for (const set of sets) {
+      for (const [name, unit] of set) m.addMetric(name, unit, 1);
+      m.publishStoredMetrics();
+    }
+    expect(lines.map((line) => line._aws.CloudWatchMetrics[0].Metrics)).toEqual(
+      sets.map((set) => set.map(([Name, Unit]) => ({ Name, Unit }))),
+    );
+  });
+
   it('writes nothing when disabled', () => {
     const { m, lines } = recorder(false);
     m.addMetric('Requests', MetricUnit.Count, 1);

@@ -104,6 +104,10 @@ describe('logInfoLine', () => {
         const [inner, innerPowertools] = bothWays('request', { ...ATTRIBUTES, jobId: 'job-attr' });
         expect(inner).toBe(innerPowertools);
         expect(JSON.parse(inner)).toMatchObject({ requestId: 'req-inner', jobId: 'job-attr' });
+        // An undefined attribute never hides a Lambda field.
+        const [kept, keptPowertools] = bothWays('request', { ...ATTRIBUTES, function_name: undefined });
+        expect(kept).toBe(keptPowertools);
+        expect(JSON.parse(kept)).toHaveProperty('function_name', 'info-line');
       });
     });
     // The local stack's outer context (keys of its own) around the handler's.
@@ -114,9 +118,20 @@ describe('logInfoLine', () => {
   });
 
   it('prints the same outside any Lambda invocation and outside any log context', async () => {
-    await withLogKeys({ step: 'cli' }, async () => {
+    await withLogKeys({ step: 'cli', stage: '', phase: undefined }, async () => {
       const [direct, powertools] = bothWays('request', ATTRIBUTES);
       expect(direct).toBe(powertools);
+      // A name keeps its first place: a Lambda field empty outside Lambda, an empty or undefined key.
+      const [placed, placedPowertools] = bothWays('request', {
+        ...ATTRIBUTES,
+        function_name: 'named-later',
+        stage: 'set-later',
+        phase: 'set-later',
+        step: undefined,
+      });
+      expect(placed).toBe(placedPowertools);
+      // The line's own undefined replaces a key's value, as in Powertools.
+      expect(placed).not.toContain('"step"');
     });
     const [direct, powertools] = bothWays('request', ATTRIBUTES);
     expect(direct).toBe(powertools);
