@@ -29,16 +29,38 @@ export interface KeyRing {
   find(key: string): ApiKeyRecord | undefined;
 }
 
+/**
+ * Keys a ring has matched lately, as bytes. A repeat caller (most requests of a warm function) is
+ * recognised by a constant-time comparison with them instead of a SHA-256, which measured ~6 µs per
+ * request in a warm function, the largest single step of the middleware stack. Only keys that matched
+ * a record are kept, in this process's memory like the request itself; the ring, and its recent keys,
+ * is rebuilt when the configuration changes, so a revoked key is forgotten with it.
+ */
+const MAX_RECENT_KEYS = 8;
+
 export function keyRing(records: readonly ApiKeyRecord[]): KeyRing {
   const hashes = records.map((record) => ({ record, digest: Buffer.from(record.sha256, 'hex') }));
+  const recent: { bytes: Buffer; record: ApiKeyRecord }[] = [];
   return {
     find(key) {
-      // One-shot: half the cost of a Hash object, on every request.
-      const digest = hash('sha256', key, 'buffer');
+      const bytes = Buffer.from(key, 'utf8');
       let found: ApiKeyRecord | undefined;
+      // Every recent key compared in full, without an early exit (a different length says only that
+      // it is not that key; keys have a public format).
+      for (const entry of recent) {
+        if (entry.bytes.byteLength === bytes.byteLength && timingSafeEqual(entry.bytes, bytes) && !found)
+          found = entry.record;
+      }
+      if (found) return found;
+      // One-shot: half the cost of a Hash object.
+      const digest = hash('sha256', bytes, 'buffer');
       // Compare against every record, without an early exit, so timing says nothing about the match.
       for (const entry of hashes) {
         if (timingSafeEqual(entry.digest, digest) && !found) found = entry.record;
+      }
+      if (found) {
+        recent.push({ bytes, record: found });
+        if (recent.length > MAX_RECENT_KEYS) recent.shift();
       }
       return found;
     },
