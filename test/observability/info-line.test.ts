@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { Context } from 'aws-lambda';
 import {
   appendLogKeys,
+  isoTimestamp,
   logger,
   logInfoLine,
   ownLogContext,
@@ -147,5 +148,14 @@ describe('logInfoLine', () => {
         expect(direct).toBe(powertools);
       }
     });
+  });
+});
+
+describe('isoTimestamp', () => {
+  it('writes what Date writes, within a second, across seconds and at its edges', () => {
+    const start = Date.UTC(2026, 11, 31, 23, 59, 58);
+    const instants = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 1999, 2000, 2001, 5, 999].map((d) => start + d);
+    instants.push(0, 999, -1, -1000, 253402300799999, 253402300800000, 1e15 + 7);
+    for (const ms of instants) expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
   });
 });
