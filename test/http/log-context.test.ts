@@ -10,40 +10,28 @@ import {
   withInvocationLog,
   withLogKeys,
 } from '../../lib/observability/logger.ts';
+import { CapturedOutput } from '../helpers/captured-output.ts';
 import { testContext } from '../helpers/events.ts';
 
-const chunks: string[] = [];
-const originalOut = process.stdout.write.bind(process.stdout);
-const originalErr = process.stderr.write.bind(process.stderr);
+const output = new CapturedOutput();
+const chunks = output.chunks;
 const savedLevel = process.env.POWERTOOLS_LOG_LEVEL;
 
 beforeAll(() => {
   // Read once, when the process logger is first used.
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  const capture = (chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
+  output.start();
 });
 afterAll(() => {
-  process.stdout.write = originalOut;
-  process.stderr.write = originalErr;
+  output.stop();
   if (savedLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
   else process.env.POWERTOOLS_LOG_LEVEL = savedLevel;
 });
 beforeEach(() => {
-  chunks.length = 0;
+  output.clear();
 });
 
-function lines(): Record<string, any>[] {
-  return chunks
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line));
-}
+const lines = (): Record<string, any>[] => output.records();
 
 function line(message: string): Record<string, any> {
   const found = lines().filter((r) => r.message === message);

@@ -1,24 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ActionStack, actionStack, FULL_KEY, TOKEN } from '../helpers/action-stack.ts';
+import { CapturedOutput } from '../helpers/captured-output.ts';
 import { errorList, JSON_HEADERS } from '../helpers/mock-intercom.ts';
 
 let stack: ActionStack;
-const lines: string[] = [];
-const originalWrite = process.stdout.write.bind(process.stdout);
-const originalErr = process.stderr.write.bind(process.stderr);
+const captured = new CapturedOutput();
 
 beforeAll(async () => {
-  const capture = (chunk: unknown) => {
-    lines.push(String(chunk));
-    return true;
-  };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
+  captured.start();
   stack = await actionStack({ logLevel: 'DEBUG' });
 });
 afterAll(async () => {
-  process.stdout.write = originalWrite;
-  process.stderr.write = originalErr;
+  captured.stop();
   await stack.agent.close();
 });
 
@@ -50,11 +43,8 @@ describe('logs', () => {
       headers: { 'x-api-key': FULL_KEY, cookie: 'session=abc' },
     });
 
-    const output = lines.join('');
-    const records = output
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l));
+    const output = captured.chunks.join('');
+    const records = captured.records();
     const access = records.filter((r) => r.message === 'request');
     expect(access.length).toBeGreaterThanOrEqual(5);
     // The caller's id, and API Gateway's beside it (the one its access log has), with the Lambda context.

@@ -8,19 +8,14 @@ import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type BulkTestStack, startBulkTestStack } from '../helpers/bulk-stack.ts';
+import { CapturedOutput } from '../helpers/captured-output.ts';
 
 let t: BulkTestStack;
-const chunks: string[] = [];
-const originalOut = process.stdout.write.bind(process.stdout);
-const originalErr = process.stderr.write.bind(process.stderr);
+const output = new CapturedOutput();
+const chunks = output.chunks;
 
 beforeAll(async () => {
-  const capture = (chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
+  output.start();
   t = await startBulkTestStack(
     {},
     {
@@ -31,21 +26,13 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await t?.close();
-  process.stdout.write = originalOut;
-  process.stderr.write = originalErr;
+  output.stop();
 });
 
 type Record_ = Record<string, any>;
 
 /** The JSON log records written since `from` (an index into the captured chunks). */
-function records(from = 0): Record_[] {
-  return chunks
-    .slice(from)
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record_);
-}
+const records = (from = 0): Record_[] => output.records(from);
 
 interface Sent {
   path: string;

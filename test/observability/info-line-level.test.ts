@@ -3,24 +3,17 @@
  * process, so this runs in a file of its own).
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { CapturedOutput } from '../helpers/captured-output.ts';
 
-const chunks: string[] = [];
-const originalOut = process.stdout.write.bind(process.stdout);
-const originalErr = process.stderr.write.bind(process.stderr);
+const output = new CapturedOutput();
 const savedLevel = process.env.POWERTOOLS_LOG_LEVEL;
 
 beforeAll(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-  const capture = ((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  process.stdout.write = capture;
-  process.stderr.write = capture;
+  output.start();
 });
 afterAll(() => {
-  process.stdout.write = originalOut;
-  process.stderr.write = originalErr;
+  output.stop();
   if (savedLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
   else process.env.POWERTOOLS_LOG_LEVEL = savedLevel;
 });
@@ -31,7 +24,7 @@ it('prints no INFO line when the level is WARN, and still the WARN ones', async 
     logInfoLine('request', { status: 200 });
     logger().warn('still printed');
   });
-  const lines = chunks.join('').split('\n').filter(Boolean);
+  const lines = output.chunks.join('').split('\n').filter(Boolean);
   expect(lines).toHaveLength(1);
   expect(JSON.parse(lines[0]!)).toMatchObject({
     level: 'WARN',

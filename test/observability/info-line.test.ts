@@ -15,11 +15,10 @@ import {
   withInvocationLog,
   withLogKeys,
 } from '../../lib/observability/logger.ts';
+import { CapturedOutput } from '../helpers/captured-output.ts';
 import { testContext } from '../helpers/events.ts';
 
-const chunks: string[] = [];
-const originalOut = process.stdout.write.bind(process.stdout);
-const originalErr = process.stderr.write.bind(process.stderr);
+const output = new CapturedOutput();
 const saved = { level: process.env.POWERTOOLS_LOG_LEVEL, trace: process.env._X_AMZN_TRACE_ID };
 const SECRET = 'tok_info_line_secret_value';
 
@@ -27,16 +26,10 @@ beforeAll(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1';
   protectSecrets([SECRET]);
-  const capture = (chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
+  output.start();
 });
 afterAll(() => {
-  process.stdout.write = originalOut;
-  process.stderr.write = originalErr;
+  output.stop();
   for (const [name, value] of [
     ['POWERTOOLS_LOG_LEVEL', saved.level],
     ['_X_AMZN_TRACE_ID', saved.trace],
@@ -46,17 +39,17 @@ afterAll(() => {
   }
 });
 beforeEach(() => {
-  chunks.length = 0;
+  output.clear();
 });
 
 type Attributes = Parameters<typeof logInfoLine>[1];
 
 /** The INFO line logInfoLine prints, then the one Powertools prints, timestamps blanked (Powertools warns of a reserved key on a line of its own). */
 function bothWays(message: string, attributes: Attributes): [string, string] {
-  chunks.length = 0;
+  output.clear();
   logInfoLine(message, attributes);
   logger().info(message, attributes);
-  const printed = chunks
+  const printed = output.chunks
     .join('')
     .split('\n')
     .filter((line) => line.startsWith('{"level":"INFO"'))
