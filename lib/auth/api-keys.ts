@@ -41,28 +41,39 @@ const MAX_RECENT_KEYS = 8;
 export function keyRing(records: readonly ApiKeyRecord[]): KeyRing {
   const hashes = records.map((record) => ({ record, digest: Buffer.from(record.sha256, 'hex') }));
   const recent: { bytes: Buffer; record: ApiKeyRecord }[] = [];
+  // The presented key's bytes, in memory of the ring's own and zeroed after each use: Buffer.from
+  // would copy the key into Node's shared pool, where any other small Buffer's memory could show it.
+  let scratch = Buffer.allocUnsafeSlow(64);
   return {
     find(key) {
-      const bytes = Buffer.from(key, 'utf8');
-      let found: ApiKeyRecord | undefined;
-      // Every recent key compared in full, without an early exit (a different length says only that
-      // it is not that key; keys have a public format).
-      for (const entry of recent) {
-        if (entry.bytes.byteLength === bytes.byteLength && timingSafeEqual(entry.bytes, bytes) && !found)
-          found = entry.record;
+      const length = Buffer.byteLength(key, 'utf8');
+      if (scratch.byteLength < length) scratch = Buffer.allocUnsafeSlow(length);
+      const bytes = scratch.subarray(0, scratch.write(key, 0, 'utf8'));
+      try {
+        let found: ApiKeyRecord | undefined;
+        // Every recent key compared in full, without an early exit (a different length says only
+        // that it is not that key; keys have a public format).
+        for (const entry of recent) {
+          if (entry.bytes.byteLength === bytes.byteLength && timingSafeEqual(entry.bytes, bytes) && !found)
+            found = entry.record;
+        }
+        if (found) return found;
+        // One-shot: half the cost of a Hash object.
+        const digest = hash('sha256', bytes, 'buffer');
+        // Compare against every record, without an early exit, so timing says nothing about the match.
+        for (const entry of hashes) {
+          if (timingSafeEqual(entry.digest, digest) && !found) found = entry.record;
+        }
+        if (found) {
+          const own = Buffer.allocUnsafeSlow(bytes.byteLength);
+          bytes.copy(own);
+          recent.push({ bytes: own, record: found });
+          if (recent.length > MAX_RECENT_KEYS) recent.shift();
+        }
+        return found;
+      } finally {
+        bytes.fill(0);
       }
-      if (found) return found;
-      // One-shot: half the cost of a Hash object.
-      const digest = hash('sha256', bytes, 'buffer');
-      // Compare against every record, without an early exit, so timing says nothing about the match.
-      for (const entry of hashes) {
-        if (timingSafeEqual(entry.digest, digest) && !found) found = entry.record;
-      }
-      if (found) {
-        recent.push({ bytes, record: found });
-        if (recent.length > MAX_RECENT_KEYS) recent.shift();
-      }
-      return found;
     },
   };
 }

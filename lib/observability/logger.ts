@@ -12,6 +12,7 @@ import { getXRayTraceIdFromEnv, isDevMode } from '@aws-lambda-powertools/commons
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions, LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
+import { writeLine } from './stdout.ts';
 
 /** Keys whose values are secrets wherever they appear in a log record. */
 const SECRET_KEY = /(token|secret|password|authorization|api[-_]?key|cookie|signature)/i;
@@ -97,7 +98,8 @@ let processWide: Logger | undefined;
 let service: string | undefined;
 /** Read once, as the process logger reads it once. */
 const serviceName = () => {
-  service ??= process.env.POWERTOOLS_SERVICE_NAME ?? 'intercom-actions';
+  // An empty name is no name, for Powertools too.
+  service ??= process.env.POWERTOOLS_SERVICE_NAME || 'intercom-actions';
   return service;
 };
 
@@ -291,10 +293,14 @@ function infoPrintsDirectly(): boolean {
  */
 export function logInfoLine(message: string, attributes: Readonly<Record<string, LineValue>>): void {
   const context = contexts.getStore();
+  // A context whose logger exists already prints through it: the keys that logger holds are the ones
+  // its lines carry (keys added since to an enclosing context are not among them).
   const line =
-    context && !context.ended && infoPrintsDirectly() ? infoLine(context, message, attributes) : undefined;
+    context && !context.ended && !context.logger && infoPrintsDirectly()
+      ? infoLine(context, message, attributes)
+      : undefined;
   if (line === undefined) logger().info(message, attributes);
-  else process.stdout.write(line);
+  else writeLine(line);
 }
 
 /** The line, or undefined where it must go through Powertools (an attribute it would treat apart). */

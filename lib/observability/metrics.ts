@@ -11,6 +11,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { AttemptInfo } from '../intercom/client.ts';
+import { writeLine } from './stdout.ts';
 
 export const MetricUnit = { Count: 'Count', Milliseconds: 'Milliseconds' } as const;
 export type MetricUnit = (typeof MetricUnit)[keyof typeof MetricUnit];
@@ -97,7 +98,7 @@ export class EmfMetrics {
     this.#namespace = options.namespace;
     this.#service = options.service;
     this.#enabled = options.enabled;
-    this.#write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+    this.#write = options.write ?? ((line) => writeLine(`${line}\n`));
   }
 
   /** Stores a value until the invocation's flush (`publishStoredMetrics`, done by `logMetrics`). */

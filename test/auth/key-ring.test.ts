@@ -40,4 +40,13 @@ describe('keyRing', () => {
     expect(after.find(keys[1]!)).toBeUndefined();
     expect(after.find(keys[2]!)).toBe(records[2]);
   });
+
+  it("keeps no key in Node's shared buffer pool", () => {
+    const ring = keyRing(records);
+    for (const key of keys) ring.find(key);
+    ring.find(`${keys[0]!}-wrong`);
+    // A small Buffer is a slice of the pool: its whole memory holds no key.
+    const pool = Buffer.from(Buffer.from('{"hello":"world"}').buffer);
+    for (const key of keys) expect(pool.includes(key)).toBe(false);
+  });
 });

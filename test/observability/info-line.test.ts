@@ -131,6 +131,25 @@ describe('logInfoLine', () => {
     expect(direct).toBe(powertools);
   });
 
+  it('prints what an existing logger prints: the keys it holds, an undefined key ignored', async () => {
+    await withLogKeys({ workspace: 'w0' }, async () => {
+      await withLogKeys({ tag: 'a' }, async () => {
+        // The context's Powertools logger exists from here (a line below the level still makes it).
+        logger().debug('made');
+        appendLogKeys({ tag: undefined });
+        await withLogKeys({ step: 'x' }, async () => {
+          logger().debug('made too');
+          // Added to an enclosing context after the inner logger took its keys.
+          appendLogKeys({ late: 'y' });
+        });
+        appendLogKeys({ after: 'z' });
+        const [direct, powertools] = bothWays('request', ATTRIBUTES);
+        expect(direct).toBe(powertools);
+        expect(JSON.parse(direct)).toMatchObject({ workspace: 'w0', tag: 'a', after: 'z' });
+      });
+    });
+  });
+
   it('leaves to Powertools what it does not reproduce: reserved keys, objects', async () => {
     await withLogKeys({ requestId: 'req-2' }, async () => {
       for (const attributes of [
