@@ -168,6 +168,7 @@ describe('isoTimestamp', () => {
     const start = Date.UTC(2026, 11, 31, 23, 59, 58);
     const instants = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 1999, 2000, 2001, 5, 999].map((d) => start + d);
     instants.push(0, 999, -1, -1000, 253402300799999, 253402300800000, 1e15 + 7);
+    instants.push(start + 1.5, start + 999.9, -0.5);
     for (const ms of instants) expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
   });
 });
