@@ -1,7 +1,8 @@
 // TypeScript ESM under jest: @swc/jest strips types and keeps `import`; jest runs the modules
 // natively (node --experimental-vm-modules, see package.json "jest" script).
 export default {
-  testEnvironment: 'node',
+  // Node's environment, plus one CloudFormation validation engine per worker for the CDK synths.
+  testEnvironment: '<rootDir>/test/helpers/cdk-environment.ts',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],

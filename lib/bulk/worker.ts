@@ -31,6 +31,13 @@ export interface WorkerDeps {
   /** How long after a call whose answer was lost its lookup waits (default 60 s). */
   verifyDelayMs?: number;
   now?: () => number;
+  /**
+   * Time kept back from the Lambda's end to record outcomes (default 3 s), and the least time a
+   * call is given (default 5 s). Only tests change them, to run with a function timeout of a few
+   * seconds: a dead worker's lease ends with its timeout, so its items are taken over sooner.
+   */
+  endMarginMs?: number;
+  minCallMs?: number;
   /** Test hook: runs after Intercom answered and before the outcome is recorded (crash tests). */
   afterCall?: (message: ItemMessage) => void | Promise<void>;
   /** Test hook: runs after a batch's outcomes are recorded and before its counters are (crash tests). */
@@ -55,6 +62,8 @@ const MAX_CALL_MS = 20_000;
 export function createBulkWorker(options: WorkerDeps) {
   const deps = { verifyDelayMs: 60_000, ...options };
   const now = deps.now ?? Date.now;
+  const endMarginMs = deps.endMarginMs ?? END_MARGIN_MS;
+  const minCallMs = deps.minCallMs ?? MIN_CALL_MS;
 
   async function finishFailed(m: ItemMessage, error: ItemError, batch: ItemBatch): Promise<Result> {
     if (
@@ -107,11 +116,11 @@ export function createBulkWorker(options: WorkerDeps) {
       m.jobId,
       m.index,
       m.attempt,
-      deadline + END_MARGIN_MS,
+      deadline + endMarginMs,
       now(),
       { operation: m.operation, workspace: m.workspace },
-      // A holder's call is cut END_MARGIN_MS before its lease ends: the lookup delay counts from then.
-      looksUp ? Math.max(0, deps.verifyDelayMs - END_MARGIN_MS) : 0,
+      // A holder's call is cut endMarginMs before its lease ends: the lookup delay counts from then.
+      looksUp ? Math.max(0, deps.verifyDelayMs - endMarginMs) : 0,
       // A first delivery of a first attempt creates its record; anything else reads it first.
       m.attempt === 1 && Number(record.attributes.ApproximateReceiveCount || 1) <= 1,
     );
@@ -173,7 +182,7 @@ export function createBulkWorker(options: WorkerDeps) {
       batch.slots.leave();
       let verdict: Verification = 'unknown';
       if (canVerify(op.name)) {
-        const slot = await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS);
+        const slot = await deps.governor.acquire(m.workspace, deadline - minCallMs);
         if (!slot.ok && lastReceive) {
           return finishFailed(
             m,
@@ -193,7 +202,7 @@ export function createBulkWorker(options: WorkerDeps) {
           Math.min(MAX_CALL_MS, deadline - now()),
           {
             // Every further page of the lookup is one more Intercom request.
-            beforePage: async () => (await deps.governor.acquire(m.workspace, deadline - MIN_CALL_MS)).ok,
+            beforePage: async () => (await deps.governor.acquire(m.workspace, deadline - minCallMs)).ok,
             now,
           },
         );
@@ -229,7 +238,7 @@ export function createBulkWorker(options: WorkerDeps) {
     // batch's items take their slots together, in one governor write.
     let slot: Acquired;
     try {
-      slot = await batch.slots.acquire(m.workspace, deadline - MIN_CALL_MS, op.lookup ? 2 : 1, m.jobId);
+      slot = await batch.slots.acquire(m.workspace, deadline - minCallMs, op.lookup ? 2 : 1, m.jobId);
     } catch (error) {
       // The governor failed (DynamoDB throttled, ...) before Intercom was called: give the item back
       // untried, so its next delivery does not take it for one whose call may have been made.
@@ -304,7 +313,7 @@ export function createBulkWorker(options: WorkerDeps) {
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const remaining = context.getRemainingTimeInMillis?.() ?? 60_000;
-    const deadline = now() + remaining - END_MARGIN_MS;
+    const deadline = now() + remaining - endMarginMs;
     metrics().addMetric('BulkMessages', MetricUnit.Count, event.Records.length);
     // One record per message id (an emulated long poll may repeat one) and per item attempt.
     const byItem = new Map<string, SQSRecord>();

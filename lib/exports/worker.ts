@@ -58,6 +58,13 @@ export interface ExportWorkerDeps {
   scrollWaitSeconds: number;
   maxRestarts: number;
   now?: () => number;
+  /**
+   * Time kept back from the Lambda's end to hand over (default 5 s), and how soon an export waiting
+   * for another scroll looks again (default 10 s). Only tests change them: with a function timeout of
+   * a few seconds a dead invocation's scroll lease (which ends with its timeout) runs out sooner.
+   */
+  endMarginMs?: number;
+  busyRetrySeconds?: number;
   /** Test hook: runs after a page was read and before anything of it is durable (crash tests). */
   afterPage?: (exportId: string, pages: number) => void | Promise<void>;
 }
@@ -82,6 +89,8 @@ function idOf(item: unknown): string | undefined {
 
 export function createExportWorker(deps: ExportWorkerDeps) {
   const now = deps.now ?? Date.now;
+  const endMarginMs = deps.endMarginMs ?? END_MARGIN_MS;
+  const busyRetrySeconds = deps.busyRetrySeconds ?? BUSY_RETRY_SECONDS;
 
   /** `stopAt`: no page starts after it; `deadline`: the Lambda's own end, less the margin. */
   async function run(message: ExportMessage, stopAt: number, deadline: number): Promise<void> {
@@ -102,7 +111,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
     // A list keeps no state on Intercom's side: only scrolls take the per-workspace scroll lock.
     const scrolls = mode.kind === 'scroll';
     if (scrolls) {
-      const lease = await deps.lock.acquire(holder, deadline + END_MARGIN_MS, now());
+      const lease = await deps.lock.acquire(holder, deadline + endMarginMs, now());
       if (!lease.ok) {
         // Another export of this workspace scrolls: come back when its lease ends, or give up.
         const current = await deps.store.get(ref);
@@ -296,7 +305,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
                 'scroll_busy',
                 `Another scroll of this Intercom app stayed open for over ${deps.scrollWaitSeconds} s (Intercom allows one at a time): ${step.message}`,
               );
-            return await handOver(BUSY_RETRY_SECONDS, 'waiting');
+            return await handOver(busyRetrySeconds, 'waiting');
           }
           if (!(await waitUntil(step.retryAt))) return;
         }
@@ -435,7 +444,7 @@ export function createExportWorker(deps: ExportWorkerDeps) {
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const remaining = context.getRemainingTimeInMillis?.() ?? 60_000;
-    const budget = remaining - END_MARGIN_MS;
+    const budget = remaining - endMarginMs;
     const deadline = now() + budget;
     const stopAt = deps.invocationMs > 0 ? Math.min(now() + deps.invocationMs, deadline) : deadline;
     const failures: SQSBatchResponse['batchItemFailures'] = [];

@@ -30,6 +30,9 @@ async function buildWorker(): Promise<SqsHandler> {
     maxAttempts: settings.maxAttempts,
     maxReceiveCount: settings.maxReceiveCount,
     verifyDelayMs: settings.verifyDelaySeconds * 1000,
+    // The 5 s function timeout below, less these, still leaves each call 2-4 s (the sandbox answers at once).
+    endMarginMs: 1_000,
+    minCallMs: 2_000,
     afterCall: (m: ItemMessage) => {
       const key = `${m.operation}:${m.index}`;
       if (crashAfterCall.has(key) && !crashedOnce.has(key)) {
@@ -55,7 +58,8 @@ beforeAll(async () => {
   t = await startBulkTestStack(
     {
       bulk: {
-        workerTimeoutMs: 10_000,
+        // A dead worker's lease ends with its invocation's timeout: items it held are taken over after 5 s.
+        workerTimeoutMs: 5_000,
         visibilityTimeoutSeconds: 2,
         maxReceiveCount: 6,
         maxConcurrency: 2,

@@ -62,7 +62,8 @@ beforeAll(async () => {
     {
       bulk: { workerTimeoutMs: 15_000 },
       exports: {
-        workerTimeoutMs: 15_000,
+        // A dead invocation's scroll lease ends with its timeout: the next takes the scroll over after 5 s.
+        workerTimeoutMs: 5_000,
         visibilityTimeoutSeconds: 1,
         async workerHandler() {
           const { exportParts, exportSettings } = await import('../../lib/exports/index.ts');
@@ -82,6 +83,10 @@ beforeAll(async () => {
             invocationMs: settings.invocationMs,
             scrollWaitSeconds: settings.scrollWaitSeconds,
             maxRestarts: settings.maxRestarts,
+            // 4 s of each 5 s invocation for pages (400 ms of them, EXPORT_INVOCATION_MS); a busy
+            // scroll is looked at again after a second.
+            endMarginMs: 1_000,
+            busyRetrySeconds: 1,
             afterPage: (id, pages) => hooks.afterPage?.(id, pages),
           }) as unknown as SqsHandler;
         },
@@ -189,12 +194,14 @@ describe('exports through the local stack', () => {
     const interactive = await t.request('POST', '/actions/scroll_users', {});
     expect(interactive.status).toBe(200);
     const created = await t.request('POST', '/exports/scroll_users', {});
+    // Seen waiting (between its looks at the scroll, each a second apart, it is briefly running).
+    let status: string | undefined;
     for (let i = 0; i < 100; i++) {
-      const { json } = await t.request('GET', `/exports/${created.json.exportId}`);
-      if (json.status === 'waiting') break;
+      ({ status } = (await t.request('GET', `/exports/${created.json.exportId}`)).json);
+      if (status === 'waiting') break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect((await t.request('GET', `/exports/${created.json.exportId}`)).json.status).toBe('waiting');
+    expect(status).toBe('waiting');
     // The interactive caller stops; Intercom forgets its scroll after a minute idle.
     await sandboxCall('POST', '/__sandbox/scroll/expire');
     const done = await waitForExport(created.json.exportId, 60_000);

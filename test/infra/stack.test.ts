@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FUNCTION_NAMES, routeKey, routes } from '../../lib/http/routes.ts';
 import { expectReadsOnly } from './secret-assertions.ts';
-import { synth } from './synth-stack.ts';
+import { CDK_JSON_CONTEXT, synth, testApp } from './synth-stack.ts';
 
 const synthesized = synth();
 const { app, stack, template, resources, ofType, logicalId: idOf, statementsOf } = synthesized;
@@ -195,6 +195,13 @@ describe('the CDK app', () => {
     expect(report.violations).toEqual([]);
     const bare = new Stack(new App(), 'Bare');
     expect(new AwsSolutionsChecks().validateScope(bare).success).toBe(true);
+  });
+
+  it("fails the synth of a template CloudFormation's validation rejects, as `npx cdk synth` does", () => {
+    // Every synth of these tests is validated so (test/helpers/cdk-environment.ts shares the engine).
+    const invalid = new Stack(testApp({ ...CDK_JSON_CONTEXT }), 'Invalid');
+    new CfnResource(invalid, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'soon' } });
+    expect(() => Template.fromStack(invalid)).toThrow(/VisibilityTimeout: 'soon' is not of type 'integer'/);
   });
 
   it('rejects bad context values', () => {

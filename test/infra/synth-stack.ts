@@ -1,10 +1,11 @@
 /** Synthesizes the stack without bundling (synth.test.ts bundles for real) and reads its template. */
 import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
+import { App, CloudFormationValidatePlugin, type IPolicyValidationContext, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { deploymentSettings } from '../../infra/config.ts';
 import { IntercomActionsStack } from '../../infra/stack.ts';
+import { SHARED_VALIDATION } from '../helpers/cdk-environment.ts';
 
 export interface Resource {
   Type: string;
@@ -52,9 +53,42 @@ export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
 
 export type Synthesized = ReturnType<typeof synth>;
 
+/**
+ * aws-cdk-lib's CloudFormation validation with the engine of this jest worker (see
+ * test/helpers/cdk-environment.ts): registered on the app it replaces the built-in instance and is
+ * treated exactly like it (same rules, same engine, its errors failing the synth); only the engine is
+ * shared instead of started again in every test file.
+ */
+class WorkerValidation extends CloudFormationValidatePlugin {
+  readonly #shared: CloudFormationValidatePlugin;
+  constructor(shared: CloudFormationValidatePlugin) {
+    super();
+    this.#shared = shared;
+  }
+  override get version() {
+    return this.#shared.version;
+  }
+  override get ruleIds() {
+    return this.#shared.ruleIds;
+  }
+  override validate(context: IPolicyValidationContext) {
+    return this.#shared.validate(context);
+  }
+}
+
+/** An app as `npx cdk synth` builds it from this context, validated with the worker's engine when there is one. */
+export function testApp(context: Record<string, unknown>): App {
+  const app = new App({ context });
+  const shared = (globalThis as Record<string, unknown>)[SHARED_VALIDATION] as
+    | (() => CloudFormationValidatePlugin)
+    | undefined;
+  if (shared) Validations.of(app).addPlugins(new WorkerValidation(shared()));
+  return app;
+}
+
 /** `baseContext`: what `context` overrides; `cdk.json`'s, as the CDK CLI passes it to the app. */
 export function synth(context: Record<string, unknown> = {}, baseContext = CDK_JSON_CONTEXT) {
-  const app = new App({ context: { ...baseContext, 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = testApp({ ...baseContext, 'aws:cdk:bundling-stacks': [], ...context });
   const settings = deploymentSettings(app.node, { rulesFile: NO_DEFAULT_RULES });
   const stack = new IntercomActionsStack(app, 'Test', settings);
   const template = Template.fromStack(stack);
