@@ -1,4 +1,5 @@
 /** A local stack with bulk jobs for tests: random ports, quiet logs, helpers to call the bulk API. */
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { LocalStack, LocalStackOptions } from '../../lib/local/stack.ts';
 
 const RESET_KEYS = [
@@ -58,7 +59,22 @@ export async function startBulkTestStack(
       for (;;) {
         const { json } = await request('GET', `/bulk/jobs/${jobId}`);
         if (json.status === 'completed' || json.status === 'completed_with_errors') return json;
-        if (Date.now() > until) throw new Error(`job ${jobId} still ${json.status}: ${JSON.stringify(json)}`);
+        if (Date.now() > until) {
+          // What is left on the queue tells a message still in flight from counters left short.
+          const { Attributes } = await stack.bulk.emulators.sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: stack.bulk.queue.queueUrl,
+              AttributeNames: [
+                'ApproximateNumberOfMessages',
+                'ApproximateNumberOfMessagesNotVisible',
+                'ApproximateNumberOfMessagesDelayed',
+              ],
+            }),
+          );
+          throw new Error(
+            `job ${jobId} still ${json.status}: ${JSON.stringify(json)}; queue: ${JSON.stringify(Attributes)}`,
+          );
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     },
