@@ -9,6 +9,21 @@ export const json = (schema: JsonSchema, example?: unknown) => ({
 });
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
+/** A job's counters and times: the job itself, and each entry of the job list. */
+const JOB_PROPERTIES: Record<string, JsonSchema> = {
+  jobId: { type: 'string' },
+  operation: { type: 'string' },
+  status: { enum: [...JOB_STATUSES] },
+  total: { type: 'integer' },
+  succeeded: { type: 'integer' },
+  failed: { type: 'integer' },
+  pending: { type: 'integer' },
+  attempt: { type: 'integer' },
+  final: { type: 'boolean' },
+  createdAt: { type: 'string', format: 'date-time' },
+  updatedAt: { type: 'string', format: 'date-time' },
+};
+
 export const BULK_SCHEMAS: Record<string, JsonSchema> = {
   BulkRejection: {
     type: 'object',
@@ -64,17 +79,7 @@ export const BULK_SCHEMAS: Record<string, JsonSchema> = {
     type: 'object',
     required: ['jobId', 'operation', 'status', 'total', 'succeeded', 'failed', 'pending'],
     properties: {
-      jobId: { type: 'string' },
-      operation: { type: 'string' },
-      status: { enum: [...JOB_STATUSES] },
-      total: { type: 'integer' },
-      succeeded: { type: 'integer' },
-      failed: { type: 'integer' },
-      pending: { type: 'integer' },
-      attempt: { type: 'integer' },
-      final: { type: 'boolean' },
-      createdAt: { type: 'string', format: 'date-time' },
-      updatedAt: { type: 'string', format: 'date-time' },
+      ...JOB_PROPERTIES,
       rateLimit: { type: 'object', description: "The workspace's rate budget as the workers see it" },
       requestId: { type: 'string' },
     },
@@ -90,19 +95,7 @@ export const BULK_SCHEMAS: Record<string, JsonSchema> = {
         items: {
           type: 'object',
           required: ['jobId', 'operation', 'status', 'total', 'succeeded', 'failed', 'pending', 'createdAt'],
-          properties: {
-            jobId: { type: 'string' },
-            operation: { type: 'string' },
-            status: { enum: [...JOB_STATUSES] },
-            total: { type: 'integer' },
-            succeeded: { type: 'integer' },
-            failed: { type: 'integer' },
-            pending: { type: 'integer' },
-            attempt: { type: 'integer' },
-            final: { type: 'boolean' },
-            createdAt: { type: 'string', format: 'date-time' },
-            updatedAt: { type: 'string', format: 'date-time' },
-          },
+          properties: JOB_PROPERTIES,
         },
       },
       next: {
